@@ -1,0 +1,56 @@
+"""Validators shared by the model's value objects (messages name field and value)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from .errors import ValidationError
+
+MIN_LEVEL = 1
+MAX_LEVEL = 10
+
+
+def check_id(owner: str, field: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{owner}.{field} must be a non-empty string (got {value!r})")
+
+
+def check_duration(owner: str, field: str, value: object, *, allow_inf: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"{owner}.{field} must be a number of seconds (got {value!r})")
+    v = float(value)
+    if math.isnan(v) or v < 0 or (math.isinf(v) and not allow_inf):
+        allowed = "a finite number >= 0" if not allow_inf else "a number >= 0"
+        raise ValidationError(f"{owner}.{field} must be {allowed} (got {value!r})")
+    return v
+
+
+def check_int(owner: str, field: str, value: object, *, low: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{owner}.{field} must be an integer (got {value!r})")
+    if low is not None and value < low:
+        raise ValidationError(f"{owner}.{field} must be >= {low} (got {value!r})")
+    return value
+
+
+def levels(owner: str, field: str, value: object) -> Mapping[str, int]:
+    """Validate a {skill: level} mapping (levels 1-10) and return a read-only copy."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{owner}.{field} must be a mapping of skill -> level (got {value!r})")
+    out: dict[str, int] = {}
+    for skill, level in value.items():
+        if not isinstance(skill, str) or not skill.strip():
+            raise ValidationError(f"{owner}.{field}: skill names must be non-empty strings (got {skill!r})")
+        if isinstance(level, bool) or not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL:
+            raise ValidationError(
+                f"{owner}.{field}[{skill!r}] must be an integer level {MIN_LEVEL}-{MAX_LEVEL} (got {level!r})"
+            )
+        out[skill] = level
+    return MappingProxyType(out)
+
+
+def frozen_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(value or {}))

@@ -1,0 +1,391 @@
+"""Routing policies: which agent takes a contact, and which contact an agent takes.
+
+Two independent choices, each a small object:
+
+* an **agent policy** orders the eligible agents for a contact (smallest key wins);
+* a **contact policy** orders the waiting contacts an agent is eligible for.
+
+Keys are tuples ending in a unique tie-break (agent insertion order, contact submission
+order), so every decision is deterministic.  The router's index relies on two promises,
+which every policy here keeps and a custom one must keep too:
+
+* ``AgentPolicy.key(state)`` depends only on the agent's state (it is recomputed whenever
+  the state's ``version`` changes);
+* ``ContactPolicy.order_key(entry)`` is fixed while the contact waits in one queue, and
+  ``rank(entry, now)`` orders contacts of one queue exactly as ``order_key`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from .errors import ValidationError
+from .state import AgentState, Entry
+
+__all__ = [
+    "AgentPolicy",
+    "ContactPolicy",
+    "LongestIdle",
+    "LeastOccupied",
+    "MostSkilled",
+    "BestFit",
+    "RoundRobin",
+    "FewestHandled",
+    "Random",
+    "PreferredAgent",
+    "PriorityFIFO",
+    "HeadStart",
+    "WeightedAging",
+    "EarliestDeadline",
+    "FIFO",
+    "RealtimeFirst",
+    "agent_policy",
+    "contact_policy",
+    "AGENT_POLICIES",
+    "CONTACT_POLICIES",
+]
+
+
+class AgentPolicy:
+    """Base class: orders eligible agents for a contact; smallest key wins."""
+
+    name = "agent-policy"
+    #: True if ``skill_key`` differs per skill (the index then keys each skill's heap apart).
+    per_skill = False
+    #: Preferred-agent hold, in seconds (only :class:`PreferredAgent` sets it).
+    hold = 0.0
+    prefers = False
+
+    def key(self, a: AgentState) -> tuple:
+        raise NotImplementedError
+
+    def skill_key(self, a: AgentState, skill: str | None) -> tuple:
+        return self.key(a)
+
+    def rank(self, a: AgentState, e: Entry) -> tuple:
+        """The full ranking of agent ``a`` for contact ``e`` (default: ``key``)."""
+        return self.key(a)
+
+    def bound(self, heap_key: tuple, e: Entry) -> tuple:
+        """A lower bound of ``rank`` over agents whose heap key is >= ``heap_key``."""
+        return heap_key
+
+    def on_add(self, a: AgentState) -> None:
+        """Called when an agent joins the router (before it is indexed)."""
+
+    def on_assign(self, a: AgentState) -> None:
+        """Called after an agent receives a contact (before it is re-indexed)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class LongestIdle(AgentPolicy):
+    """The agent idle the longest first: it spreads work evenly over time.
+
+    Agents holding nothing come first, by the time they became idle; multitasking agents
+    with room left come after, the one assigned least recently first.
+    """
+
+    name = "longest-idle"
+
+    def key(self, a: AgentState) -> tuple:
+        return (1 if a.total else 0, a.since, a.order)
+
+
+class LeastOccupied(AgentPolicy):
+    """The agent using the smallest share of its capacity first (balances multitaskers)."""
+
+    name = "least-occupied"
+
+    def key(self, a: AgentState) -> tuple:
+        used = 1.0 if a.exclusive else (a.total / a.cap_total if a.cap_total else 1.0)
+        return (used, a.since, a.order)
+
+
+class MostSkilled(AgentPolicy):
+    """The agent with the highest total level in the contact's needed skills first.
+
+    Optimises first-contact resolution; ties go to the longest-idle agent.
+    """
+
+    name = "most-skilled"
+    per_skill = True
+
+    def key(self, a: AgentState) -> tuple:
+        return (0, 1 if a.total else 0, a.since, a.order)
+
+    def skill_key(self, a: AgentState, skill: str | None) -> tuple:
+        level = a.skills.get(skill, 0) if skill is not None else 0
+        return (-level, 1 if a.total else 0, a.since, a.order)
+
+    def rank(self, a: AgentState, e: Entry) -> tuple:
+        skills = a.skills
+        return (-sum(skills.get(s, 0) for s, _ in e.needs), 1 if a.total else 0, a.since, a.order)
+
+    def bound(self, heap_key: tuple, e: Entry) -> tuple:
+        # The heap is keyed by one needed skill's level; the others add at most 10 each.
+        return (heap_key[0] - 10 * (len(e.needs) - 1), -math.inf)
+
+
+class BestFit(AgentPolicy):
+    """The agent with the fewest skills beyond the contact's needs first.
+
+    Keeps scarce generalists free for the contacts only they can take.  Every eligible
+    agent has all needed skills, so fewest extra skills = fewest skills; then lowest
+    total level, then longest idle.
+    """
+
+    name = "best-fit"
+
+    def key(self, a: AgentState) -> tuple:
+        return (a.n_skills, a.sum_levels, 1 if a.total else 0, a.since, a.order)
+
+
+class RoundRobin(AgentPolicy):
+    """The agent assigned least recently first (in turn, whatever their idle time)."""
+
+    name = "round-robin"
+
+    def key(self, a: AgentState) -> tuple:
+        return (a.last_assigned, a.order)
+
+
+class FewestHandled(AgentPolicy):
+    """The agent who has handled the fewest contacts first (equalises counts)."""
+
+    name = "fewest-handled"
+
+    def key(self, a: AgentState) -> tuple:
+        return (a.handled, 1 if a.total else 0, a.since, a.order)
+
+
+class Random(AgentPolicy):
+    """A random eligible agent, from a seeded ``numpy.random.Generator``.
+
+    Each agent carries a random rank, drawn when it joins and redrawn after each contact
+    it receives; the eligible agent with the lowest rank wins.  No agent is favoured, the
+    draw sequence depends only on the router's calls (same seed, same decisions), and the
+    choice needs no scan.
+    """
+
+    name = "random"
+
+    def __init__(self, seed: int | np.random.Generator | None = 0) -> None:
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+    def key(self, a: AgentState) -> tuple:
+        return (a.rand, a.order)
+
+    def on_add(self, a: AgentState) -> None:
+        a.rand = float(self.rng.random())
+
+    def on_assign(self, a: AgentState) -> None:
+        a.rand = float(self.rng.random())
+
+
+class PreferredAgent(AgentPolicy):
+    """The contact's preferred agents first, in its order; after ``hold`` seconds, anyone.
+
+    While the hold runs, a contact whose preferred agents are all busy waits for them even
+    if others are free (the one exception to work conservation).  Otherwise the ``then``
+    policy chooses.
+    """
+
+    prefers = True
+
+    def __init__(self, then: AgentPolicy | None = None, hold: float = 0.0) -> None:
+        if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold < math.inf:
+            raise ValidationError(f"PreferredAgent.hold must be seconds >= 0 (got {hold!r})")
+        self.then = then if then is not None else LongestIdle()
+        if self.then.prefers:
+            raise ValidationError("PreferredAgent.then must not itself be a PreferredAgent")
+        self.hold = float(hold)
+        self.name = f"preferred+{self.then.name}"
+        self.per_skill = self.then.per_skill
+
+    def key(self, a: AgentState) -> tuple:
+        return self.then.key(a)
+
+    def skill_key(self, a: AgentState, skill: str | None) -> tuple:
+        return self.then.skill_key(a, skill)
+
+    def rank(self, a: AgentState, e: Entry) -> tuple:
+        return self.then.rank(a, e)
+
+    def bound(self, heap_key: tuple, e: Entry) -> tuple:
+        return self.then.bound(heap_key, e)
+
+    def on_add(self, a: AgentState) -> None:
+        self.then.on_add(a)
+
+    def on_assign(self, a: AgentState) -> None:
+        self.then.on_assign(a)
+
+    def __repr__(self) -> str:
+        return f"PreferredAgent(then={self.then!r}, hold={self.hold})"
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+class ContactPolicy:
+    """Base class: orders the waiting contacts an agent may take; smallest rank wins."""
+
+    name = "contact-policy"
+
+    def order_key(self, e: Entry) -> tuple:
+        raise NotImplementedError
+
+    #: True when ``rank`` is ``order_key`` at all times (no time-dependent part).
+    static = True
+
+    def rank(self, key: tuple, e: Entry, now: float) -> tuple:
+        """The ranking at ``now`` of a contact whose ``order_key`` is ``key``."""
+        return key
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class PriorityFIFO(ContactPolicy):
+    """Queue priority, then contact priority (larger first), then the oldest arrival."""
+
+    name = "priority-fifo"
+
+    def order_key(self, e: Entry) -> tuple:
+        return (-e.queue.priority, -e.priority, e.arrival, e.seq)
+
+
+class HeadStart(ContactPolicy):
+    """Priority as a head start: each priority unit counts as ``seconds`` of waiting.
+
+    The bank in ``shared/data`` gave high-priority callers 90 s of credit; order is then by
+    credited arrival time (queue priority first, for agents who serve several queues).
+    """
+
+    name = "head-start"
+
+    def __init__(self, seconds: float = 90.0) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+            raise ValidationError(f"HeadStart.seconds must be a number >= 0 (got {seconds!r})")
+        self.seconds = float(seconds)
+
+    def order_key(self, e: Entry) -> tuple:
+        return (-e.queue.priority, e.arrival - self.seconds * e.priority, e.seq)
+
+    def __repr__(self) -> str:
+        return f"HeadStart(seconds={self.seconds})"
+
+
+class WeightedAging(ContactPolicy):
+    """The largest weighted age first: ``weight[queue] * (waited + seconds * priority)``.
+
+    Queues with a larger weight age faster, so no queue starves however low its weight.
+    """
+
+    name = "weighted-aging"
+
+    def __init__(self, weights: Mapping[str, float] | None = None, default: float = 1.0,
+                 seconds: float = 0.0) -> None:
+        self.weights = dict(weights or {})
+        for q, w in [*self.weights.items(), ("default", default)]:
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 < w < math.inf:
+                raise ValidationError(f"WeightedAging.weights[{q!r}] must be a number > 0 (got {w!r})")
+        self.default = float(default)
+        self.seconds = float(seconds)
+
+    def order_key(self, e: Entry) -> tuple:
+        return (e.arrival - self.seconds * e.priority, e.seq)
+
+    static = False
+
+    def rank(self, key: tuple, e: Entry, now: float) -> tuple:
+        w = self.weights.get(e.queue.name, self.default)
+        return (-w * (now - key[0]), *key)
+
+    def __repr__(self) -> str:
+        return f"WeightedAging(weights={self.weights!r}, default={self.default})"
+
+
+class EarliestDeadline(ContactPolicy):
+    """Least slack first: the contact whose queue's SLA threshold runs out soonest."""
+
+    name = "earliest-deadline"
+
+    def order_key(self, e: Entry) -> tuple:
+        return (e.arrival + e.queue.sla.within, e.seq)
+
+
+class FIFO(ContactPolicy):
+    """One first-in-first-out line across all queues (priorities ignored)."""
+
+    name = "fifo"
+
+    def order_key(self, e: Entry) -> tuple:
+        return (e.arrival, e.seq)
+
+
+class RealtimeFirst(ContactPolicy):
+    """Blending: realtime contacts (voice, video, chat) before deferrable work, then ``then``.
+
+    An agent takes email, social posts and back-office tasks only when no realtime contact
+    it could serve is waiting.
+    """
+
+    def __init__(self, then: ContactPolicy | None = None) -> None:
+        self.then = then if then is not None else PriorityFIFO()
+        self.name = f"realtime-first+{self.then.name}"
+        self.static = self.then.static
+
+    def order_key(self, e: Entry) -> tuple:
+        return (0 if e.channel.realtime else 1, *self.then.order_key(e))
+
+    def rank(self, key: tuple, e: Entry, now: float) -> tuple:
+        return (key[0], *self.then.rank(key[1:], e, now))
+
+    def __repr__(self) -> str:
+        return f"RealtimeFirst(then={self.then!r})"
+
+
+AGENT_POLICIES: dict[str, type[AgentPolicy]] = {
+    c.name: c for c in (LongestIdle, LeastOccupied, MostSkilled, BestFit, RoundRobin, FewestHandled, Random)
+}
+CONTACT_POLICIES: dict[str, type[ContactPolicy]] = {
+    c.name: c for c in (PriorityFIFO, HeadStart, WeightedAging, EarliestDeadline, FIFO)
+}
+
+
+def agent_policy(name: str, *, seed: int | np.random.Generator | None = 0, hold: float | None = None) -> AgentPolicy:
+    """Build an agent policy from its name (``"longest-idle"``, ``"preferred+best-fit"``...)."""
+    if isinstance(name, AgentPolicy):
+        return name
+    base = name[len("preferred+"):] if isinstance(name, str) and name.startswith("preferred+") else name
+    cls = AGENT_POLICIES.get(base) if isinstance(base, str) else None
+    if cls is None:
+        raise ValidationError(
+            f"unknown agent policy {name!r}; allowed: {sorted(AGENT_POLICIES)} "
+            "(each may be prefixed with 'preferred+')"
+        )
+    pol = cls(seed) if cls is Random else cls()
+    if base != name or hold is not None:
+        pol = PreferredAgent(pol, hold=hold or 0.0)
+    return pol
+
+
+def contact_policy(name: str) -> ContactPolicy:
+    """Build a contact policy from its name (``"priority-fifo"``, ``"realtime-first+fifo"``...)."""
+    if isinstance(name, ContactPolicy):
+        return name
+    base = name[len("realtime-first+"):] if isinstance(name, str) and name.startswith("realtime-first+") else name
+    cls = CONTACT_POLICIES.get(base) if isinstance(base, str) else None
+    if cls is None:
+        raise ValidationError(
+            f"unknown contact policy {name!r}; allowed: {sorted(CONTACT_POLICIES)} "
+            "(each may be prefixed with 'realtime-first+')"
+        )
+    pol = cls()
+    return RealtimeFirst(pol) if base != name else pol

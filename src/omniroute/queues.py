@@ -1,0 +1,145 @@
+"""Queues, service levels, routing steps and overflow."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ._checks import check_duration, check_id, check_int
+from .errors import ValidationError
+
+__all__ = ["ServiceLevel", "Step", "Overflow", "Queue"]
+
+
+@attrs.frozen(slots=True)
+class ServiceLevel:
+    """``target`` of contacts answered within ``within`` seconds (0.8, 20.0: 80/20)."""
+
+    target: float = 0.8
+    within: float = 20.0
+
+    def __attrs_post_init__(self) -> None:
+        t = self.target
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < t <= 1.0:
+            raise ValidationError(f"ServiceLevel.target must be a fraction in (0, 1] (got {t!r})")
+        check_duration("ServiceLevel", "within", self.within)
+
+
+@attrs.frozen(slots=True)
+class Step:
+    """A routing step: from ``after`` seconds of waiting in the queue on, eligibility changes.
+
+    Steps are cumulative and applied in order: a step changes only what it names.
+    ``min_tier``/``max_tier`` replace the allowed tier range; ``drop`` removes skills from
+    the needs (drops accumulate); ``lower`` lowers every remaining minimum level by that many
+    levels (never below 1) and replaces an earlier step's ``lower``.
+    """
+
+    after: float
+    min_tier: int | None = None
+    max_tier: int | None = None
+    drop: tuple[str, ...] = attrs.field(default=(), converter=lambda v: (v,) if isinstance(v, str) else tuple(v))
+    lower: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        check_duration("Step", "after", self.after)
+        if self.min_tier is not None:
+            check_int("Step", "min_tier", self.min_tier, low=1)
+        if self.max_tier is not None:
+            check_int("Step", "max_tier", self.max_tier, low=1)
+        if self.min_tier is not None and self.max_tier is not None and self.max_tier < self.min_tier:
+            raise ValidationError(
+                f"Step.max_tier must be >= min_tier (got min_tier={self.min_tier}, max_tier={self.max_tier})"
+            )
+        if self.lower is not None:
+            check_int("Step", "lower", self.lower, low=0)
+        for s in self.drop:
+            if not isinstance(s, str) or not s:
+                raise ValidationError(f"Step.drop must hold skill names (got {s!r})")
+
+
+@attrs.frozen(slots=True)
+class Overflow:
+    """After ``after`` seconds in the queue, a waiting contact moves to queue ``to``."""
+
+    after: float
+    to: str
+
+    def __attrs_post_init__(self) -> None:
+        check_duration("Overflow", "after", self.after)
+        check_id("Overflow", "to", self.to)
+
+
+def _steps(value: Sequence[Step] | None) -> tuple[Step, ...]:
+    steps = tuple(value or ())
+    for i, s in enumerate(steps):
+        if not isinstance(s, Step):
+            raise ValidationError(f"Queue.steps[{i}] must be a Step (got {s!r})")
+    for i in range(1, len(steps)):
+        if steps[i].after < steps[i - 1].after:
+            raise ValidationError(
+                f"Queue.steps must be in increasing 'after' order "
+                f"(steps[{i}].after={steps[i].after} < steps[{i - 1}].after={steps[i - 1].after})"
+            )
+    return steps
+
+
+def _segment_steps(value: Mapping[str, Sequence[Step]] | None) -> Mapping[str, tuple[Step, ...]]:
+    out = {}
+    for seg, steps in (value or {}).items():
+        if not isinstance(seg, str) or not seg:
+            raise ValidationError(f"Queue.segment_steps keys must be segment names (got {seg!r})")
+        out[seg] = _steps(steps)
+    return MappingProxyType(out)
+
+
+def _sla(value: Any) -> ServiceLevel:
+    if isinstance(value, ServiceLevel):
+        return value
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return ServiceLevel(*value)
+    raise ValidationError(f"Queue.sla must be a ServiceLevel (got {value!r})")
+
+
+@attrs.frozen(slots=True)
+class Queue:
+    """A named queue with its service-level target and routing rules.
+
+    ``min_tier``/``max_tier`` bound the tiers first allowed to serve it; ``steps`` widen (or
+    change) eligibility as a contact waits, measured from the time it entered this queue;
+    ``segment_steps`` replace ``steps`` for contacts of a segment (e.g. premium contacts
+    to tier >= 2 first).  ``overflow`` moves a contact still waiting after a time to another
+    queue, keeping its original arrival.  ``priority``: larger first, for agents who serve
+    several queues.
+    """
+
+    name: str
+    sla: ServiceLevel = attrs.field(factory=ServiceLevel, converter=_sla)
+    priority: int = 0
+    steps: tuple[Step, ...] = attrs.field(default=(), converter=_steps)
+    overflow: Overflow | None = None
+    min_tier: int = 1
+    max_tier: int | None = None
+    segment_steps: Mapping[str, tuple[Step, ...]] = attrs.field(
+        factory=dict, converter=_segment_steps, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        check_id("Queue", "name", self.name)
+        check_int("Queue", "priority", self.priority)
+        check_int("Queue", "min_tier", self.min_tier, low=1)
+        if self.max_tier is not None:
+            check_int("Queue", "max_tier", self.max_tier, low=self.min_tier)
+        if self.overflow is not None and not isinstance(self.overflow, Overflow):
+            raise ValidationError(f"Queue.overflow must be an Overflow or None (got {self.overflow!r})")
+        if self.overflow is not None and self.overflow.to == self.name:
+            raise ValidationError(f"Queue.overflow.to must name another queue (got {self.name!r})")
+
+    def steps_for(self, segment: str | None) -> tuple[Step, ...]:
+        """The steps that apply to a contact of ``segment``."""
+        if segment is not None and segment in self.segment_steps:
+            return self.segment_steps[segment]
+        return self.steps

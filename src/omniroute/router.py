@@ -1,0 +1,541 @@
+"""The Router: the one object a platform embeds and the simulation drives.
+
+It keeps the live state (agents' presence and load, waiting contacts, timed rules) and
+answers two questions with its indexes: which agent takes a new contact, and which waiting
+contact an agent takes when it frees up.  Time comes in as ``now`` on every call; the router
+never reads a clock.  Timed rules (routing steps, overflow, preferred-agent holds, wrap-up
+ends) take effect in :meth:`Router.tick`; call it at :meth:`Router.next_wakeup` (the SimPy
+adapter does).
+
+A call that cannot be taken raises an :class:`~omniroute.errors.OmnirouteError` subclass
+before anything changes.  A contact whose needs no logged-in agent can meet is accepted and
+waits: an agent may log in, or a routing step may widen its eligibility.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping
+
+from ._checks import check_duration, levels
+from .agents import Agent
+from .assignment import Assignment, Reason
+from .channels import Channel
+from .contacts import Contact
+from .errors import (
+    DuplicateIdError,
+    InvalidStateError,
+    TimeOrderError,
+    UnknownAgentError,
+    UnknownContactError,
+    UnknownQueueError,
+    ValidationError,
+)
+from .agent_index import AgentIndex
+from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
+from .queues import Queue
+from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry
+from .views import AgentView, WaitingView
+from .waiting import WaitingIndex
+
+__all__ = ["Router"]
+
+_WRAP = "wrap-up"
+_RULE = "rule"
+
+
+class Router:
+    """Skills-based router for one contact centre.
+
+    ``queues``: every queue contacts may name.  ``agent_policy`` chooses among eligible
+    agents (default :class:`~omniroute.policies.LongestIdle`); ``contact_policy`` chooses
+    among waiting contacts (default :class:`~omniroute.policies.PriorityFIFO`).
+
+    Every mutating call returns the :class:`~omniroute.Assignment` objects it caused, in
+    decision order.
+    """
+
+    _agent_index_type: type = AgentIndex
+    _waiting_index_type: type = WaitingIndex
+
+    def __init__(
+        self,
+        queues: Iterable[Queue],
+        agent_policy: AgentPolicy | None = None,
+        contact_policy: ContactPolicy | None = None,
+    ) -> None:
+        qs: dict[str, Queue] = {}
+        for i, q in enumerate(queues):
+            if not isinstance(q, Queue):
+                raise ValidationError(f"Router.queues[{i}] must be a Queue (got {q!r})")
+            if q.name in qs:
+                raise DuplicateIdError(f"Router.queues: duplicate queue name {q.name!r}")
+            qs[q.name] = q
+        for q in qs.values():
+            if q.overflow is not None and q.overflow.to not in qs:
+                raise UnknownQueueError(
+                    f"Queue {q.name!r}: overflow.to={q.overflow.to!r} is not a queue; known: {sorted(qs)}"
+                )
+        _check_overflow_loops(qs)
+        agent_policy = agent_policy if agent_policy is not None else LongestIdle()
+        contact_policy = contact_policy if contact_policy is not None else PriorityFIFO()
+        if not isinstance(agent_policy, AgentPolicy):
+            raise ValidationError(f"Router.agent_policy must be an AgentPolicy (got {agent_policy!r})")
+        if not isinstance(contact_policy, ContactPolicy):
+            raise ValidationError(f"Router.contact_policy must be a ContactPolicy (got {contact_policy!r})")
+        self._queues = qs
+        self.agent_policy = agent_policy
+        self.contact_policy = contact_policy
+        self._agents: dict[str, AgentState] = {}
+        self._contacts: dict[str, Entry] = {}  # live: waiting or assigned
+        self._agent_index = self._agent_index_type(agent_policy)
+        self._waiting = self._waiting_index_type(contact_policy)
+        self._timers: list[tuple] = []
+        self._now = 0.0
+        self._order = 0
+        self._seq = 0
+        self._assigned = 0
+
+    # ================================================================== reading
+    @property
+    def now(self) -> float:
+        """The latest ``now`` any call has passed (0.0 before the first)."""
+        return self._now
+
+    @property
+    def queues(self) -> Mapping[str, Queue]:
+        return dict(self._queues)
+
+    def next_wakeup(self) -> float | None:
+        """The earliest time a timed rule changes anything, or None if none is pending."""
+        timers = self._timers
+        while timers and not self._timer_live(timers[0]):
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
+
+    def status(self, contact_id: str) -> str:
+        """"waiting" or "assigned"; completed and abandoned contacts are forgotten."""
+        return self._contact(contact_id).state
+
+    def agent(self, agent_id: str) -> AgentView:
+        """A snapshot of one agent's live state."""
+        return self._view(self._agent(agent_id))
+
+    def agents(self) -> tuple[AgentView, ...]:
+        """Snapshots of every agent, in the order they were added."""
+        return tuple(self._view(a) for a in self._agents.values())
+
+    def waiting(self) -> tuple[WaitingView, ...]:
+        """Snapshots of every waiting contact, oldest submission first."""
+        out = []
+        for e in sorted(self._waiting, key=lambda e: e.seq):
+            out.append(WaitingView(
+                contact=e.contact, queue=e.queue.name, arrival=e.arrival, entered=e.entered,
+                step=e.step, needs=dict(e.needs), min_tier=e.min_tier, max_tier=e.max_tier,
+                held=e.hold_until > 0, declined_by=tuple(sorted(e.declined)),
+            ))
+        return tuple(out)
+
+    def assigned_to(self, contact_id: str) -> str | None:
+        """The id of the agent handling ``contact_id``, or None while it waits."""
+        a = self._contact(contact_id).agent
+        return a.id if a is not None else None
+
+    # ================================================================== agents
+    def add_agent(self, agent: Agent, now: float) -> list[Assignment]:
+        """Add an agent; it starts logged out (call :meth:`set_available`)."""
+        self._check_now(now)
+        if not isinstance(agent, Agent):
+            raise ValidationError(f"add_agent: agent must be an Agent (got {agent!r})")
+        if agent.id in self._agents:
+            raise DuplicateIdError(f"add_agent: an agent with id {agent.id!r} already exists")
+        self._now = now
+        self._order += 1
+        a = AgentState(agent, self._order, now)
+        self.agent_policy.on_add(a)
+        self._agents[agent.id] = a
+        self._agent_index.add(a)
+        return []
+
+    def remove_agent(self, agent_id: str, now: float) -> list[Assignment]:
+        """Remove an agent who holds nothing (log it out and complete its contacts first)."""
+        self._check_now(now)
+        a = self._agent(agent_id)
+        if a.total:
+            raise InvalidStateError(
+                f"remove_agent: agent {agent_id!r} still holds {a.total} contact(s) "
+                f"{sorted(a.contacts)} (plus wrap-ups); complete them first"
+            )
+        self._now = now
+        self._agent_index.remove(a)
+        del self._agents[agent_id]
+        return []
+
+    def set_available(self, agent_id: str, now: float) -> list[Assignment]:
+        """The agent is ready for contacts; it may take waiting ones at once."""
+        self._check_now(now)
+        a = self._agent(agent_id)
+        self._now = now
+        out: list[Assignment] = []
+        if a.presence != AVAILABLE:
+            a.presence, a.reason = AVAILABLE, None
+            if not a.total:
+                a.since = now
+            self._route_agent(a, now, "available", out)
+        return out
+
+    def set_away(self, agent_id: str, now: float, reason: str | None = None) -> list[Assignment]:
+        """The agent takes no new contacts (break, training...); it keeps what it holds."""
+        return self._presence(agent_id, now, AWAY, reason)
+
+    def logout(self, agent_id: str, now: float) -> list[Assignment]:
+        """The agent logs out; contacts it holds continue until completed."""
+        return self._presence(agent_id, now, LOGGED_OUT, None)
+
+    def _presence(self, agent_id: str, now: float, presence: str, reason: str | None) -> list[Assignment]:
+        self._check_now(now)
+        a = self._agent(agent_id)
+        if reason is not None and not isinstance(reason, str):
+            raise ValidationError(f"set_away: reason must be a string or None (got {reason!r})")
+        self._now = now
+        a.presence, a.reason = presence, reason
+        self._agent_index.update(a)
+        return []
+
+    # ================================================================== contacts
+    def submit(self, contact: Contact, now: float) -> list[Assignment]:
+        """A new contact arrives; it goes to an agent at once or waits."""
+        self._check_now(now)
+        if not isinstance(contact, Contact):
+            raise ValidationError(f"submit: contact must be a Contact (got {contact!r})")
+        if contact.id in self._contacts:
+            raise DuplicateIdError(f"submit: contact id {contact.id!r} is already live")
+        queue = self._queue(contact.queue, "Contact.queue")
+        self._now = now
+        self._seq += 1
+        e = Entry(contact, self._seq, queue, now)
+        e.steps = queue.steps_for(contact.segment)
+        hold = self.agent_policy.hold
+        if hold > 0 and contact.preferred_agents:
+            e.hold_until = now + hold
+        self._refresh(e, now)
+        self._contacts[contact.id] = e
+        out: list[Assignment] = []
+        self._route_contact(e, now, "submit", out)
+        return out
+
+    def complete(self, contact_id: str, now: float, wrap_up: float = 0.0) -> list[Assignment]:
+        """The agent finished the contact; its capacity comes back after ``wrap_up`` seconds."""
+        self._check_now(now)
+        e = self._assigned_contact(contact_id, "complete")
+        wrap_up = check_duration("complete", "wrap_up", wrap_up)
+        self._now = now
+        a = e.agent
+        self._drop(e, "completed")
+        del a.contacts[contact_id]
+        out: list[Assignment] = []
+        if wrap_up > 0:
+            self._seq += 1
+            a.wrapups[self._seq] = e.channel
+            heapq.heappush(self._timers, (now + wrap_up, self._seq, _WRAP, a, self._seq))
+        else:
+            self._release(a, e.channel, now)
+            self._route_agent(a, now, "release", out)
+        return out
+
+    def abandon(self, contact_id: str, now: float) -> list[Assignment]:
+        """The customer left before being assigned."""
+        self._check_now(now)
+        e = self._contact(contact_id)
+        if e.state != "waiting":
+            raise InvalidStateError(
+                f"abandon: contact {contact_id!r} is {e.state} (with agent {e.agent.id!r}); "
+                "only a waiting contact can be abandoned (use complete())"
+            )
+        self._now = now
+        self._waiting.remove(e)
+        self._drop(e, "abandoned")
+        return []
+
+    def decline(self, contact_id: str, now: float, away: str | None = None) -> list[Assignment]:
+        """The agent refused the offer (or it timed out): the contact waits again.
+
+        It keeps its original age and is never offered to that agent again.  With ``away``
+        (a reason), the agent is set away first, as platforms do after a missed offer.
+        """
+        self._check_now(now)
+        e = self._assigned_contact(contact_id, "decline")
+        if away is not None and not isinstance(away, str):
+            raise ValidationError(f"decline: away must be a reason string or None (got {away!r})")
+        self._now = now
+        a = e.agent
+        del a.contacts[contact_id]
+        a.handled -= 1
+        self._release(a, e.channel, now)
+        if away is not None:
+            a.presence, a.reason = AWAY, away
+        e.declined = e.declined | {a.id}
+        e.state, e.agent = "waiting", None
+        self._refresh(e, now)
+        out: list[Assignment] = []
+        self._route_contact(e, now, "decline", out)
+        self._route_agent(a, now, "release", out)
+        return out
+
+    def transfer(
+        self,
+        contact_id: str,
+        now: float,
+        queue: str | None = None,
+        needs: Mapping[str, int] | None = None,
+        wrap_up: float = 0.0,
+    ) -> list[Assignment]:
+        """Move a contact to another queue and/or other needs, keeping its original arrival.
+
+        An assigned contact leaves its agent (whose capacity comes back after ``wrap_up``)
+        and is not offered back to that agent; the routing steps start again in the new queue.
+        """
+        self._check_now(now)
+        e = self._contact(contact_id)
+        q = self._queue(queue, "transfer.queue") if queue is not None else e.queue
+        new_needs = dict(levels("transfer", "needs", needs)) if needs is not None else None
+        wrap_up = check_duration("transfer", "wrap_up", wrap_up)
+        self._now = now
+        out: list[Assignment] = []
+        a = e.agent
+        if e.state == "waiting":
+            self._waiting.remove(e)
+            e.declined = frozenset()
+        else:
+            del a.contacts[contact_id]
+            e.declined = frozenset({a.id})
+            if wrap_up > 0:
+                self._seq += 1
+                a.wrapups[self._seq] = e.channel
+                heapq.heappush(self._timers, (now + wrap_up, self._seq, _WRAP, a, self._seq))
+            else:
+                self._release(a, e.channel, now)
+        e.state, e.agent = "waiting", None
+        e.queue, e.entered, e.steps, e.step, e.hold_until = q, now, q.steps_for(e.contact.segment), 0, 0.0
+        if new_needs is not None:
+            e.base_needs = new_needs
+        self._refresh(e, now)
+        self._route_contact(e, now, "transfer", out)
+        if a is not None and not wrap_up:
+            self._route_agent(a, now, "release", out)
+        return out
+
+    def tick(self, now: float) -> list[Assignment]:
+        """Apply every timed rule due by ``now``, in time order, and route what it frees."""
+        self._check_now(now)
+        self._now = now
+        out: list[Assignment] = []
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            item = heapq.heappop(timers)
+            if not self._timer_live(item):
+                continue
+            due, _seq, kind, obj, token = item
+            if kind == _WRAP:
+                ch = obj.wrapups.pop(token)
+                self._release(obj, ch, due)
+                self._route_agent(obj, now, "wrap-up", out)
+            else:
+                e = obj
+                self._waiting.remove(e)
+                trigger = self._refresh(e, due)
+                self._route_contact(e, now, trigger, out)
+        return out
+
+    # ================================================================== machinery
+    def _route_contact(self, e: Entry, now: float, trigger: str, out: list[Assignment]) -> None:
+        found = self._pick_agent(e)
+        if found is None:
+            self._wait(e)
+            return
+        a, score = found
+        self._assign(e, a, now, trigger, self.agent_policy.name, score, out)
+        self._agent_index.update(a)
+
+    def _pick_agent(self, e: Entry) -> tuple[AgentState, tuple] | None:
+        if self.agent_policy.prefers and e.contact.preferred_agents:
+            for i, aid in enumerate(e.contact.preferred_agents):
+                a = self._agents.get(aid)
+                if a is not None and a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a):
+                    return a, ("preferred", i)
+            if e.hold_until > 0:
+                return None
+        return self._agent_index.best(e)
+
+    def _route_agent(self, a: AgentState, now: float, trigger: str, out: list[Assignment]) -> None:
+        waiting = self._waiting
+        name = self.contact_policy.name
+        while True:
+            found = waiting.best_for(a, now)
+            if found is None:
+                break
+            e, rank = found
+            waiting.remove(e)
+            self._assign(e, a, now, trigger, name, rank, out)
+        self._agent_index.update(a)
+
+    def _assign(self, e: Entry, a: AgentState, now: float, trigger: str, policy: str,
+                score: tuple, out: list[Assignment]) -> None:
+        e.state, e.agent = "assigned", a
+        e.version += 1  # cancels the contact's pending timed rules
+        ch = e.channel
+        a.load[ch] = a.load.get(ch, 0) + 1
+        a.total += 1
+        if ch.exclusive:
+            a.exclusive += 1
+        else:
+            a.nonexclusive += 1
+        a.since = now
+        a.handled += 1
+        self._assigned += 1
+        a.last_assigned = self._assigned
+        a.contacts[e.id] = e
+        self.agent_policy.on_assign(a)
+        reason = Reason(trigger, self.agent_policy.name, self.contact_policy.name, e.step, score)
+        out.append(Assignment(e.id, a.id, now, e.queue.name, now - e.arrival, reason))
+
+    def _release(self, a: AgentState, ch: Channel, t: float) -> None:
+        a.load[ch] -= 1
+        a.total -= 1
+        if ch.exclusive:
+            a.exclusive -= 1
+        else:
+            a.nonexclusive -= 1
+        if not a.total:
+            a.since = t
+
+    def _wait(self, e: Entry) -> None:
+        """``e`` waits: index it and schedule its next timed rule."""
+        e.version += 1
+        self._waiting.add(e, self._now)
+        due, _kind = self._next_rule(e)
+        if due is not None:
+            self._seq += 1
+            heapq.heappush(self._timers, (due, self._seq, _RULE, e, e.version))
+
+    @staticmethod
+    def _next_rule(e: Entry) -> tuple[float | None, str]:
+        due, kind = None, ""
+        if e.step < len(e.steps):
+            due, kind = e.entered + e.steps[e.step].after, "step"
+        ov = e.queue.overflow
+        if ov is not None and (due is None or e.entered + ov.after < due):
+            due, kind = e.entered + ov.after, "overflow"
+        if e.hold_until > 0 and (due is None or e.hold_until < due):
+            due, kind = e.hold_until, "hold"
+        return due, kind
+
+    def _refresh(self, e: Entry, t: float) -> str:
+        """Apply the timed rules due by ``t`` to ``e`` and recompute its eligibility.
+
+        Returns the trigger name of the last rule applied ("step", "overflow", "hold").
+        """
+        trigger = "step"
+        while True:
+            due, kind = self._next_rule(e)
+            if due is None or due > t:
+                break
+            trigger = kind
+            if kind == "overflow":
+                q = self._queues[e.queue.overflow.to]
+                e.queue, e.entered, e.steps, e.step = q, due, q.steps_for(e.contact.segment), 0
+            elif kind == "hold":
+                e.hold_until = 0.0
+            else:
+                e.step += 1
+        q = e.queue
+        min_tier, max_tier, lower = q.min_tier, q.max_tier, 0
+        dropped: set[str] = set()
+        for st in e.steps[: e.step]:
+            if st.min_tier is not None:
+                min_tier = st.min_tier
+            if st.max_tier is not None:
+                max_tier = st.max_tier
+            if st.lower is not None:
+                lower = st.lower
+            dropped.update(st.drop)
+        e.needs = tuple(sorted(
+            (s, max(1, lvl - lower)) for s, lvl in e.base_needs.items() if s not in dropped
+        ))
+        e.min_tier, e.max_tier = min_tier, max_tier
+        return trigger
+
+    def _timer_live(self, item: tuple) -> bool:
+        _due, _seq, kind, obj, token = item
+        if kind == _WRAP:
+            return token in obj.wrapups
+        return obj.state == "waiting" and obj.version == token
+
+    def _drop(self, e: Entry, state: str) -> None:
+        e.state = state
+        e.version += 1
+        del self._contacts[e.id]
+
+    # ------------------------------------------------------------------ validation
+    def _check_now(self, now: float) -> None:
+        if isinstance(now, bool) or not isinstance(now, (int, float)) or math.isnan(now) or math.isinf(now):
+            raise TimeOrderError(f"now must be a finite number of seconds (got {now!r})")
+        if now < self._now:
+            raise TimeOrderError(
+                f"now={now!r} is earlier than the previous call's now={self._now!r}; time may not go back"
+            )
+        if now < 0:
+            raise TimeOrderError(f"now must be >= 0 (got {now!r})")
+
+    def _agent(self, agent_id: str) -> AgentState:
+        try:
+            return self._agents[agent_id]
+        except (KeyError, TypeError):
+            raise UnknownAgentError(f"unknown agent id {agent_id!r}") from None
+
+    def _contact(self, contact_id: str) -> Entry:
+        try:
+            return self._contacts[contact_id]
+        except (KeyError, TypeError):
+            raise UnknownContactError(
+                f"unknown contact id {contact_id!r} (not waiting or assigned: never submitted, "
+                "or already completed or abandoned)"
+            ) from None
+
+    def _assigned_contact(self, contact_id: str, call: str) -> Entry:
+        e = self._contact(contact_id)
+        if e.state != "assigned":
+            raise InvalidStateError(
+                f"{call}: contact {contact_id!r} is waiting, not assigned; {call}() needs an assigned contact"
+            )
+        return e
+
+    def _queue(self, name: object, field: str) -> Queue:
+        try:
+            return self._queues[name]
+        except (KeyError, TypeError):
+            raise UnknownQueueError(f"{field}={name!r} is not a queue; known: {sorted(self._queues)}") from None
+
+    @staticmethod
+    def _view(a: AgentState) -> AgentView:
+        return AgentView(
+            agent=a.agent, presence=a.presence, reason=a.reason,
+            load={ch.name: n for ch, n in a.load.items() if n},
+            contacts=tuple(a.contacts), wrap_ups=len(a.wrapups), since=a.since, handled=a.handled,
+        )
+
+
+def _check_overflow_loops(qs: Mapping[str, Queue]) -> None:
+    """Refuse overflow cycles of zero total delay (they would move a contact forever)."""
+    for start in qs.values():
+        seen: list[str] = []
+        q, delay = start, 0.0
+        while q.overflow is not None and q.name not in seen:
+            seen.append(q.name)
+            delay += q.overflow.after
+            q = qs[q.overflow.to]
+        if q.name == start.name and seen and delay == 0:
+            raise ValidationError(
+                f"Queue overflow cycle {' -> '.join([*seen, start.name])} has zero total delay"
+            )

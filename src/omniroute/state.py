@@ -1,0 +1,131 @@
+"""The router's mutable bookkeeping: one record per live agent and per live contact.
+
+These are machinery, not API: the router hands out frozen snapshots (``views``) instead.
+Policies read them to compute sort keys.
+"""
+
+from __future__ import annotations
+
+from .agents import Agent
+from .channels import Channel
+from .contacts import Contact
+from .queues import Queue
+
+__all__ = ["AgentState", "Entry", "AVAILABLE", "AWAY", "LOGGED_OUT"]
+
+AVAILABLE = "available"
+AWAY = "away"
+LOGGED_OUT = "logged_out"
+
+
+class AgentState:
+    """Live state of one agent.
+
+    ``load`` counts the contacts held per channel, wrap-ups included (capacity comes back
+    when wrap-up ends); ``since`` is when the agent last became idle or last got a contact;
+    ``version`` changes whenever anything a policy or the index reads changes.
+    """
+
+    __slots__ = (
+        "agent", "id", "order", "presence", "reason", "load", "total", "exclusive",
+        "nonexclusive", "since", "handled", "last_assigned", "rand", "version", "contacts",
+        "wrapups", "skills", "tier", "capacity", "max_total", "n_skills", "sum_levels",
+        "cap_total",
+    )
+
+    def __init__(self, agent: Agent, order: int, now: float) -> None:
+        self.agent = agent
+        self.id = agent.id
+        self.order = order
+        self.presence = LOGGED_OUT
+        self.reason: str | None = None
+        self.load: dict[Channel, int] = {}
+        self.total = 0  # contacts held, all channels, wrap-ups included
+        self.exclusive = 0  # exclusive contacts held
+        self.nonexclusive = 0  # non-exclusive contacts held
+        self.since = now
+        self.handled = 0
+        self.last_assigned = -1
+        self.rand = 0.0
+        self.version = 0
+        self.contacts: dict[str, Entry] = {}  # live assigned contacts by id
+        self.wrapups: dict[str, Channel] = {}  # completed contacts still in wrap-up
+        self.skills = agent.skills
+        self.tier = agent.tier
+        self.capacity = agent.capacity
+        self.max_total = agent.max_total
+        self.n_skills = len(agent.skills)
+        self.sum_levels = sum(agent.skills.values())
+        self.cap_total = sum(agent.capacity.values())
+
+    def can_take(self, ch: Channel) -> bool:
+        """Has the agent free capacity for a contact on ``ch`` (presence aside)?"""
+        if ch.exclusive:
+            return self.total == 0 and self.capacity.get(ch, 0) >= 1
+        if self.exclusive:
+            return False
+        if self.load.get(ch, 0) >= self.capacity.get(ch, 0):
+            return False
+        return self.max_total is None or self.nonexclusive < self.max_total
+
+    def free_channels(self) -> list[Channel]:
+        """Channels the agent could take a contact on now (empty unless available)."""
+        if self.presence != AVAILABLE:
+            return []
+        return [ch for ch, cap in self.capacity.items() if cap and self.can_take(ch)]
+
+
+class Entry:
+    """Live state of one contact inside the router.
+
+    ``arrival`` is the original arrival (kept across overflow and transfer), ``entered``
+    the time it entered its current queue (steps and overflow count from there).
+    ``needs``/``min_tier``/``max_tier`` are the eligibility in force at the step reached.
+    """
+
+    __slots__ = (
+        "contact", "id", "seq", "channel", "queue", "arrival", "entered", "base_needs",
+        "needs", "min_tier", "max_tier", "step", "steps", "declined", "state", "agent",
+        "hold_until", "version", "priority", "key", "cls", "slot",
+    )
+
+    def __init__(self, contact: Contact, seq: int, queue: Queue, now: float) -> None:
+        self.contact = contact
+        self.id = contact.id
+        self.seq = seq
+        self.channel = contact.channel
+        self.queue = queue
+        self.arrival = now
+        self.entered = now
+        self.base_needs: dict[str, int] = dict(contact.needs)
+        self.needs: tuple[tuple[str, int], ...] = ()
+        self.min_tier = 1
+        self.max_tier: int | None = None
+        self.step = 0
+        self.steps: tuple = ()
+        self.declined: frozenset[str] = frozenset()
+        self.state = "waiting"
+        self.agent: AgentState | None = None
+        self.hold_until = 0.0
+        self.version = 0
+        self.priority = contact.priority
+        self.key: tuple = ()  # contact policy's order key, set when it starts waiting
+        self.cls: object = None  # the waiting index's bucket, while waiting
+        self.slot = 0  # the waiting index's token for its current heap entry
+
+    def meets(self, a: AgentState) -> bool:
+        """Does agent ``a`` satisfy this contact's current needs, tiers and declines?"""
+        if a.tier < self.min_tier or (self.max_tier is not None and a.tier > self.max_tier):
+            return False
+        skills = a.skills
+        for skill, level in self.needs:
+            if skills.get(skill, 0) < level:
+                return False
+        return a.id not in self.declined
+
+    def held_for(self, a: AgentState) -> bool:
+        """True while a preferred-agent hold keeps this contact from agent ``a``.
+
+        ``hold_until`` is 0 once the hold is over (the router clears it in ``tick``).
+        """
+        return self.hold_until > 0 and a.id not in self.contact.preferred_agents

@@ -1,0 +1,171 @@
+"""The fast waiting-contact index: which waiting contact does this agent take?
+
+Waiting contacts are grouped into buckets of identical eligibility — (queue, channel,
+needs, tier range) — each a heap ordered by the contact policy's ``order_key``, which is
+fixed inside one queue.  Non-empty buckets are registered under one of their needed
+skills (or None), so an agent looks only at buckets under its own skills: at a fixed number
+of skills and queues that is a bounded number of heap heads, whatever the number of
+waiting contacts.  Contacts held for a preferred agent sit apart, under that agent's id.
+Removal is lazy: a heap entry whose token no longer matches its contact is skipped.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+
+from .policies import ContactPolicy
+from .state import AgentState, Entry
+
+__all__ = ["WaitingIndex"]
+
+_HELD = "held"
+
+
+class _Bucket:
+    __slots__ = ("key", "channel", "needs", "min_tier", "max_tier", "heap", "live", "skill")
+
+    def __init__(self, key: tuple, e: Entry) -> None:
+        self.key = key
+        self.channel = e.channel
+        self.needs = e.needs
+        self.min_tier = e.min_tier
+        self.max_tier = e.max_tier
+        self.heap: list = []
+        self.live = 0
+        self.skill = e.needs[0][0] if e.needs else None
+
+    def admits(self, a: AgentState) -> bool:
+        if a.tier < self.min_tier or (self.max_tier is not None and a.tier > self.max_tier):
+            return False
+        skills = a.skills
+        for skill, level in self.needs:
+            if skills.get(skill, 0) < level:
+                return False
+        return True
+
+
+class WaitingIndex:
+    """Waiting contacts, bucketed by eligibility, each bucket in contact-policy order."""
+
+    def __init__(self, policy: ContactPolicy) -> None:
+        self.policy = policy
+        self._buckets: dict[tuple, _Bucket] = {}
+        self._by_skill: dict[str | None, dict[tuple, _Bucket]] = {}
+        self._held: dict[str, dict[str, Entry]] = {}
+        self._slot = 0
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, e: Entry, now: float) -> None:
+        """``e`` starts (or resumes) waiting; its eligibility fields must be current."""
+        e.key = self.policy.order_key(e)
+        self._count += 1
+        self._slot += 1
+        e.slot = self._slot
+        if e.hold_until > 0:
+            e.cls = _HELD
+            for aid in e.contact.preferred_agents:
+                self._held.setdefault(aid, {})[e.id] = e
+            return
+        key = (e.queue.name, e.channel, e.needs, e.min_tier, e.max_tier)
+        b = self._buckets.get(key)
+        if b is None:
+            b = self._buckets[key] = _Bucket(key, e)
+        if b.live == 0:
+            self._by_skill.setdefault(b.skill, {})[key] = b
+        b.live += 1
+        e.cls = b
+        heapq.heappush(b.heap, (e.key, e.slot, e))
+
+    def remove(self, e: Entry) -> None:
+        """``e`` stops waiting (assigned, abandoned, moved)."""
+        b = e.cls
+        e.cls = None
+        self._count -= 1
+        if b is _HELD:
+            for aid in e.contact.preferred_agents:
+                held = self._held[aid]
+                del held[e.id]
+                if not held:
+                    del self._held[aid]
+            return
+        b.live -= 1
+        if b.live == 0:
+            del self._by_skill[b.skill][b.key]
+            b.heap.clear()
+        elif len(b.heap) > 2 * b.live + 32:
+            b.heap = [item for item in b.heap if item[2].cls is b and item[2].slot == item[1]]
+            heapq.heapify(b.heap)
+
+    def best_for(self, a: AgentState, now: float) -> tuple[Entry, tuple] | None:
+        """The waiting contact agent ``a`` takes next under the policy, and its rank."""
+        free = a.free_channels()
+        if not free or not self._count:
+            return None
+        policy = self.policy
+        static = policy.static
+        best: Entry | None = None
+        best_rank: tuple = ()
+        by_skill = self._by_skill
+        aid = a.id
+        for skill in (*a.skills, None):
+            buckets = by_skill.get(skill)
+            if not buckets:
+                continue
+            for b in buckets.values():
+                if b.channel not in free or not b.admits(a):
+                    continue
+                e = self._head(b, aid)
+                if e is None:
+                    continue
+                r = e.key if static else policy.rank(e.key, e, now)
+                if best is None or r < best_rank:
+                    best, best_rank = e, r
+        held = self._held.get(aid)
+        if held:
+            for e in held.values():
+                if e.channel in free and e.meets(a):
+                    r = e.key if static else policy.rank(e.key, e, now)
+                    if best is None or r < best_rank:
+                        best, best_rank = e, r
+        return (best, best_rank) if best is not None else None
+
+    @staticmethod
+    def _head(b: _Bucket, aid: str) -> Entry | None:
+        """The first contact of bucket ``b`` that agent ``aid`` has not declined."""
+        h = b.heap
+        while h and (h[0][2].cls is not b or h[0][2].slot != h[0][1]):
+            heapq.heappop(h)
+        if not h:
+            return None
+        e = h[0][2]
+        if aid not in e.declined:
+            return e
+        # Rare: walk the heap in order, skipping stale entries and this agent's declines.
+        frontier = [(h[0], 0)]
+        while frontier:
+            item, j = heapq.heappop(frontier)
+            for k in (2 * j + 1, 2 * j + 2):
+                if k < len(h):
+                    heapq.heappush(frontier, (h[k], k))
+            e = item[2]
+            if e.cls is b and e.slot == item[1] and aid not in e.declined:
+                return e
+        return None
+
+    def __iter__(self) -> Iterator[Entry]:
+        """Every waiting contact (no particular order)."""
+        for b in self._buckets.values():
+            for item in b.heap:
+                e = item[2]
+                if e.cls is b and e.slot == item[1]:
+                    yield e
+        seen: set[str] = set()
+        for held in self._held.values():
+            for e in held.values():
+                if e.id not in seen:
+                    seen.add(e.id)
+                    yield e
