@@ -1,0 +1,89 @@
+"""The invariants every router state and every decision must satisfy (DESIGN.md section 4).
+
+One checker, run against the fast router, the reference router and every policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ..assignment import Assignment
+from ..router import Router
+from ..state import AVAILABLE
+
+__all__ = ["check_router", "check_assignments"]
+
+
+def check_router(router: Router, *, conserving: bool = True) -> None:
+    """Assert the state invariants of ``router``.
+
+    Capacity: no agent exceeds any channel's capacity or its overall limit, and nothing
+    rides beside an exclusive contact.  Consistency: every assigned contact is held by its
+    agent.  Work conservation (when ``conserving``, i.e. after ``tick(now)`` at the current
+    time): no waiting contact has an available, eligible agent with room, unless a
+    preferred-agent hold keeps it.
+    """
+    agents = router._agents
+    for a in agents.values():
+        loads = {ch: n for ch, n in a.load.items() if n}
+        assert all(n >= 0 for n in a.load.values()), f"agent {a.id}: negative load {a.load}"
+        assert a.total == sum(loads.values()), f"agent {a.id}: total {a.total} != {loads}"
+        assert len(a.contacts) + len(a.wrapups) == a.total, f"agent {a.id}: load/contacts mismatch"
+        for ch, n in loads.items():
+            assert n <= a.capacity.get(ch, 0), f"agent {a.id}: {n} on {ch.name} > capacity"
+        excl = sum(n for ch, n in loads.items() if ch.exclusive)
+        assert excl == a.exclusive, f"agent {a.id}: exclusive count drift"
+        if excl:
+            assert a.total == 1, f"agent {a.id}: holds {a.total} contacts beside an exclusive one"
+        if a.max_total is not None:
+            assert a.nonexclusive <= a.max_total, f"agent {a.id}: over max_total"
+        for cid, e in a.contacts.items():
+            assert e.state == "assigned" and e.agent is a, f"contact {cid}: agent link broken"
+    waiting = list(router._waiting)
+    assert len({e.id for e in waiting}) == len(waiting), "a contact waits twice"
+    live = router._contacts
+    assert {e.id for e in waiting} == {cid for cid, e in live.items() if e.state == "waiting"}, (
+        "waiting index and contact states disagree"
+    )
+    for cid, e in live.items():
+        if e.state == "assigned":
+            assert cid in e.agent.contacts, f"contact {cid}: not in its agent's contacts"
+    if not conserving:
+        return
+    for e in waiting:
+        for a in agents.values():
+            if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a) and not e.held_for(a):
+                raise AssertionError(
+                    f"work conservation: contact {e.id} waits while agent {a.id} is eligible and free"
+                )
+
+
+def check_assignments(
+    router: Router, assignments: Iterable[Assignment], before: Mapping[str, str], now: float
+) -> None:
+    """Assert that ``assignments`` (one call's result) are sound.
+
+    ``before`` maps each contact id to its status ("waiting", "assigned", ...) before the
+    call; a contact is assigned at most once and only from waiting (or from the call's own
+    submit/decline/transfer), and its agent meets its needs at the step reached.
+    """
+    seen: set[str] = set()
+    for x in assignments:
+        assert x.contact_id not in seen, f"contact {x.contact_id} assigned twice in one call"
+        seen.add(x.contact_id)
+        assert before.get(x.contact_id) != "assigned" or x.reason.trigger in ("decline", "transfer"), (
+            f"contact {x.contact_id} was already assigned"
+        )
+        assert x.time == now and x.waited >= 0
+        e = router._contacts.get(x.contact_id)
+        if e is None or e.agent is None or e.agent.id != x.agent_id:
+            continue  # it may have been completed again within the call's own effects
+        a = e.agent
+        assert a.tier >= e.min_tier and (e.max_tier is None or a.tier <= e.max_tier), (
+            f"contact {x.contact_id}: agent {a.id} tier {a.tier} outside [{e.min_tier}, {e.max_tier}]"
+        )
+        for skill, level in e.needs:
+            assert a.skills.get(skill, 0) >= level, (
+                f"contact {x.contact_id}: agent {a.id} lacks {skill}>={level}"
+            )
+        assert a.id not in e.declined, f"contact {x.contact_id} offered again to {a.id}"

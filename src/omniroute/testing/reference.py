@@ -1,0 +1,82 @@
+"""The reference router: the fast router's state machine with its indexes replaced by scans.
+
+It shares the router's bookkeeping (presence, load, timed rules) and policies; only the two
+questions the indexes answer — which agent for this contact, which contact for this agent —
+are answered by looking at every agent and every waiting contact.  Any disagreement with
+:class:`omniroute.Router` is an index bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..policies import AgentPolicy, ContactPolicy
+from ..router import Router
+from ..state import AVAILABLE, AgentState, Entry
+
+__all__ = ["ReferenceRouter", "ScanAgents", "ScanWaiting"]
+
+
+class ScanAgents:
+    """Every agent, scanned in insertion order for each contact."""
+
+    def __init__(self, policy: AgentPolicy) -> None:
+        self.policy = policy
+        self._agents: dict[str, AgentState] = {}
+
+    def add(self, a: AgentState) -> None:
+        self._agents[a.id] = a
+
+    def remove(self, a: AgentState) -> None:
+        del self._agents[a.id]
+
+    def update(self, a: AgentState) -> None:
+        a.version += 1
+
+    def best(self, e: Entry) -> tuple[AgentState, tuple] | None:
+        best, best_rank = None, ()
+        for a in self._agents.values():
+            if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a):
+                r = self.policy.rank(a, e)
+                if best is None or r < best_rank:
+                    best, best_rank = a, r
+        return (best, best_rank) if best is not None else None
+
+
+class ScanWaiting:
+    """Every waiting contact, scanned for each agent that frees up."""
+
+    def __init__(self, policy: ContactPolicy) -> None:
+        self.policy = policy
+        self._entries: dict[str, Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(list(self._entries.values()))
+
+    def add(self, e: Entry, now: float) -> None:
+        e.key = self.policy.order_key(e)
+        self._entries[e.id] = e
+
+    def remove(self, e: Entry) -> None:
+        del self._entries[e.id]
+
+    def best_for(self, a: AgentState, now: float) -> tuple[Entry, tuple] | None:
+        if a.presence != AVAILABLE:
+            return None
+        best, best_rank = None, ()
+        for e in self._entries.values():
+            if a.can_take(e.channel) and e.meets(a) and not e.held_for(a):
+                r = self.policy.rank(self.policy.order_key(e), e, now)
+                if best is None or r < best_rank:
+                    best, best_rank = e, r
+        return (best, best_rank) if best is not None else None
+
+
+class ReferenceRouter(Router):
+    """A :class:`~omniroute.Router` that answers every routing question by a full scan."""
+
+    _agent_index_type = ScanAgents
+    _waiting_index_type = ScanWaiting
