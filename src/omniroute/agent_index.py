@@ -1,24 +1,29 @@
 """The fast agent index: which available agent with free capacity takes this contact?
 
-Available agents with room on a channel sit in binary heaps keyed by the agent policy's
-key, one heap per (channel, skill, tier) — plus a (channel, None, tier) heap for contacts
-with no needs, created on first use.  A lookup walks the heaps of the contact's most
-selective needed skill over the allowed tiers in key order (a k-way merge that never
-modifies the heaps) and stops at the first agent that meets the other needs, so its cost
-depends on how selective the needs are, not on how many agents there are: O(log n) per
-heap operation at a fixed number of skills.
+Available agents with room on a channel are filed in buckets ordered by the agent
+policy's key, one bucket per (channel, skill set, tier), where a skill set is empty (any
+agent), one skill, or a pair of skills.  Buckets are created on first use, for the skill
+sets contacts actually need.  A contact needing one skill looks at that skill's buckets;
+one needing two or more at the pair of its two most selective skills; the buckets of the
+allowed tiers are merged in key order until an agent meets every need at its minimum level
+and has not declined the contact.  Only agents of the right skill set whose level is too
+low are skipped, so at a fixed number of skills a decision costs O(log n), whatever the
+number of agents.
 
-Heaps use lazy deletion: every change of an agent's state bumps its ``version`` and pushes
-fresh entries; entries with an old version are skipped and dropped when they surface, and
-a heap holding far more stale than live entries is rebuilt.
+A bucket is a binary heap, or — for policies whose keys only grow (``fifo``, e.g. longest
+idle) — one FIFO queue per key class, where filing and taking the head cost O(1).  Both
+use lazy deletion: every change of an agent's state gives it a new ``version`` (a stamp
+that grows with every update) and files fresh entries; entries with an old version are
+skipped and dropped when they surface, and a bucket that holds far more stale than live
+entries is compacted in place.  Entries are flat tuples ``(*key, version, agent)``.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 
-from .channels import Channel
 from .policies import AgentPolicy
 from .state import AVAILABLE, AgentState, Entry
 
@@ -28,15 +33,34 @@ _heappush = heapq.heappush
 _heappop = heapq.heappop
 
 
+def _heap_order(h: list) -> Iterator[tuple]:
+    """The entries of heap ``h`` in key order, without modifying it."""
+    if not h:
+        return
+    frontier = [(h[0], 0)]
+    n = len(h)
+    while frontier:
+        item, j = _heappop(frontier)
+        yield item
+        k = 2 * j + 1
+        if k < n:
+            _heappush(frontier, (h[k], k))
+            if k + 1 < n:
+                _heappush(frontier, (h[k + 1], k + 1))
+
+
 class AgentIndex:
-    """Agents by (channel, skill, tier), ordered by the agent policy's key."""
+    """Agents by (channel, skill set, tier), ordered by the agent policy's key."""
 
     def __init__(self, policy: AgentPolicy) -> None:
         self.policy = policy
-        self._heaps: dict[tuple[Channel, str | None, int], list] = {}
-        # Static membership: agents by (skill, tier), to build heaps lazily and size rebuilds.
+        self._fifo = policy.fifo
+        self._buckets: dict[tuple[str, tuple[str, ...], int], object] = {}
+        # Static membership: agents by (skill or None, tier), to build buckets lazily, size
+        # compactions and pick the most selective skills.
         self._members: dict[tuple[str | None, int], dict[str, AgentState]] = {}
         self._tiers: list[int] = []
+        self._stamp = 0
 
     # ------------------------------------------------------------------ membership
     def add(self, a: AgentState) -> None:
@@ -45,116 +69,159 @@ class AgentIndex:
         if a.tier not in self._tiers:
             self._tiers.append(a.tier)
             self._tiers.sort()
+        # The buckets this agent belongs in, per channel; buckets created later add themselves.
+        buckets = self._buckets
+        a.cache = {
+            name: [(buckets[k], k[1]) for k in ((name, s, a.tier) for s in a.keys) if k in buckets]
+            for name, cap in a.capacity.items() if cap
+        }
         self.update(a)
 
     def remove(self, a: AgentState) -> None:
-        a.version += 1  # every heap entry of this agent is now stale
+        self._stamp += 1
+        a.version = self._stamp  # every entry of this agent is now stale
         for skill in (*a.skills, None):
-            members = self._members[(skill, a.tier)]
-            del members[a.id]
+            del self._members[(skill, a.tier)][a.id]
 
     def update(self, a: AgentState) -> None:
-        """Re-index ``a`` after any change to its presence, load or policy key."""
-        a.version = ver = a.version + 1
+        """Re-file ``a`` after any change to its presence, load or policy key."""
+        self._stamp = ver = self._stamp + 1
+        a.version = ver
         if a.presence != AVAILABLE:
             return
-        heaps = self._heaps
         policy = self.policy
-        tier = a.tier
         per_skill = policy.per_skill
-        key = None if per_skill else policy.key(a)
-        for ch, cap in a.capacity.items():
-            if not cap or not a.can_take(ch):
+        item = None if per_skill else (*policy.key(a), ver, a)
+        total, load, chans = a.total, a.load, a.channels
+        open_ = not a.exclusive and (a.max_total is None or a.nonexclusive < a.max_total)
+        for name, buckets in a.cache.items():
+            if chans[name].exclusive:
+                if total:
+                    continue
+            elif not open_ or load.get(name, 0) >= a.capacity[name]:
                 continue
-            for skill in a.skills:
-                h = heaps.get((ch, skill, tier))
-                if h is not None:
-                    _heappush(h, (policy.skill_key(a, skill) if per_skill else key, ver, a))
-            h = heaps.get((ch, None, tier))
-            if h is not None:
-                _heappush(h, (policy.skill_key(a, None) if per_skill else key, ver, a))
+            if self._fifo:
+                cls = item[0]
+                for b, _skills in buckets:
+                    b[cls].append(item)
+            elif per_skill:
+                for b, skills in buckets:
+                    _heappush(b, (*policy.skill_key(a, skills), ver, a))
+            else:
+                for b, _skills in buckets:
+                    _heappush(b, item)
+
+    # ------------------------------------------------------------------ buckets
+    def _bucket(self, ch: str, skills: tuple[str, ...], tier: int) -> object:
+        key = (ch, skills, tier)
+        b = self._buckets.get(key)
+        first = self._members.get((skills[0] if skills else None, tier), {})
+        if b is None:
+            # First use: file every agent with these skills and this channel in it.
+            policy = self.policy
+            rest = skills[1:]
+            entries = []
+            b = (deque(), deque()) if self._fifo else entries
+            for a in first.values():
+                if a.capacity.get(ch, 0) and all(s in a.skills for s in rest):
+                    a.cache[ch].append((b, skills))
+                    if a.presence == AVAILABLE and a.can_take(a.channels[ch]):
+                        entries.append((*policy.skill_key(a, skills), a.version, a))
+            if self._fifo:
+                entries.sort()
+                for item in entries:
+                    b[item[0]].append(item)
+            else:
+                heapq.heapify(b)
+            self._buckets[key] = b
+            return b
+        limit = 4 * len(first) + 64
+        if self._fifo:
+            for q in b:
+                if len(q) > limit:  # compact in place: agents' caches hold q
+                    live = [x for x in q if x[-2] == x[-1].version]
+                    q.clear()
+                    q.extend(live)
+        elif len(b) > limit:
+            b[:] = [x for x in b if x[-2] == x[-1].version]
+            heapq.heapify(b)
+        return b
 
     # ------------------------------------------------------------------ lookup
-    def _heap(self, ch: Channel, skill: str | None, tier: int) -> list:
-        h = self._heaps.get((ch, skill, tier))
-        members = self._members.get((skill, tier), {})
-        if h is None or len(h) > 4 * len(members) + 64:
-            # First use, or mostly stale: (re)build from the agents who could be in it.
-            policy = self.policy
-            h = [
-                (policy.skill_key(a, skill), a.version, a)
-                for a in members.values()
-                if a.presence == AVAILABLE and a.capacity.get(ch, 0) and a.can_take(ch)
-            ]
-            heapq.heapify(h)
-            self._heaps[(ch, skill, tier)] = h
-        return h
-
     def best(self, e: Entry) -> tuple[AgentState, tuple] | None:
         """The agent the policy picks for contact ``e`` and its rank, or None.
 
         Presence, capacity, needs, tiers and declines are honoured; a preferred-agent hold is
         the router's business.
         """
-        ch = e.channel
-        tiers = [t for t in self._tiers if e.min_tier <= t and (e.max_tier is None or t <= e.max_tier)]
+        mn, mx = e.min_tier, e.max_tier
+        tiers = [t for t in self._tiers if mn <= t and (mx is None or t <= mx)]
         if not tiers:
             return None
-        # Walk the most selective needed skill (fewest agents who have it in these tiers).
-        walk: str | None = None
-        if e.needs:
+        needs = e.needs
+        if not needs:
+            skills: tuple[str, ...] = ()
+        elif len(needs) == 1:
+            skills = (needs[0][0],)
+        else:
+            # The two needed skills that the fewest agents in these tiers have.
             members = self._members
-            best_n = -1
-            for skill, _level in e.needs:
-                n = sum(len(members.get((skill, t), ())) for t in tiers)
-                if best_n < 0 or n < best_n:
-                    walk, best_n = skill, n
-            if best_n == 0:
-                return None
-        heaps = []
+            counted = sorted(
+                (sum(len(members.get((s, t), ())) for t in tiers), s) for s, _lvl in needs
+            )
+            skills = tuple(sorted((counted[0][1], counted[1][1])))
+        ch = e.channel.name
+        orders = []
+        fifo = self._fifo
         for t in tiers:
-            h = self._heap(ch, walk, t)
-            while h and h[0][1] != h[0][2].version:
-                _heappop(h)
-            if h:
-                heaps.append(h)
-        if not heaps:
+            b = self._bucket(ch, skills, t)
+            if fifo:
+                for q in b:
+                    while q and q[0][-2] != q[0][-1].version:
+                        q.popleft()
+                    if q:
+                        if len(tiers) == 1 and e.meets(q[0][-1]):
+                            return q[0][-1], q[0][:-2]  # the head is the policy's choice
+                        orders.append(q)
+                        if len(tiers) == 1:
+                            break
+            else:
+                while b and b[0][-2] != b[0][-1].version:
+                    _heappop(b)
+                if b:
+                    if len(tiers) == 1 and not self.policy.per_skill and e.meets(b[0][-1]):
+                        return b[0][-1], b[0][:-2]
+                    orders.append(_heap_order(b))
+        if not orders:
             return None
-        policy = self.policy
-        if len(heaps) == 1 and not policy.per_skill:
-            top = heaps[0][0]
-            if e.meets(top[2]):
-                return top[2], top[0]
-        return self._walk(heaps, e)
+        if fifo:
+            orders = [iter(q) for q in (b for t in tiers for b in self._bucket(ch, skills, t))]
+        walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
+        return self._walk(walk, e, len(skills))
 
-    def _walk(self, heaps: list[list], e: Entry) -> tuple[AgentState, tuple] | None:
-        # k-way merge over the heaps' implicit trees, in key order, without popping.
+    def _walk(self, ordered: Iterable[tuple], e: Entry, covered: int) -> tuple[AgentState, tuple] | None:
+        """The best agent for ``e`` among entries given in key order."""
         policy = self.policy
-        frontier = [(h[0], i, 0) for i, h in enumerate(heaps)]
-        heapq.heapify(frontier)
+        per_skill = policy.per_skill
         found: AgentState | None = None
         found_rank: tuple = ()
-        while frontier:
-            item, i, j = _heappop(frontier)
-            if found is not None and policy.bound(item[0], e) > found_rank:
-                break
-            h = heaps[i]
-            k = 2 * j + 1
-            if k < len(h):
-                _heappush(frontier, (h[k], i, k))
-                if k + 1 < len(h):
-                    _heappush(frontier, (h[k + 1], i, k + 1))
-            a = item[2]
-            if item[1] != a.version or not e.meets(a):
+        for item in ordered:
+            a = item[-1]
+            if item[-2] != a.version:
                 continue
+            if found is not None and policy.bound(item[:-2], e, covered) > found_rank:
+                break
+            if not e.meets(a):
+                continue
+            if not per_skill:
+                return a, item[:-2]
             r = policy.rank(a, e)
             if found is None or r < found_rank:
                 found, found_rank = a, r
-                if not policy.per_skill:
-                    break
         return (found, found_rank) if found is not None else None
 
     def agents(self) -> Iterable[AgentState]:
+        """Every agent in the index."""
         seen: dict[str, AgentState] = {}
         for (skill, _t), members in self._members.items():
             if skill is None:

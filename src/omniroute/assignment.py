@@ -1,20 +1,27 @@
-"""The router's decisions."""
+"""The router's decisions.
+
+``Assignment`` and ``Reason`` are immutable named tuples rather than attrs classes: one is
+built for every decision on the router's hot path, and a named tuple is the cheapest
+immutable record Python has.  They compare, hash and pickle by value like the model's
+attrs value objects.
+"""
 
 from __future__ import annotations
 
-import attrs
+from typing import NamedTuple
 
 __all__ = ["Assignment", "Reason"]
 
 
-@attrs.frozen(slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a decision went the way it did.
 
-    ``trigger``: what caused it ("submit", "release", "step", "overflow", "hold",
-    "decline", "transfer", "available").  ``step``: the routing step the contact had
-    reached (0 = none).  ``agent_policy``/``contact_policy``: the policies' names.
-    ``score``: the winning sort key of the policy that chose (smaller wins).
+    ``trigger``: what caused it ("submit", "release", "wrap-up", "available", "step",
+    "overflow", "hold", "decline", "transfer").  ``agent_policy``/``contact_policy``: the
+    policies' names.  ``step``: the routing step the contact had reached (0 = none).
+    ``score``: the winning sort key of the policy that chose (smaller wins): the agent
+    policy's when a contact found an agent, the contact policy's when an agent found a
+    contact, ``("preferred", i)`` when the contact's i-th preferred agent took it.
     """
 
     trigger: str
@@ -24,9 +31,12 @@ class Reason:
     score: tuple
 
 
-@attrs.frozen(slots=True)
-class Assignment:
-    """Contact ``contact_id`` goes to agent ``agent_id`` at ``time``, after ``waited`` seconds."""
+class Assignment(NamedTuple):
+    """Contact ``contact_id`` goes to agent ``agent_id`` at ``time``, after ``waited`` seconds.
+
+    ``queue`` is the queue it was taken from (after an overflow or a transfer, the new one);
+    ``waited`` counts from the contact's original arrival.
+    """
 
     contact_id: str
     agent_id: str

@@ -55,6 +55,9 @@ class AgentPolicy:
     name = "agent-policy"
     #: True if ``skill_key`` differs per skill (the index then keys each skill's heap apart).
     per_skill = False
+    #: True if ``key(a)`` is ``(c, a.version)`` with ``c`` a small int: the index then keeps
+    #: FIFO queues per class instead of heaps (versions grow with every update).
+    fifo = False
     #: Preferred-agent hold, in seconds (only :class:`PreferredAgent` sets it).
     hold = 0.0
     prefers = False
@@ -62,15 +65,17 @@ class AgentPolicy:
     def key(self, a: AgentState) -> tuple:
         raise NotImplementedError
 
-    def skill_key(self, a: AgentState, skill: str | None) -> tuple:
+    def skill_key(self, a: AgentState, skills: tuple[str, ...]) -> tuple:
+        """The key of ``a`` in the index's heap for agents having ``skills``."""
         return self.key(a)
 
     def rank(self, a: AgentState, e: Entry) -> tuple:
         """The full ranking of agent ``a`` for contact ``e`` (default: ``key``)."""
         return self.key(a)
 
-    def bound(self, heap_key: tuple, e: Entry) -> tuple:
-        """A lower bound of ``rank`` over agents whose heap key is >= ``heap_key``."""
+    def bound(self, heap_key: tuple, e: Entry, covered: int) -> tuple:
+        """A lower bound of ``rank`` for ``e`` over agents whose heap key is >= ``heap_key``,
+        in a heap keyed by ``covered`` of ``e``'s needed skills."""
         return heap_key
 
     def on_add(self, a: AgentState) -> None:
@@ -86,14 +91,17 @@ class AgentPolicy:
 class LongestIdle(AgentPolicy):
     """The agent idle the longest first: it spreads work evenly over time.
 
-    Agents holding nothing come first, by the time they became idle; multitasking agents
-    with room left come after, the one assigned least recently first.
+    Agents holding nothing come first, the one whose state last changed earliest (it became
+    idle or available first, in the order the router saw events); multitasking agents with
+    room left come after, the one whose load changed least recently first.
     """
 
     name = "longest-idle"
+    fifo = True
 
     def key(self, a: AgentState) -> tuple:
-        return (1 if a.total else 0, a.since, a.order)
+        # ``version`` is the router's update stamp: it grows with every change of state.
+        return (1 if a.total else 0, a.version)
 
 
 class LeastOccupied(AgentPolicy):
@@ -103,7 +111,7 @@ class LeastOccupied(AgentPolicy):
 
     def key(self, a: AgentState) -> tuple:
         used = 1.0 if a.exclusive else (a.total / a.cap_total if a.cap_total else 1.0)
-        return (used, a.since, a.order)
+        return (used, a.version)
 
 
 class MostSkilled(AgentPolicy):
@@ -116,19 +124,19 @@ class MostSkilled(AgentPolicy):
     per_skill = True
 
     def key(self, a: AgentState) -> tuple:
-        return (0, 1 if a.total else 0, a.since, a.order)
+        return (0, 1 if a.total else 0, a.version)
 
-    def skill_key(self, a: AgentState, skill: str | None) -> tuple:
-        level = a.skills.get(skill, 0) if skill is not None else 0
-        return (-level, 1 if a.total else 0, a.since, a.order)
+    def skill_key(self, a: AgentState, skills: tuple[str, ...]) -> tuple:
+        lv = a.skills
+        return (-sum(lv.get(s, 0) for s in skills), 1 if a.total else 0, a.version)
 
     def rank(self, a: AgentState, e: Entry) -> tuple:
         skills = a.skills
-        return (-sum(skills.get(s, 0) for s, _ in e.needs), 1 if a.total else 0, a.since, a.order)
+        return (-sum(skills.get(s, 0) for s, _ in e.needs), 1 if a.total else 0, a.version)
 
-    def bound(self, heap_key: tuple, e: Entry) -> tuple:
-        # The heap is keyed by one needed skill's level; the others add at most 10 each.
-        return (heap_key[0] - 10 * (len(e.needs) - 1), -math.inf)
+    def bound(self, heap_key: tuple, e: Entry, covered: int) -> tuple:
+        # The heap is keyed by the levels of `covered` needed skills; the others add <= 10 each.
+        return (heap_key[0] - 10 * (len(e.needs) - covered), -math.inf)
 
 
 class BestFit(AgentPolicy):
@@ -142,7 +150,7 @@ class BestFit(AgentPolicy):
     name = "best-fit"
 
     def key(self, a: AgentState) -> tuple:
-        return (a.n_skills, a.sum_levels, 1 if a.total else 0, a.since, a.order)
+        return (a.n_skills, a.sum_levels, 1 if a.total else 0, a.version)
 
 
 class RoundRobin(AgentPolicy):
@@ -160,7 +168,7 @@ class FewestHandled(AgentPolicy):
     name = "fewest-handled"
 
     def key(self, a: AgentState) -> tuple:
-        return (a.handled, 1 if a.total else 0, a.since, a.order)
+        return (a.handled, 1 if a.total else 0, a.version)
 
 
 class Random(AgentPolicy):
@@ -206,18 +214,19 @@ class PreferredAgent(AgentPolicy):
         self.hold = float(hold)
         self.name = f"preferred+{self.then.name}"
         self.per_skill = self.then.per_skill
+        self.fifo = self.then.fifo
 
     def key(self, a: AgentState) -> tuple:
         return self.then.key(a)
 
-    def skill_key(self, a: AgentState, skill: str | None) -> tuple:
-        return self.then.skill_key(a, skill)
+    def skill_key(self, a: AgentState, skills: tuple[str, ...]) -> tuple:
+        return self.then.skill_key(a, skills)
 
     def rank(self, a: AgentState, e: Entry) -> tuple:
         return self.then.rank(a, e)
 
-    def bound(self, heap_key: tuple, e: Entry) -> tuple:
-        return self.then.bound(heap_key, e)
+    def bound(self, heap_key: tuple, e: Entry, covered: int) -> tuple:
+        return self.then.bound(heap_key, e, covered)
 
     def on_add(self, a: AgentState) -> None:
         self.then.on_add(a)

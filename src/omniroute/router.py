@@ -385,7 +385,8 @@ class Router:
         e.state, e.agent = "assigned", a
         e.version += 1  # cancels the contact's pending timed rules
         ch = e.channel
-        a.load[ch] = a.load.get(ch, 0) + 1
+        name = ch.name
+        a.load[name] = a.load.get(name, 0) + 1
         a.total += 1
         if ch.exclusive:
             a.exclusive += 1
@@ -401,7 +402,7 @@ class Router:
         out.append(Assignment(e.id, a.id, now, e.queue.name, now - e.arrival, reason))
 
     def _release(self, a: AgentState, ch: Channel, t: float) -> None:
-        a.load[ch] -= 1
+        a.load[ch.name] -= 1
         a.total -= 1
         if ch.exclusive:
             a.exclusive -= 1
@@ -521,7 +522,7 @@ class Router:
     def _view(a: AgentState) -> AgentView:
         return AgentView(
             agent=a.agent, presence=a.presence, reason=a.reason,
-            load={ch.name: n for ch, n in a.load.items() if n},
+            load={name: n for name, n in a.load.items() if n},
             contacts=tuple(a.contacts), wrap_ups=len(a.wrapups), since=a.since, handled=a.handled,
         )
 

@@ -29,8 +29,8 @@ class AgentState:
     __slots__ = (
         "agent", "id", "order", "presence", "reason", "load", "total", "exclusive",
         "nonexclusive", "since", "handled", "last_assigned", "rand", "version", "contacts",
-        "wrapups", "skills", "tier", "capacity", "max_total", "n_skills", "sum_levels",
-        "cap_total",
+        "wrapups", "skills", "tier", "capacity", "channels", "max_total", "n_skills",
+        "sum_levels", "cap_total", "keys", "cache",
     )
 
     def __init__(self, agent: Agent, order: int, now: float) -> None:
@@ -39,7 +39,10 @@ class AgentState:
         self.order = order
         self.presence = LOGGED_OUT
         self.reason: str | None = None
-        self.load: dict[Channel, int] = {}
+        # Internally channels are keyed by name: str hashes are cached, attrs' are not.
+        self.capacity: dict[str, int] = {ch.name: n for ch, n in agent.capacity.items()}
+        self.channels: dict[str, Channel] = {ch.name: ch for ch in agent.capacity}
+        self.load: dict[str, int] = {}
         self.total = 0  # contacts held, all channels, wrap-ups included
         self.exclusive = 0  # exclusive contacts held
         self.nonexclusive = 0  # non-exclusive contacts held
@@ -49,30 +52,38 @@ class AgentState:
         self.rand = 0.0
         self.version = 0
         self.contacts: dict[str, Entry] = {}  # live assigned contacts by id
-        self.wrapups: dict[str, Channel] = {}  # completed contacts still in wrap-up
-        self.skills = agent.skills
+        self.wrapups: dict[int, Channel] = {}  # completed contacts still in wrap-up
+        self.skills: dict[str, int] = dict(agent.skills)
         self.tier = agent.tier
-        self.capacity = agent.capacity
         self.max_total = agent.max_total
         self.n_skills = len(agent.skills)
         self.sum_levels = sum(agent.skills.values())
         self.cap_total = sum(agent.capacity.values())
+        # The agent index's private bookkeeping: the skill sets it may be filed under, and
+        # the heaps it is filed in per channel.
+        names = sorted(self.skills)
+        self.keys: list[tuple[str, ...]] = [(), *((s,) for s in names)] + [
+            (s, t) for i, s in enumerate(names) for t in names[i + 1:]
+        ]
+        self.cache: dict[str, list] = {}
 
     def can_take(self, ch: Channel) -> bool:
         """Has the agent free capacity for a contact on ``ch`` (presence aside)?"""
+        name = ch.name
         if ch.exclusive:
-            return self.total == 0 and self.capacity.get(ch, 0) >= 1
+            return self.total == 0 and self.capacity.get(name, 0) >= 1
         if self.exclusive:
             return False
-        if self.load.get(ch, 0) >= self.capacity.get(ch, 0):
+        if self.load.get(name, 0) >= self.capacity.get(name, 0):
             return False
         return self.max_total is None or self.nonexclusive < self.max_total
 
-    def free_channels(self) -> list[Channel]:
-        """Channels the agent could take a contact on now (empty unless available)."""
+    def free_channels(self) -> list[str]:
+        """Names of the channels the agent could take a contact on now (empty unless available)."""
         if self.presence != AVAILABLE:
             return []
-        return [ch for ch, cap in self.capacity.items() if cap and self.can_take(ch)]
+        chans = self.channels
+        return [name for name, cap in self.capacity.items() if cap and self.can_take(chans[name])]
 
 
 class Entry:

@@ -27,7 +27,7 @@ class _Bucket:
 
     def __init__(self, key: tuple, e: Entry) -> None:
         self.key = key
-        self.channel = e.channel
+        self.channel = e.channel.name
         self.needs = e.needs
         self.min_tier = e.min_tier
         self.max_tier = e.max_tier
@@ -70,7 +70,7 @@ class WaitingIndex:
             for aid in e.contact.preferred_agents:
                 self._held.setdefault(aid, {})[e.id] = e
             return
-        key = (e.queue.name, e.channel, e.needs, e.min_tier, e.max_tier)
+        key = (e.queue.name, e.channel.name, e.needs, e.min_tier, e.max_tier)
         b = self._buckets.get(key)
         if b is None:
             b = self._buckets[key] = _Bucket(key, e)
@@ -127,7 +127,7 @@ class WaitingIndex:
         held = self._held.get(aid)
         if held:
             for e in held.values():
-                if e.channel in free and e.meets(a):
+                if e.channel.name in free and e.meets(a):
                     r = e.key if static else policy.rank(e.key, e, now)
                     if best is None or r < best_rank:
                         best, best_rank = e, r

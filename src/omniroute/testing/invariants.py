@@ -30,8 +30,8 @@ def check_router(router: Router, *, conserving: bool = True) -> None:
         assert a.total == sum(loads.values()), f"agent {a.id}: total {a.total} != {loads}"
         assert len(a.contacts) + len(a.wrapups) == a.total, f"agent {a.id}: load/contacts mismatch"
         for ch, n in loads.items():
-            assert n <= a.capacity.get(ch, 0), f"agent {a.id}: {n} on {ch.name} > capacity"
-        excl = sum(n for ch, n in loads.items() if ch.exclusive)
+            assert n <= a.capacity.get(ch, 0), f"agent {a.id}: {n} on {ch} > capacity"
+        excl = sum(n for ch, n in loads.items() if a.channels[ch].exclusive)
         assert excl == a.exclusive, f"agent {a.id}: exclusive count drift"
         if excl:
             assert a.total == 1, f"agent {a.id}: holds {a.total} contacts beside an exclusive one"

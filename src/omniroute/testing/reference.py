@@ -23,15 +23,21 @@ class ScanAgents:
     def __init__(self, policy: AgentPolicy) -> None:
         self.policy = policy
         self._agents: dict[str, AgentState] = {}
+        self._stamp = 0
 
     def add(self, a: AgentState) -> None:
         self._agents[a.id] = a
+        self.update(a)
 
     def remove(self, a: AgentState) -> None:
+        self._stamp += 1
+        a.version = self._stamp
         del self._agents[a.id]
 
     def update(self, a: AgentState) -> None:
-        a.version += 1
+        # The same update stamps as the fast index: policies read them as "last change".
+        self._stamp += 1
+        a.version = self._stamp
 
     def best(self, e: Entry) -> tuple[AgentState, tuple] | None:
         best, best_rank = None, ()

@@ -1,0 +1,185 @@
+"""Routing decisions per second through the public API, fast router vs a naive scan.
+
+A decision is one ``submit`` or one release of capacity (``complete``), with whatever
+assignment it causes.  The workload (issue 2): 50 skills, each agent has 2-5 of them at
+levels 1-5 and capacity for one call or three chats; each contact needs 1-2 skills with
+minimum levels 1-3 (drawn from a random agent's profile, so that every contact can be
+served by someone); half voice, half chat; the driver keeps 70-85% of agents busy: it
+submits while fewer than 80% of agents hold a contact and otherwise completes a random
+assigned contact.  The naive baseline is ``omniroute.testing.ReferenceRouter`` (the same
+router with both indexes replaced by plain scans), run in the same process on the same
+workload.
+
+Run:  python benchmarks/bench_router.py            (1k, 10k, 100k agents; writes RESULTS.md)
+      python benchmarks/bench_router.py --quick    (smaller, prints only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import omniroute as orr
+from omniroute.testing import ReferenceRouter
+
+N_SKILLS = 50
+SKILLS = [f"s{i:02d}" for i in range(N_SKILLS)]
+
+
+def make_agents(n: int, rng: np.random.Generator) -> list[orr.Agent]:
+    agents = []
+    for i in range(n):
+        k = int(rng.integers(2, 6))
+        chosen = rng.choice(N_SKILLS, size=k, replace=False)
+        skills = {SKILLS[j]: int(rng.integers(1, 6)) for j in chosen}
+        agents.append(orr.Agent(f"a{i}", skills=skills, tier=1, capacity={orr.VOICE: 1, orr.CHAT: 3}))
+    return agents
+
+
+def make_contacts(m: int, agents: list[orr.Agent], rng: np.random.Generator) -> list[orr.Contact]:
+    out = []
+    for i in range(m):
+        prof = agents[int(rng.integers(len(agents)))].skills
+        names = list(prof)
+        k = min(len(names), int(rng.integers(1, 3)))
+        picked = rng.choice(len(names), size=k, replace=False)
+        needs = {names[j]: int(rng.integers(1, min(3, prof[names[j]]) + 1)) for j in picked}
+        ch = orr.VOICE if rng.random() < 0.5 else orr.CHAT
+        out.append(orr.Contact(f"c{i}", channel=ch, queue="q", needs=needs, priority=int(rng.integers(0, 2))))
+    return out
+
+
+def run(router_cls: type, n_agents: int, decisions: int, seed: int = 1,
+        policy: str = "longest-idle", profile: bool = False) -> dict:
+    rng = np.random.default_rng(seed)
+    agents = make_agents(n_agents, rng)
+    target = int(0.8 * n_agents)
+    warm = max(int(1.2 * target), decisions)
+    contacts = make_contacts(warm + decisions + 10, agents, rng)
+    router = router_cls([orr.Queue("q")], agent_policy=orr.policies.agent_policy(policy, seed=seed))
+    for a in agents:
+        router.add_agent(a, 0.0)
+        router.set_available(a.id, 0.0)
+    assigned: list[str] = []  # assigned contact ids (swap-remove for O(1) random picks)
+    pos: dict[str, int] = {}
+    holders: dict[str, int] = {}  # agent id -> contacts held
+    busy = 0
+    nxt = 0
+    now = 0.0
+    picks = rng.random(warm + decisions + 10)
+
+    def take(done: list[orr.Assignment]) -> None:
+        nonlocal busy
+        for x in done:
+            pos[x.contact_id] = len(assigned)
+            assigned.append(x.contact_id)
+            h = holders.get(x.agent_id, 0)
+            if h == 0:
+                busy += 1
+            holders[x.agent_id] = h + 1
+
+    owner: dict[str, str] = {}
+
+    def step(i: int) -> None:
+        nonlocal nxt, now, busy
+        now += 0.01
+        if busy < target or not assigned:
+            c = contacts[nxt]
+            nxt += 1
+            done = router.submit(c, now)
+        else:
+            j = int(picks[i] * len(assigned))
+            cid = assigned[j]
+            last = assigned.pop()
+            if last != cid:
+                assigned[j] = last
+                pos[last] = j
+            del pos[cid]
+            aid = owner.pop(cid)
+            h = holders[aid] - 1
+            holders[aid] = h
+            if h == 0:
+                busy -= 1
+            done = router.complete(cid, now)
+        for x in done:
+            owner[x.contact_id] = x.agent_id
+        take(done)
+
+    for i in range(warm):
+        step(i)
+    prof = None
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t0 = time.perf_counter()
+    for i in range(warm, warm + decisions):
+        step(i)
+    elapsed = time.perf_counter() - t0
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+    # The driver's own bookkeeping is included (it is the same for both routers).
+    return {
+        "agents": n_agents, "decisions": decisions, "seconds": elapsed,
+        "per_second": decisions / elapsed, "busy": busy / n_agents,
+        "waiting": len(router.waiting()) if n_agents <= 10_000 else None,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes, print only")
+    ap.add_argument("--policy", default="longest-idle")
+    args = ap.parse_args()
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    fast_n = 20_000 if args.quick else 200_000
+    rows = []
+    for n in sizes:
+        fast = run(orr.Router, n, fast_n, policy=args.policy)
+        naive_n = max(200, min(20_000, 20_000_000 // (n * 20)))
+        naive = run(ReferenceRouter, n, naive_n, policy=args.policy)
+        rows.append((n, fast, naive))
+        print(f"{n:>7} agents: fast {fast['per_second']:>10,.0f}/s  naive {naive['per_second']:>9,.0f}/s  "
+              f"ratio {fast['per_second'] / naive['per_second']:>7.1f}x  busy {fast['busy']:.2f}", flush=True)
+    base = rows[0][1]["per_second"]
+    lines = [
+        "## Router",
+        "",
+        f"Command: `python benchmarks/bench_router.py{' --quick' if args.quick else ''}"
+        f"{'' if args.policy == 'longest-idle' else ' --policy ' + args.policy}` "
+        f"(policy {args.policy}; Python {platform.python_version()}, {platform.machine()}, "
+        f"{time.strftime('%Y-%m-%d')})",
+        "",
+        "| agents | fast decisions/s | naive scan decisions/s | fast / naive | fall vs 1,000 agents | agents busy |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, fast, naive in rows:
+        lines.append(
+            f"| {n:,} | {fast['per_second']:,.0f} | {naive['per_second']:,.0f} | "
+            f"{fast['per_second'] / naive['per_second']:,.1f}x | {base / fast['per_second']:.2f}x | {fast['busy']:.2f} |"
+        )
+    lines.append("")
+    text = "\n".join(lines)
+    print(text)
+    if not args.quick:
+        path = Path(__file__).with_name("RESULTS.md")
+        old = path.read_text() if path.exists() else "# Benchmark results\n\n"
+        start = old.find("## Router")
+        if start >= 0:
+            end = old.find("\n## ", start + 1)
+            old = old[:start] + (old[end + 1:] if end >= 0 else "")
+        path.write_text(old.rstrip() + "\n\n" + text + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Simulation speed: omniroute.sim against plain SimPy and Ciw, each pair on one model.
+
+1. M/M/100 at utilisation 0.95, exponential 300 s handle time: omniroute (full router) vs
+   SimPy with a ``simpy.Resource`` vs Ciw.
+2. 20 skills, 500 agents with 3 random skills each, every contact needs one random skill,
+   utilisation 0.9 and 0.97: omniroute vs SimPy with a ``FilterStore`` of agents (how SimPy
+   users model skills today).
+
+Run: ``python benchmarks/bench_sim.py`` (``--quick`` for a short run, ``--no-write`` to
+leave ``benchmarks/RESULTS.md`` alone).  Each figure is the best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+import omniroute as orr
+from omniroute import sim
+
+HANDLE = 300.0
+
+
+def best(fn, repeat: int) -> tuple[float, object]:
+    out, t = None, float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        t = min(t, time.perf_counter() - t0)
+    return t, out
+
+
+# ----------------------------------------------------------------------------- M/M/100
+
+
+def mmn_omniroute(n: int, agents: int, rho: float):
+    lam = rho * agents / HANDLE
+    sc = sim.Scenario([orr.Queue("q")], [sim.AgentGroup(agents, team="pool")],
+                      [sim.Demand("q", sim.Arrivals(lam * 3600), sim.Exponential(HANDLE))],
+                      horizon=n / lam, name="M/M/100")
+    r = sim.run(sc, 1)
+    return r.kpis["overall"]["offered"], r.kpis["overall"]["asa"]
+
+
+def mmn_simpy(n: int, agents: int, rho: float):
+    lam = rho * agents / HANDLE
+    rng = np.random.default_rng(1)
+    gaps = rng.exponential(1 / lam, n).tolist()
+    handles = rng.exponential(HANDLE, n).tolist()
+    env = simpy.Environment()
+    res = simpy.Resource(env, agents)
+    waits: list[float] = []
+
+    def customer(i):
+        t0 = env.now
+        with res.request() as req:
+            yield req
+            waits.append(env.now - t0)
+            yield env.timeout(handles[i])
+
+    def source():
+        for i in range(n):
+            yield env.timeout(gaps[i])
+            env.process(customer(i))
+
+    env.process(source())
+    env.run()
+    return n, float(np.mean(waits))
+
+
+def mmn_ciw(n: int, agents: int, rho: float):
+    import ciw
+
+    lam = rho * agents / HANDLE
+    ciw.seed(1)
+    net = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(lam)],
+                             service_distributions=[ciw.dists.Exponential(1 / HANDLE)],
+                             number_of_servers=[agents])
+    q = ciw.Simulation(net)
+    q.simulate_until_max_customers(n, method="Arrive")
+    recs = q.get_all_records()
+    return len(recs), float(np.mean([r.waiting_time for r in recs]))
+
+
+# ----------------------------------------------------------------------------- skills
+
+SKILLS, AGENTS, PER_AGENT = 20, 500, 3
+
+
+def skill_sets(seed: int = 1) -> list[list[int]]:
+    rng = np.random.default_rng(seed)
+    return [sorted(rng.choice(SKILLS, PER_AGENT, replace=False).tolist()) for _ in range(AGENTS)]
+
+
+def skills_omniroute(n: int, rho: float):
+    lam = rho * AGENTS / HANDLE
+    groups = [sim.AgentGroup(1, skills={f"s{k}": 1 for k in sk}, team="pool", prefix=f"a{i}")
+              for i, sk in enumerate(skill_sets())]
+    queues = [sim.QueueSpec(orr.Queue(f"s{k}"), needs={f"s{k}": 1}) for k in range(SKILLS)]
+    demand = [sim.Demand(f"s{k}", sim.Arrivals(lam * 3600 / SKILLS), sim.Exponential(HANDLE))
+              for k in range(SKILLS)]
+    sc = sim.Scenario(queues, groups, demand, horizon=n / lam, name="skills")
+    r = sim.run(sc, 1)
+    return r.kpis["overall"]["offered"], r.kpis["overall"]["asa"]
+
+
+def skills_filterstore(n: int, rho: float):
+    lam = rho * AGENTS / HANDLE
+    rng = np.random.default_rng(2)
+    gaps = rng.exponential(1 / lam, n).tolist()
+    handles = rng.exponential(HANDLE, n).tolist()
+    needs = rng.integers(0, SKILLS, n).tolist()
+    env = simpy.Environment()
+    store = simpy.FilterStore(env)
+    store.items = [frozenset(sk) for sk in skill_sets()]
+    waits: list[float] = []
+
+    def customer(i):
+        t0 = env.now
+        skill = needs[i]
+        agent = yield store.get(lambda a: skill in a)
+        waits.append(env.now - t0)
+        yield env.timeout(handles[i])
+        yield store.put(agent)
+
+    def source():
+        for i in range(n):
+            yield env.timeout(gaps[i])
+            env.process(customer(i))
+
+    env.process(source())
+    env.run()
+    return n, float(np.mean(waits))
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer arrivals (a smoke run)")
+    ap.add_argument("--repeat", type=int, default=1, help="best of N runs (default 1)")
+    ap.add_argument("--no-ciw", action="store_true", help="skip Ciw (slow)")
+    ap.add_argument("--no-write", action="store_true", help="do not update benchmarks/RESULTS.md")
+    args = ap.parse_args(argv)
+    n1 = 20_000 if args.quick else 200_000
+    n2 = 20_000 if args.quick else 100_000
+    rows: list[str] = []
+
+    def line(s: str) -> None:
+        print(s, flush=True)
+        rows.append(s)
+
+    line(f"### 1. M/M/100, utilisation 0.95, exp. {HANDLE:.0f} s handle, {n1:,} arrivals")
+    line("")
+    line("| model | seconds | contacts/s | mean wait (s) | omniroute speed-up |")
+    line("|---|---:|---:|---:|---:|")
+    t_o, (c_o, w_o) = best(lambda: mmn_omniroute(n1, 100, 0.95), args.repeat)
+    t_s, (c_s, w_s) = best(lambda: mmn_simpy(n1, 100, 0.95), args.repeat)
+    line(f"| omniroute.sim (full router) | {t_o:.2f} | {c_o / t_o:,.0f} | {w_o:.1f} | 1.00x |")
+    line(f"| SimPy Resource | {t_s:.2f} | {c_s / t_s:,.0f} | {w_s:.1f} | {t_s / t_o:.2f}x |")
+    if not args.no_ciw:
+        t_c, (c_c, w_c) = best(lambda: mmn_ciw(n1, 100, 0.95), 1)
+        line(f"| Ciw | {t_c:.2f} | {c_c / t_c:,.0f} | {w_c:.1f} | {t_c / t_o:.2f}x |")
+    line("")
+    line(f"### 2. {SKILLS} skills, {AGENTS} agents with {PER_AGENT} random skills, one random "
+         f"skill needed, {n2:,} arrivals")
+    line("")
+    line("| utilisation | model | seconds | contacts/s | mean wait (s) | omniroute speed-up |")
+    line("|---|---|---:|---:|---:|---:|")
+    for rho in (0.9, 0.97):
+        t_o, (c_o, w_o) = best(lambda rho=rho: skills_omniroute(n2, rho), args.repeat)
+        t_f, (c_f, w_f) = best(lambda rho=rho: skills_filterstore(n2, rho), args.repeat)
+        line(f"| {rho} | omniroute.sim | {t_o:.2f} | {c_o / t_o:,.0f} | {w_o:.1f} | 1.00x |")
+        line(f"| {rho} | SimPy FilterStore | {t_f:.2f} | {c_f / t_f:,.0f} | {w_f:.1f} | {t_f / t_o:.2f}x |")
+    cmd = "python benchmarks/bench_sim.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    header = (f"Command: `{cmd.strip()}` on {platform.python_implementation()} "
+              f"{platform.python_version()}, {platform.machine()}; simpy {simpy.__version__}; "
+              f"{time.strftime('%Y-%m-%d')}. \"speed-up\" = other model's time / omniroute's "
+              "(> 1: omniroute faster). The omniroute time includes computing the KPIs.")
+    note = ("Targets (issue): (1) >= 1x SimPy Resource and >= 5x Ciw, (2) >= 2x FilterStore at "
+            "0.9 and 3x at 0.97. Not met as of this run: the router's own submit + complete "
+            "cost (a bare heap-driven loop over the same M/M/100 stream, no SimPy, took ~4.8 s "
+            "for 200,000 contacts) already exceeds the whole SimPy Resource run; the sim layer "
+            "adds ~3 s of SimPy events and bookkeeping. FilterStore's scan stays cheap here "
+            "because few gets wait at once.")
+    if not args.no_write:
+        write_results("\n".join([header, "", *rows, "", note]))
+    return 0
+
+
+def write_results(body: str) -> None:
+    path = Path(__file__).resolve().parent / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    section = f"## Simulation\n\n{body}\n"
+    pat = re.compile(r"^## Simulation\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pat.sub(section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Simulation: the unchanged :class:`~omniroute.Router` inside SimPy.
+
+The only layer of omniroute that imports SimPy.  Build a :class:`Scenario` in code or load
+one from TOML (:func:`load_scenario`), :func:`run` one replication into a :class:`Report`,
+or :func:`replicate` it into a :class:`Summary` with 95% intervals.  For your own SimPy
+models, :class:`RouterResource` puts a router where a ``simpy.Resource`` would be.
+"""
+
+from __future__ import annotations
+
+from .adapter import ContactRequest as ContactRequest
+from .adapter import RouterResource as RouterResource
+from .distributions import Deterministic as Deterministic
+from .distributions import Distribution as Distribution
+from .distributions import Empirical as Empirical
+from .distributions import Exponential as Exponential
+from .distributions import Gamma as Gamma
+from .distributions import Lognormal as Lognormal
+from .distributions import Uniform as Uniform
+from .distributions import distribution as distribution
+from .loader import bundled_scenario_path as bundled_scenario_path
+from .loader import bundled_scenarios as bundled_scenarios
+from .loader import load_scenario as load_scenario
+from .loader import parse_scenario as parse_scenario
+from .replicate import replicate as replicate
+from .replicate import run as run
+from .replicate import seeds as seeds
+from .report import Estimate as Estimate
+from .report import Report as Report
+from .report import Summary as Summary
+from .report import summarize as summarize
+from .scenario import AgentGroup as AgentGroup
+from .scenario import Arrivals as Arrivals
+from .scenario import Bot as Bot
+from .scenario import Break as Break
+from .scenario import Busyness as Busyness
+from .scenario import Callback as Callback
+from .scenario import Demand as Demand
+from .scenario import QueueSpec as QueueSpec
+from .scenario import Retrial as Retrial
+from .scenario import Routing as Routing
+from .scenario import Scenario as Scenario
+from .scenario import Shift as Shift
+from .scenario import Trace as Trace
+from .scenario import TraceRecord as TraceRecord
+from .scenario import Transfer as Transfer
+
+__all__ = [
+    "AgentGroup", "Arrivals", "Bot", "Break", "Busyness", "Callback", "ContactRequest",
+    "Demand", "Deterministic", "Distribution", "Empirical", "Estimate", "Exponential",
+    "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
+    "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",
+    "bundled_scenario_path", "bundled_scenarios", "distribution", "load_scenario",
+    "parse_scenario", "replicate", "run", "seeds", "summarize",
+]

@@ -1,0 +1,631 @@
+"""Scenario files (TOML, DESIGN section 8 and ``docs/scenario-format.md``) -> Scenario.
+
+Every problem is collected, with its path in the file, the value found and what is
+allowed, before one :class:`~omniroute.ScenarioError` is raised; nothing runs on a bad file.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..channels import PRESETS
+from ..errors import ScenarioError, ValidationError
+from ..policies import agent_policy, contact_policy
+from ..queues import Overflow, Queue, ServiceLevel, Step
+from .distributions import PARAMETERS, distribution
+from .scenario import (
+    AgentGroup,
+    Arrivals,
+    Bot,
+    Break,
+    Busyness,
+    Callback,
+    Demand,
+    QueueSpec,
+    Retrial,
+    Routing,
+    Scenario,
+    Shift,
+    Trace,
+    TraceRecord,
+    Transfer,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["load_scenario", "parse_scenario", "bundled_scenario_path", "bundled_scenarios",
+           "parse_duration", "parse_clock"]
+
+_BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_MISSING = object()
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a string "20s", "5m", "2h", "1d"; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(value)
+        return float(value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return float(m.group(1)) * _UNITS[m.group(2)]
+    raise ValueError(value)
+
+
+def parse_clock(value: Any) -> float:
+    """Seconds since midnight from "HH:MM" or "HH:MM:SS" (up to "24:00")."""
+    if isinstance(value, str):
+        m = _CLOCK.match(value)
+        if m:
+            h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+            t = h * 3600 + mi * 60 + s
+            if mi < 60 and s < 60 and t <= 86400:
+                return float(t)
+    raise ValueError(value)
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios shipped with omniroute (``load_scenario(name)`` loads one)."""
+    return sorted(p.stem for p in _BUNDLED.glob("*.toml"))
+
+
+def bundled_scenario_path(name: str) -> Path:
+    """The path of a bundled scenario file, e.g. ``bundled_scenario_path("retail_bank")``."""
+    p = _BUNDLED / f"{name}.toml"
+    if not p.is_file():
+        raise ScenarioError([f"no bundled scenario {name!r}; bundled: {bundled_scenarios()}"])
+    return p
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load a scenario from a TOML file, or a bundled one by name (``"retail_bank"``)."""
+    p = Path(path)
+    if not p.exists() and isinstance(path, str) and "/" not in path and not path.endswith(".toml"):
+        p = bundled_scenario_path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([f"cannot read scenario file: {exc}"], source=str(p)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"not valid TOML: {exc}"], source=str(p)) from None
+    return parse_scenario(data, source=str(p), base=p.parent)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: str, msg: str) -> None:
+        self.items.append(f"{path}: {msg}" if path else msg)
+
+
+def _fmt(v: Any) -> str:
+    return repr(v)
+
+
+class _Parser:
+    def __init__(self, base: Path | None) -> None:
+        self.p = _Problems()
+        self.base = base
+
+    # ---------------------------------------------------------------- primitives
+    def table(self, d: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> bool:
+        if not isinstance(d, Mapping):
+            self.p.add(path, f"{_fmt(d)} must be a table {{ ... }}")
+            return False
+        for k in d:
+            if k not in allowed:
+                self.p.add(f"{path}.{k}" if path else k, f"unknown key; allowed: {', '.join(allowed)}")
+        for k in required:
+            if k not in d:
+                self.p.add(f"{path}.{k}" if path else k, "is required")
+        return True
+
+    def get(self, d: Mapping, key: str, path: str, conv: Callable[[Any, str], Any],
+            default: Any = _MISSING) -> Any:
+        if key not in d:
+            return None if default is _MISSING else default
+        return conv(d[key], f"{path}.{key}" if path else key)
+
+    def duration(self, v: Any, path: str) -> float | None:
+        try:
+            return parse_duration(v)
+        except ValueError:
+            self.p.add(path, f"{_fmt(v)} is not a duration (use seconds or '20s', '5m', '2h', '1d')")
+            return None
+
+    def clock(self, v: Any, path: str) -> float | None:
+        try:
+            return parse_clock(v)
+        except ValueError:
+            self.p.add(path, f"{_fmt(v)} is not a clock time (use 'HH:MM', e.g. '08:00')")
+            return None
+
+    def string(self, v: Any, path: str) -> str | None:
+        if not isinstance(v, str) or not v.strip():
+            self.p.add(path, f"{_fmt(v)} must be a non-empty string")
+            return None
+        return v
+
+    def integer(self, v: Any, path: str, low: int | None = None) -> int | None:
+        if isinstance(v, bool) or not isinstance(v, int) or (low is not None and v < low):
+            self.p.add(path, f"{_fmt(v)} must be an integer" + (f" >= {low}" if low is not None else ""))
+            return None
+        return v
+
+    def fraction(self, v: Any, path: str) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            self.p.add(path, f"{_fmt(v)} must be a probability between 0 and 1")
+            return None
+        return float(v)
+
+    def number(self, v: Any, path: str) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            self.p.add(path, f"{_fmt(v)} must be a number >= 0")
+            return None
+        return float(v)
+
+    def levels(self, v: Any, path: str) -> dict[str, int] | None:
+        if not isinstance(v, Mapping):
+            self.p.add(path, f"{_fmt(v)} must be a table of skill = level (1-10)")
+            return None
+        ok = True
+        for k, lvl in v.items():
+            if isinstance(lvl, bool) or not isinstance(lvl, int) or not 1 <= lvl <= 10:
+                self.p.add(f"{path}.{k}", f"{_fmt(lvl)} must be a skill level 1-10")
+                ok = False
+        return dict(v) if ok else None
+
+    def channel(self, v: Any, path: str) -> str | None:
+        if v not in PRESETS:
+            self.p.add(path, f"{_fmt(v)} is not a channel; allowed: {', '.join(PRESETS)}")
+            return None
+        return v
+
+    def dist(self, v: Any, path: str) -> Any:
+        if not self.table(v, path, ("dist", "mean", "cv", "low", "high", "value", "values"), ("dist",)):
+            return None
+        name = v.get("dist")
+        if name not in PARAMETERS:
+            if "dist" in v:
+                self.p.add(f"{path}.dist", f"{_fmt(name)} is not a distribution; allowed: {', '.join(PARAMETERS)}")
+            return None
+        required, optional = PARAMETERS[name]
+        if name == "deterministic" and "mean" in v and "value" not in v:
+            v = {**v, "value": v["mean"]}
+            v.pop("mean")
+        params: dict[str, Any] = {}
+        ok = True
+        for k in v:
+            if k != "dist" and k not in required + optional:
+                self.p.add(f"{path}.{k}", f"{name} takes {', '.join(required + optional)}")
+                ok = False
+        for k in required:
+            if k not in v:
+                self.p.add(f"{path}.{k}", f"is required for {name}")
+                ok = False
+        for k in required + optional:
+            if k not in v:
+                continue
+            if k == "cv":
+                x = self.number(v[k], f"{path}.cv")
+            elif k == "values":
+                vals = v[k]
+                if not isinstance(vals, list) or not vals:
+                    self.p.add(f"{path}.values", f"{_fmt(vals)} must be a non-empty list of durations")
+                    x = None
+                else:
+                    xs = [self.duration(e, f"{path}.values[{i}]") for i, e in enumerate(vals)]
+                    x = None if any(e is None for e in xs) else xs
+            else:
+                x = self.duration(v[k], f"{path}.{k}")
+            if x is None:
+                ok = False
+            params[k] = x
+        if not ok:
+            return None
+        return self.build(lambda: distribution(name, **params), path)
+
+    def build(self, make: Callable[[], Any], path: str) -> Any:
+        try:
+            return make()
+        except (ValidationError, ValueError, TypeError) as exc:
+            self.p.add(path, str(exc))
+            return None
+
+    # ---------------------------------------------------------------- sections
+    def routing(self, d: Any) -> Routing | None:
+        if not self.table(d, "routing", ("agent", "contact", "hold")):
+            return None
+        agent = d.get("agent", "longest-idle")
+        contact = d.get("contact", "priority-fifo")
+        hold = self.get(d, "hold", "routing", self.duration)
+        self.build(lambda: agent_policy(agent), "routing.agent")
+        self.build(lambda: contact_policy(contact), "routing.contact")
+        return Routing(agent=agent, contact=contact, hold=hold)
+
+    def steps(self, v: Any, path: str) -> list[Step] | None:
+        if not isinstance(v, list):
+            self.p.add(path, f"{_fmt(v)} must be a list of steps [ {{ after = '30s', ... }} ]")
+            return None
+        out = []
+        for i, s in enumerate(v):
+            sp = f"{path}[{i}]"
+            if not self.table(s, sp, ("after", "min_tier", "max_tier", "drop", "lower"), ("after",)):
+                continue
+            after = self.get(s, "after", sp, self.duration)
+            kw = {k: self.get(s, k, sp, lambda x, p: self.integer(x, p, 0)) for k in ("min_tier", "max_tier", "lower") if k in s}
+            drop = s.get("drop", [])
+            if isinstance(drop, str):
+                drop = [drop]
+            if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
+                self.p.add(f"{sp}.drop", f"{_fmt(drop)} must be a list of skill names")
+                continue
+            if after is None or any(x is None for x in kw.values()):
+                continue
+            st = self.build(lambda a=after, k=kw, dr=drop: Step(a, drop=tuple(dr), **k), sp)
+            if st is not None:
+                out.append(st)
+        return out
+
+    def queue(self, d: Any, path: str) -> QueueSpec | None:
+        keys = ("name", "channel", "needs", "sla", "priority", "steps", "overflow", "min_tier",
+                "max_tier", "segment_steps")
+        if not self.table(d, path, keys, ("name",)):
+            return None
+        name = self.get(d, "name", path, self.string)
+        ch = self.get(d, "channel", path, self.channel, "voice")
+        needs = self.get(d, "needs", path, self.levels, {})
+        sla = ServiceLevel()
+        if "sla" in d:
+            s = d["sla"]
+            if self.table(s, f"{path}.sla", ("target", "within")):
+                target = self.get(s, "target", f"{path}.sla", self.fraction, 0.8)
+                within = self.get(s, "within", f"{path}.sla", self.duration, 20.0)
+                if target is not None and within is not None:
+                    sla = self.build(lambda: ServiceLevel(target, within), f"{path}.sla") or sla
+        priority = self.get(d, "priority", path, self.integer, 0)
+        steps = self.get(d, "steps", path, self.steps, [])
+        overflow = None
+        if "overflow" in d:
+            o = d["overflow"]
+            op = f"{path}.overflow"
+            if self.table(o, op, ("after", "to"), ("after", "to")):
+                after = self.get(o, "after", op, self.duration)
+                to = self.get(o, "to", op, self.string)
+                if after is not None and to is not None:
+                    overflow = Overflow(after, to)
+        min_tier = self.get(d, "min_tier", path, lambda x, p: self.integer(x, p, 1), 1)
+        max_tier = self.get(d, "max_tier", path, lambda x, p: self.integer(x, p, 1))
+        seg_steps: dict[str, list[Step]] = {}
+        if "segment_steps" in d:
+            ss = d["segment_steps"]
+            if not isinstance(ss, Mapping):
+                self.p.add(f"{path}.segment_steps", f"{_fmt(ss)} must be a table: segment = [ steps ]")
+            else:
+                for seg, sv in ss.items():
+                    st = self.steps(sv, f"{path}.segment_steps.{seg}")
+                    if st is not None:
+                        seg_steps[seg] = st
+        if None in (name, ch, needs, priority, steps, min_tier) or ("max_tier" in d and max_tier is None):
+            return None
+        q = self.build(lambda: Queue(name, sla=sla, priority=priority, steps=tuple(steps),
+                                     overflow=overflow, min_tier=min_tier, max_tier=max_tier,
+                                     segment_steps=seg_steps), path)
+        return QueueSpec(q, channel=ch, needs=needs) if q is not None else None
+
+    def shift(self, d: Any, path: str) -> Shift | None:
+        if not self.table(d, path, ("start", "end", "days", "breaks"), ("start", "end")):
+            return None
+        start = self.get(d, "start", path, self.clock)
+        end = self.get(d, "end", path, self.clock)
+        days = None
+        if "days" in d:
+            dv = d["days"]
+            if not isinstance(dv, list) or not all(isinstance(x, str) and x.lower()[:3] in _DAYS for x in dv):
+                self.p.add(f"{path}.days", f"{_fmt(dv)} must be a list of day names, e.g. ['mon', 'tue']")
+            else:
+                days = tuple(sorted({_DAYS.index(x.lower()[:3]) for x in dv}))
+        breaks = []
+        for i, b in enumerate(d.get("breaks", [])):
+            bp = f"{path}.breaks[{i}]"
+            if not self.table(b, bp, ("start", "duration"), ("start", "duration")):
+                continue
+            bs = self.get(b, "start", bp, self.clock)
+            bd = self.get(b, "duration", bp, self.duration)
+            if bs is not None and bd is not None:
+                breaks.append(Break(bs, bd))
+        if start is None or end is None:
+            return None
+        return self.build(lambda: Shift(start, end, days, tuple(breaks)), path)
+
+    def agents(self, d: Any, path: str) -> AgentGroup | None:
+        keys = ("team", "count", "tier", "skills", "capacity", "shifts", "max_total", "prefix")
+        if not self.table(d, path, keys, ("count",)):
+            return None
+        count = self.get(d, "count", path, lambda x, p: self.integer(x, p, 0))
+        tier = self.get(d, "tier", path, lambda x, p: self.integer(x, p, 1), 1)
+        team = self.get(d, "team", path, self.string)
+        prefix = self.get(d, "prefix", path, self.string)
+        skills = self.get(d, "skills", path, self.levels, {})
+        max_total = self.get(d, "max_total", path, lambda x, p: self.integer(x, p, 1))
+        cap: dict[str, int] | None = {"voice": 1}
+        if "capacity" in d:
+            c = d["capacity"]
+            if not isinstance(c, Mapping):
+                self.p.add(f"{path}.capacity", f"{_fmt(c)} must be a table of channel = count")
+                cap = None
+            else:
+                cap = {}
+                for k, n in c.items():
+                    ok_ch = self.channel(k, f"{path}.capacity.{k}") is not None
+                    ok_n = self.integer(n, f"{path}.capacity.{k}", 0) is not None
+                    if ok_ch and ok_n:
+                        cap[k] = n
+        shifts = []
+        sv = d.get("shifts", [])
+        if not isinstance(sv, list):
+            self.p.add(f"{path}.shifts", f"{_fmt(sv)} must be a list of shifts")
+        else:
+            for i, s in enumerate(sv):
+                sh = self.shift(s, f"{path}.shifts[{i}]")
+                if sh is not None:
+                    shifts.append(sh)
+        if None in (count, tier, skills, cap):
+            return None
+        return self.build(lambda: AgentGroup(count, skills=skills, tier=tier, capacity=cap,
+                                             team=team, shifts=tuple(shifts), max_total=max_total,
+                                             prefix=prefix), path)
+
+    def arrivals(self, d: Any, path: str) -> Arrivals | None:
+        if not self.table(d, path, ("per_hour", "interval"), ("per_hour",)):
+            return None
+        rate = d.get("per_hour")
+        interval = self.get(d, "interval", path, self.duration, 1800.0)
+        if isinstance(rate, list):
+            bad = [i for i, r in enumerate(rate) if isinstance(r, bool) or not isinstance(r, (int, float)) or r < 0]
+            for i in bad:
+                self.p.add(f"{path}.per_hour[{i}]", f"{_fmt(rate[i])} must be a rate >= 0 (contacts per hour)")
+            if not rate:
+                self.p.add(f"{path}.per_hour", "must hold at least one rate")
+            if bad or not rate:
+                return None
+        elif "per_hour" in d and self.number(rate, f"{path}.per_hour") is None:
+            return None
+        if rate is None or interval is None:
+            return None
+        return self.build(lambda: Arrivals(rate, interval), path)
+
+    def demand(self, d: Any, path: str) -> Demand | Trace | None:
+        if isinstance(d, Mapping) and ("trace" in d or "records" in d):
+            return self.trace(d, path)
+        keys = ("queue", "arrivals", "handle", "patience", "wrap_up", "segment", "priority",
+                "channel", "needs", "bot", "retrial", "callback", "transfer", "name")
+        if not self.table(d, path, keys, ("queue", "arrivals", "handle")):
+            return None
+        queue = self.get(d, "queue", path, self.string)
+        arr = self.get(d, "arrivals", path, self.arrivals)
+        handle = self.get(d, "handle", path, self.dist)
+        patience = self.get(d, "patience", path, self.dist)
+        wrap = self.get(d, "wrap_up", path, self.duration, 0.0)
+        segment = self.get(d, "segment", path, self.string)
+        priority = self.get(d, "priority", path, self.integer, 0)
+        ch = self.get(d, "channel", path, self.channel)
+        needs = self.get(d, "needs", path, self.levels)
+        name = self.get(d, "name", path, self.string)
+        bot = retrial = callback = transfer = None
+        if "bot" in d:
+            bp = f"{path}.bot"
+            b = d["bot"]
+            if self.table(b, bp, ("containment", "time"), ("containment", "time")):
+                c = self.get(b, "containment", bp, self.fraction)
+                t = self.get(b, "time", bp, self.dist)
+                if c is not None and t is not None:
+                    bot = Bot(c, t)
+        if "retrial" in d:
+            rp = f"{path}.retrial"
+            r = d["retrial"]
+            if self.table(r, rp, ("probability", "delay", "max_attempts"), ("probability", "delay")):
+                pr = self.get(r, "probability", rp, self.fraction)
+                dl = self.get(r, "delay", rp, self.dist)
+                ma = self.get(r, "max_attempts", rp, lambda x, p: self.integer(x, p, 1), 3)
+                if None not in (pr, dl, ma):
+                    retrial = Retrial(pr, dl, ma)
+        if "callback" in d:
+            cp = f"{path}.callback"
+            c = d["callback"]
+            if self.table(c, cp, ("after", "probability", "queue"), ("after",)):
+                af = self.get(c, "after", cp, self.duration)
+                pr = self.get(c, "probability", cp, self.fraction, 1.0)
+                q = self.get(c, "queue", cp, self.string)
+                if af is not None and pr is not None:
+                    callback = Callback(af, pr, q)
+        if "transfer" in d:
+            tp = f"{path}.transfer"
+            t = d["transfer"]
+            if self.table(t, tp, ("probability", "to", "needs", "handle", "from_tiers"), ("probability", "to")):
+                pr = self.get(t, "probability", tp, self.fraction)
+                to = self.get(t, "to", tp, self.string)
+                tn = self.get(t, "needs", tp, self.levels)
+                th = self.get(t, "handle", tp, self.dist)
+                ft = t.get("from_tiers", [1])
+                if not isinstance(ft, list) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in ft):
+                    self.p.add(f"{tp}.from_tiers", f"{_fmt(ft)} must be a list of tiers >= 1")
+                    ft = None
+                if None not in (pr, to, ft):
+                    transfer = Transfer(pr, to, tn, th, tuple(ft))
+        if ch is not None and patience is not None and not PRESETS[ch].realtime:
+            self.p.add(f"{path}.patience", f"channel {ch!r} is deferrable: its contacts do not abandon; "
+                       "remove patience (the queue's sla.within is the deadline)")
+        if None in (queue, arr, handle, wrap, priority):
+            return None
+        return self.build(lambda: Demand(queue, arr, handle, patience, wrap, segment, priority, ch,
+                                         needs, bot, retrial, callback, transfer, name), path)
+
+    def trace(self, d: Mapping, path: str) -> Trace | None:
+        if not self.table(d, path, ("trace", "records", "wrap_up", "name")):
+            return None
+        wrap = self.get(d, "wrap_up", path, self.duration, 0.0)
+        rows: list[tuple[str, Mapping]] = []
+        if "records" in d:
+            recs = d["records"]
+            if not isinstance(recs, list):
+                self.p.add(f"{path}.records", f"{_fmt(recs)} must be a list of tables")
+            else:
+                rows += [(f"{path}.records[{i}]", r) for i, r in enumerate(recs)]
+        if "trace" in d:
+            f = d["trace"]
+            fp = Path(f) if isinstance(f, str) else None
+            if fp is not None and not fp.is_absolute() and self.base is not None:
+                fp = self.base / fp
+            if fp is None or not fp.is_file():
+                self.p.add(f"{path}.trace", f"{_fmt(f)} is not a readable CSV file")
+            else:
+                with open(fp, newline="", encoding="utf-8") as fh:
+                    for i, row in enumerate(csv.DictReader(fh)):
+                        rows.append((f"{path}.trace:{i + 2}", {k: v for k, v in row.items() if v not in ("", None)}))
+        records = []
+        for rp, r in rows:
+            rec = self.record(r, rp)
+            if rec is not None:
+                records.append(rec)
+        if wrap is None:
+            return None
+        return Trace(tuple(records), wrap, d.get("name", "trace"))
+
+    def record(self, r: Any, path: str) -> TraceRecord | None:
+        keys = ("arrival", "queue", "handle", "patience", "priority", "segment", "channel")
+        if not self.table(r, path, keys, ("arrival", "queue", "handle")):
+            return None
+
+        def num_or_dur(v: Any, p: str) -> float | None:
+            if isinstance(v, str):
+                try:
+                    return float(v)
+                except ValueError:
+                    pass
+            return self.duration(v, p)
+
+        def int_str(v: Any, p: str) -> int | None:
+            if isinstance(v, str) and re.fullmatch(r"-?\d+", v.strip()):
+                v = int(v)
+            return self.integer(v, p)
+
+        arrival = self.get(r, "arrival", path, num_or_dur)
+        queue = self.get(r, "queue", path, self.string)
+        handle = self.get(r, "handle", path, num_or_dur)
+        patience = self.get(r, "patience", path, num_or_dur)
+        priority = self.get(r, "priority", path, int_str, 0)
+        segment = self.get(r, "segment", path, self.string)
+        ch = self.get(r, "channel", path, self.channel)
+        if None in (arrival, queue, handle, priority) or ("patience" in r and patience is None):
+            return None
+        return TraceRecord(arrival, queue, handle, patience, priority, segment, ch)
+
+    # ---------------------------------------------------------------- scenario
+    def scenario(self, data: Any) -> Scenario | None:
+        top = ("name", "horizon", "warmup", "replications", "interval", "start_day", "drain",
+               "busyness", "routing", "queues", "agents", "demand")
+        if not self.table(data, "", top, ("queues", "agents", "demand")):
+            return None
+        name = self.get(data, "name", "", self.string, "scenario")
+        horizon = self.get(data, "horizon", "", self.duration, 86400.0)
+        warmup = self.get(data, "warmup", "", self.duration, 0.0)
+        interval = self.get(data, "interval", "", self.duration, 1800.0)
+        drain = self.get(data, "drain", "", self.duration, 7 * 86400.0)
+        reps = self.get(data, "replications", "", lambda x, p: self.integer(x, p, 1), 10)
+        start_day = 0
+        if "start_day" in data:
+            sd = data["start_day"]
+            if isinstance(sd, str) and sd.lower()[:3] in _DAYS:
+                start_day = _DAYS.index(sd.lower()[:3])
+            else:
+                self.p.add("start_day", f"{_fmt(sd)} must be a day name ('mon' ... 'sun')")
+        busy = None
+        if "busyness" in data:
+            b = data["busyness"]
+            if self.table(b, "busyness", ("cv",), ("cv",)):
+                cv = self.get(b, "cv", "busyness", self.number)
+                if cv is not None:
+                    busy = self.build(lambda: Busyness(cv), "busyness.cv")
+        routing = self.routing(data["routing"]) if "routing" in data else Routing()
+        queues = self.listof(data, "queues", self.queue)
+        groups = self.listof(data, "agents", self.agents)
+        demand = self.listof(data, "demand", self.demand)
+        # cross references
+        qnames = [q.name for q in queues if q is not None]
+        known = set(qnames)
+        if isinstance(data.get("queues"), list):
+            for i, q in enumerate(data["queues"]):
+                if isinstance(q, Mapping):
+                    ov = q.get("overflow")
+                    if isinstance(ov, Mapping) and isinstance(ov.get("to"), str) and ov["to"] not in known and qnames:
+                        self.p.add(f"queues[{i}].overflow.to", f"{ov['to']!r} is not a queue; known: {', '.join(qnames)}")
+                    n = q.get("name")
+                    if isinstance(n, str) and qnames.count(n) > 1 and qnames.index(n) != i:
+                        self.p.add(f"queues[{i}].name", f"{n!r} is a duplicate queue name")
+        if isinstance(data.get("demand"), list):
+            for i, dm in enumerate(data["demand"]):
+                if not isinstance(dm, Mapping):
+                    continue
+                refs = [("queue", dm.get("queue"))]
+                for sub, key in (("callback", "queue"), ("transfer", "to")):
+                    if isinstance(dm.get(sub), Mapping):
+                        refs.append((f"{sub}.{key}", dm[sub].get(key)))
+                for j, r in enumerate(dm.get("records", []) if isinstance(dm.get("records"), list) else []):
+                    if isinstance(r, Mapping):
+                        refs.append((f"records[{j}].queue", r.get("queue")))
+                for field, qn in refs:
+                    if isinstance(qn, str) and qn not in known and qnames:
+                        self.p.add(f"demand[{i}].{field}", f"{qn!r} is not a queue; known: {', '.join(qnames)}")
+            for i, dm in enumerate(demand):
+                if isinstance(dm, Trace):
+                    for r in dm.records:
+                        if r.queue not in known and qnames:
+                            self.p.add(f"demand[{i}].trace", f"queue {r.queue!r} is not a queue; known: {', '.join(qnames)}")
+                            break
+        if horizon is not None and warmup is not None and warmup >= horizon:
+            self.p.add("warmup", f"{data.get('warmup')!r} must be shorter than the horizon ({data.get('horizon', '24h')!r})")
+        if horizon == 0:
+            self.p.add("horizon", "must be > 0")
+        if self.p.items:
+            return None
+        return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
+                                           warmup, name, routing, busy, interval, reps, start_day,
+                                           drain), "")
+
+    def listof(self, data: Mapping, key: str, parse: Callable[[Any, str], Any]) -> list[Any]:
+        v = data.get(key)
+        if v is None:
+            return []
+        if not isinstance(v, list) or not v:
+            self.p.add(key, f"must be a non-empty array of tables ([[{key}]])")
+            return []
+        return [parse(x, f"{key}[{i}]") for i, x in enumerate(v)]
+
+
+def parse_scenario(data: Mapping[str, Any], source: str | None = None, base: Path | None = None) -> Scenario:
+    """Build a Scenario from parsed TOML data; raise one ScenarioError listing every problem."""
+    parser = _Parser(base)
+    sc = parser.scenario(data)
+    if parser.p.items or sc is None:
+        raise ScenarioError(parser.p.items or ["invalid scenario"], source=source)
+    return sc

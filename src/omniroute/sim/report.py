@@ -1,0 +1,171 @@
+"""Reports: one replication's KPIs (:class:`Report`) and replications' means with 95%
+Student-t intervals (:class:`Summary`), both convertible to the JSON of DESIGN section 7."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+__all__ = ["Report", "Estimate", "Summary", "summarize"]
+
+
+@attrs.frozen
+class Report:
+    """KPIs of one replication.
+
+    ``kpis``: ``{"overall": {kpi: value}, "queues": {name: {kpi: value}}, "channels": ...,
+    "segments": ..., "tiers": ..., "teams": ..., "agents": ...}``; values are numbers or
+    None where undefined.  ``intervals``: per-interval series by arrival time
+    (``{"width", "start", "overall": {kpi: [...]}, "queues": {name: {kpi: [...]}}}``).
+    """
+
+    scenario: str
+    seed: Any
+    kpis: Mapping[str, Any]
+    intervals: Mapping[str, Any]
+    contacts: int
+    end: float
+
+    def kpi(self, name: str, group: str = "overall", key: str | None = None) -> Any:
+        """``report.kpi("service_level")``, ``report.kpi("asa", "queues", "general")``."""
+        g = self.kpis[group]
+        return g[name] if group == "overall" else g[key][name]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario, "seed": _jsonable(self.seed), "replications": 1,
+            "kpis": _copy(self.kpis), "intervals": _copy(self.intervals),
+            "contacts": self.contacts, "end": self.end,
+        }
+
+
+@attrs.frozen
+class Estimate:
+    """Mean over replications and its 95% Student-t interval (``low``, ``high``);
+    ``n`` replications had a value (a KPI is undefined where nothing was offered)."""
+
+    mean: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+    def __contains__(self, x: float) -> bool:
+        return self.low is not None and self.low <= x <= self.high  # type: ignore[operator]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "low": self.low, "high": self.high}
+
+
+def estimate(values: Sequence[float | None], confidence: float = 0.95) -> Estimate:
+    from scipy import stats
+
+    xs = np.array([v for v in values if v is not None], dtype=float)
+    n = len(xs)
+    if n == 0:
+        return Estimate(None, None, None, 0)
+    m = float(xs.mean())
+    if n == 1:
+        return Estimate(m, None, None, 1)
+    sd = float(xs.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return Estimate(m, m - half, m + half, n)
+
+
+@attrs.frozen
+class Summary:
+    """Replications of one scenario: ``kpis`` has the shape of :attr:`Report.kpis` with an
+    :class:`Estimate` per KPI; ``intervals`` holds per-interval means."""
+
+    scenario: str
+    replications: int
+    seed: Any
+    reports: tuple[Report, ...] = attrs.field(repr=False)
+    kpis: Mapping[str, Any] = attrs.field(repr=False)
+    intervals: Mapping[str, Any] = attrs.field(repr=False)
+
+    def kpi(self, name: str, group: str = "overall", key: str | None = None) -> Estimate:
+        g = self.kpis[group]
+        return g[name] if group == "overall" else g[key][name]
+
+    def to_dict(self, agents: bool = False, intervals: bool = False) -> dict[str, Any]:
+        """The JSON of DESIGN section 7 (``agents``/``intervals``: include those too)."""
+        kp = {}
+        for group, val in self.kpis.items():
+            if group == "agents" and not agents:
+                continue
+            if group == "overall":
+                kp[group] = {k: e.to_dict() for k, e in val.items()}
+            else:
+                kp[group] = {key: {k: e.to_dict() for k, e in d.items()} for key, d in val.items()}
+        out: dict[str, Any] = {"scenario": self.scenario, "replications": self.replications,
+                               "seed": _jsonable(self.seed), "kpis": kp}
+        if intervals:
+            out["intervals"] = _copy(self.intervals)
+        return out
+
+
+def summarize(reports: Sequence[Report], seed: Any = None) -> Summary:
+    """Combine replications' reports (in order) into a :class:`Summary`."""
+    first = reports[0]
+    kpis: dict[str, Any] = {}
+    for group in first.kpis:
+        if group == "overall":
+            names = _keys(r.kpis["overall"] for r in reports)
+            kpis[group] = {k: estimate([r.kpis[group].get(k) for r in reports]) for k in names}
+            continue
+        keys = _keys(r.kpis[group] for r in reports)
+        kpis[group] = {}
+        for key in keys:
+            rows = [r.kpis[group].get(key) for r in reports]
+            names = _keys(row for row in rows if row is not None)
+            kpis[group][key] = {
+                k: estimate([row.get(k) if row is not None else None for row in rows]) for k in names
+            }
+    return Summary(first.scenario, len(reports), seed, tuple(reports), kpis, _mean_intervals(reports))
+
+
+def _keys(dicts: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for d in dicts:
+        for k in d:
+            seen.setdefault(k, None)
+    return list(seen)
+
+
+def _mean_intervals(reports: Sequence[Report]) -> dict[str, Any]:
+    first = reports[0].intervals
+
+    def mean_series(get: Any) -> dict[str, list[float | None]]:
+        out = {}
+        for k in get(first):
+            cols = [get(r.intervals)[k] for r in reports]
+            means = []
+            for vals in zip(*cols, strict=True):
+                xs = [v for v in vals if v is not None]
+                means.append(sum(xs) / len(xs) if xs else None)
+            out[k] = means
+        return out
+
+    return {
+        "width": first["width"], "start": list(first["start"]),
+        "overall": mean_series(lambda iv: iv["overall"]),
+        "queues": {q: mean_series(lambda iv, q=q: iv["queues"][q]) for q in first["queues"]},
+    }
+
+
+def _copy(x: Any) -> Any:
+    if isinstance(x, Mapping):
+        return {str(k): _copy(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_copy(v) for v in x]
+    return x
+
+
+def _jsonable(seed: Any) -> Any:
+    if isinstance(seed, np.random.SeedSequence):
+        return {"entropy": seed.entropy, "spawn_key": list(seed.spawn_key)}
+    return seed

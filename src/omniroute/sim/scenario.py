@@ -1,0 +1,385 @@
+"""What a simulation runs: queues, agent groups with shifts, demand, routing, horizon.
+
+Frozen value objects, validated when built (``ValidationError`` naming the field and the
+value).  Build a :class:`Scenario` in code or load one from TOML with
+:func:`omniroute.sim.load_scenario`.  Times are seconds; clock times in shifts are seconds
+since midnight; day 0 of the simulation is ``Scenario.start_day`` (0 = Monday).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from .._checks import check_duration, check_int, levels
+from ..agents import Agent
+from ..channels import VOICE, Channel, channel
+from ..errors import ValidationError
+from ..policies import AgentPolicy, ContactPolicy
+from ..queues import Queue
+from .distributions import Distribution
+
+__all__ = [
+    "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
+    "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "DAY", "WEEK",
+]
+
+DAY = 86400.0
+WEEK = 7 * DAY
+
+
+def _fraction(owner: str, field: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+        raise ValidationError(f"{owner}.{field} must be a probability in [0, 1] (got {v!r})")
+    return float(v)
+
+
+def _dist(owner: str, field: str, v: Any, optional: bool = False) -> None:
+    if v is None and optional:
+        return
+    if not isinstance(v, Distribution):
+        raise ValidationError(f"{owner}.{field} must be a Distribution (got {v!r})")
+
+
+def _rates(v: float | Sequence[float]) -> float | tuple[float, ...]:
+    if isinstance(v, (list, tuple)):
+        out = tuple(v)
+        if not out:
+            raise ValidationError("Arrivals.per_hour must hold at least one rate (got [])")
+        for i, r in enumerate(out):
+            if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r < math.inf:
+                raise ValidationError(f"Arrivals.per_hour[{i}] must be a rate >= 0 (got {r!r})")
+        return tuple(float(r) for r in out)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < math.inf:
+        raise ValidationError(f"Arrivals.per_hour must be a rate >= 0 or a list of rates (got {v!r})")
+    return float(v)
+
+
+@attrs.frozen(slots=True)
+class Arrivals:
+    """Poisson arrivals at ``per_hour`` contacts an hour.
+
+    A list of rates is a piecewise-constant profile, one rate per ``interval`` seconds,
+    repeating: 48 rates of 30 minutes make a day, 336 a week (day 0 = the scenario's
+    ``start_day``).
+    """
+
+    per_hour: float | tuple[float, ...] = attrs.field(converter=_rates)
+    interval: float = 1800.0
+
+    def __attrs_post_init__(self) -> None:
+        if check_duration("Arrivals", "interval", self.interval) <= 0:
+            raise ValidationError(f"Arrivals.interval must be > 0 seconds (got {self.interval!r})")
+
+    def rate(self, t: float) -> float:
+        """Arrivals per second at time ``t``."""
+        r = self.per_hour
+        if isinstance(r, tuple):
+            r = r[int(t // self.interval) % len(r)]
+        return r / 3600.0
+
+    @property
+    def period(self) -> float:
+        r = self.per_hour
+        return self.interval * len(r) if isinstance(r, tuple) else math.inf
+
+
+@attrs.frozen(slots=True)
+class Busyness:
+    """A day-level busyness factor: every day's rates are multiplied by a Gamma draw of
+    mean 1 and coefficient of variation ``cv`` (shared by all demand of the scenario)."""
+
+    cv: float
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.cv, bool) or not isinstance(self.cv, (int, float)) or not 0 < self.cv < math.inf:
+            raise ValidationError(f"Busyness.cv must be a number > 0 (got {self.cv!r})")
+
+
+@attrs.frozen(slots=True)
+class Bot:
+    """A bot / self-service stage before the queue: it takes ``time``; a share
+    ``containment`` is resolved there, the rest escalates to the queue with its needs."""
+
+    containment: float = attrs.field(converter=lambda v: _fraction("Bot", "containment", v))
+    time: Distribution
+
+    def __attrs_post_init__(self) -> None:
+        _dist("Bot", "time", self.time)
+
+
+@attrs.frozen(slots=True)
+class Retrial:
+    """An abandoner tries again with ``probability``, after ``delay``; at most
+    ``max_attempts`` attempts in all.  The retry is a new offered contact (same handle
+    time, fresh patience)."""
+
+    probability: float = attrs.field(converter=lambda v: _fraction("Retrial", "probability", v))
+    delay: Distribution
+    max_attempts: int = 3
+
+    def __attrs_post_init__(self) -> None:
+        _dist("Retrial", "delay", self.delay)
+        check_int("Retrial", "max_attempts", self.max_attempts, low=1)
+
+
+@attrs.frozen(slots=True)
+class Callback:
+    """A customer still waiting after ``after`` seconds accepts, with ``probability``,
+    to leave a number: it stops abandoning and moves to ``queue`` (default: its own),
+    keeping its original age (``router.transfer``)."""
+
+    after: float
+    probability: float = attrs.field(default=1.0, converter=lambda v: _fraction("Callback", "probability", v))
+    queue: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        check_duration("Callback", "after", self.after)
+
+
+@attrs.frozen(slots=True)
+class Transfer:
+    """A share ``probability`` of contacts finished by an agent of tier in ``from_tiers``
+    goes on to queue ``to`` (with ``needs`` if given), for a further ``handle`` time
+    (default: the demand's).  The customer keeps its original arrival."""
+
+    probability: float = attrs.field(converter=lambda v: _fraction("Transfer", "probability", v))
+    to: str
+    needs: Mapping[str, int] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else levels("Transfer", "needs", v), hash=False
+    )
+    handle: Distribution | None = None
+    from_tiers: tuple[int, ...] = (1,)
+
+    def __attrs_post_init__(self) -> None:
+        _dist("Transfer", "handle", self.handle, optional=True)
+
+
+@attrs.frozen(slots=True)
+class Demand:
+    """A stream of contacts to ``queue``.
+
+    ``channel``/``needs`` default to the queue's.  ``patience`` None: nobody abandons
+    (deferrable channels never abandon: their queue's ``sla.within`` is their deadline).
+    """
+
+    queue: str
+    arrivals: Arrivals
+    handle: Distribution
+    patience: Distribution | None = None
+    wrap_up: float = 0.0
+    segment: str | None = None
+    priority: int = 0
+    channel: Channel | None = attrs.field(default=None, converter=lambda v: None if v is None else channel(v))
+    needs: Mapping[str, int] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else levels("Demand", "needs", v), hash=False
+    )
+    bot: Bot | None = None
+    retrial: Retrial | None = None
+    callback: Callback | None = None
+    transfer: Transfer | None = None
+    name: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.arrivals, Arrivals):
+            raise ValidationError(f"Demand.arrivals must be an Arrivals (got {self.arrivals!r})")
+        _dist("Demand", "handle", self.handle)
+        _dist("Demand", "patience", self.patience, optional=True)
+        check_duration("Demand", "wrap_up", self.wrap_up)
+        check_int("Demand", "priority", self.priority)
+
+
+@attrs.frozen(slots=True)
+class TraceRecord:
+    """One recorded contact: arrival time, queue, handle time, patience if known (None:
+    waits until served)."""
+
+    arrival: float
+    queue: str
+    handle: float
+    patience: float | None = None
+    priority: int = 0
+    segment: str | None = None
+    channel: Channel | None = attrs.field(default=None, converter=lambda v: None if v is None else channel(v))
+
+
+@attrs.frozen(slots=True)
+class Trace:
+    """Trace-driven demand: the contacts of ``records``, as recorded (arrivals need not be
+    sorted).  Records before 0 or from the horizon on are skipped."""
+
+    records: tuple[TraceRecord, ...] = attrs.field(converter=tuple, hash=False)
+    wrap_up: float = 0.0
+    name: str | None = "trace"
+
+    def __attrs_post_init__(self) -> None:
+        check_duration("Trace", "wrap_up", self.wrap_up)
+
+
+@attrs.frozen(slots=True)
+class QueueSpec:
+    """A queue as a scenario names it: the router's :class:`~omniroute.Queue` plus the
+    channel and needs its contacts have by default."""
+
+    queue: Queue
+    channel: Channel = attrs.field(default=VOICE, converter=channel)
+    needs: Mapping[str, int] = attrs.field(factory=dict, converter=lambda v: levels("QueueSpec", "needs", v), hash=False)
+
+    @property
+    def name(self) -> str:
+        return self.queue.name
+
+
+@attrs.frozen(slots=True)
+class Break:
+    """A break from ``start`` (clock, seconds since midnight) for ``duration`` seconds."""
+
+    start: float
+    duration: float
+
+
+@attrs.frozen(slots=True)
+class Shift:
+    """Logged in from ``start`` to ``end`` (clock times; ``end <= start`` ends next day), on
+    ``days`` (0 = Monday ... 6; None: every day), with ``breaks``."""
+
+    start: float
+    end: float
+    days: tuple[int, ...] | None = None
+    breaks: tuple[Break, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        for f in ("start", "end"):
+            v = check_duration("Shift", f, getattr(self, f))
+            if v > DAY:
+                raise ValidationError(f"Shift.{f} must be a clock time within a day (got {v!r})")
+        if self.days is not None:
+            for d in self.days:
+                if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6:
+                    raise ValidationError(f"Shift.days must hold day numbers 0-6 (got {d!r})")
+
+
+def _caps(v: Mapping[Any, int]) -> Mapping[Channel, int]:
+    return MappingProxyType({channel(k): n for k, n in v.items()})
+
+
+@attrs.frozen(slots=True)
+class AgentGroup:
+    """``count`` identical agents (ids ``{team}-{i}``); ``shifts`` empty: always on."""
+
+    count: int
+    skills: Mapping[str, int] = attrs.field(factory=dict, converter=lambda v: levels("AgentGroup", "skills", v), hash=False)
+    tier: int = 1
+    capacity: Mapping[Channel, int] = attrs.field(factory=lambda: {VOICE: 1}, converter=_caps, hash=False)
+    team: str | None = None
+    shifts: tuple[Shift, ...] = attrs.field(default=(), converter=tuple)
+    max_total: int | None = None
+    prefix: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        check_int("AgentGroup", "count", self.count, low=0)
+        # builds one agent to validate skills, tier, capacity and max_total now
+        self.agent(0)
+
+    def agent(self, i: int, prefix: str | None = None) -> Agent:
+        p = prefix or self.prefix or self.team or "agent"
+        return Agent(f"{p}-{i}", skills=self.skills, tier=self.tier, capacity=self.capacity,
+                     team=self.team, max_total=self.max_total)
+
+
+PolicySpec = str | Callable[[], AgentPolicy] | Callable[[], ContactPolicy]
+
+
+@attrs.frozen(slots=True)
+class Routing:
+    """Policies by name (``omniroute.policies.agent_policy`` / ``contact_policy`` names), or
+    zero-argument factories: each replication builds fresh policies (a ``random`` agent
+    policy draws from the replication's own stream)."""
+
+    agent: PolicySpec = "longest-idle"
+    contact: PolicySpec = "priority-fifo"
+    hold: float | None = None
+
+
+def _queues(v: Sequence[QueueSpec | Queue]) -> tuple[QueueSpec, ...]:
+    return tuple(q if isinstance(q, QueueSpec) else QueueSpec(q) for q in v)
+
+
+@attrs.frozen(slots=True)
+class Scenario:
+    """Everything one replication needs.
+
+    Arrivals stop at ``horizon``; contacts present then are served to their end (agents
+    keep their shifts until the system is empty, at most ``drain`` seconds more).
+    KPIs cover contacts arriving in ``[warmup, horizon)``; per-interval KPIs use
+    ``interval``-second bins.
+    """
+
+    queues: tuple[QueueSpec, ...] = attrs.field(converter=_queues)
+    agents: tuple[AgentGroup, ...] = attrs.field(converter=tuple)
+    demand: tuple[Demand | Trace, ...] = attrs.field(converter=tuple)
+    horizon: float = DAY
+    warmup: float = 0.0
+    name: str = "scenario"
+    routing: Routing = Routing()
+    busyness: Busyness | None = None
+    interval: float = 1800.0
+    replications: int = 10
+    start_day: int = 0
+    drain: float = WEEK
+
+    def __attrs_post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ValidationError("Scenario: " + "; ".join(problems))
+
+    def problems(self) -> list[str]:
+        """Cross-reference problems (unknown queues, warm-up past the horizon...)."""
+        out: list[str] = []
+        names = [q.name for q in self.queues]
+        known = set(names)
+        if len(known) != len(names):
+            out.append(f"queues: duplicate queue names in {names}")
+        for q in self.queues:
+            ov = q.queue.overflow
+            if ov is not None and ov.to not in known:
+                out.append(f"queue {q.name!r}: overflow.to {ov.to!r} is not a queue; known: {sorted(known)}")
+        for i, d in enumerate(self.demand):
+            refs: list[tuple[str, str]] = []
+            if isinstance(d, Demand):
+                refs.append(("queue", d.queue))
+                if d.callback is not None and d.callback.queue is not None:
+                    refs.append(("callback.queue", d.callback.queue))
+                if d.transfer is not None:
+                    refs.append(("transfer.to", d.transfer.to))
+            elif isinstance(d, Trace):
+                refs.extend(("records.queue", r.queue) for r in d.records if r.queue not in known)
+            else:
+                out.append(f"demand[{i}] must be a Demand or a Trace (got {d!r})")
+            for field, qn in refs:
+                if qn not in known:
+                    out.append(f"demand[{i}].{field}: {qn!r} is not a queue; known: {sorted(known)}")
+                    break
+        h = check_duration("Scenario", "horizon", self.horizon)
+        if h <= 0:
+            out.append(f"horizon must be > 0 seconds (got {self.horizon!r})")
+        w = check_duration("Scenario", "warmup", self.warmup)
+        if w >= h > 0:
+            out.append(f"warmup ({w}s) must be shorter than the horizon ({h}s)")
+        if check_duration("Scenario", "interval", self.interval) <= 0:
+            out.append(f"interval must be > 0 seconds (got {self.interval!r})")
+        check_int("Scenario", "replications", self.replications, low=1)
+        check_int("Scenario", "start_day", self.start_day, low=0)
+        if self.start_day > 6:
+            out.append(f"start_day must be 0 (Monday) to 6 (got {self.start_day!r})")
+        return out
+
+    def queue(self, name: str) -> QueueSpec:
+        for q in self.queues:
+            if q.name == name:
+                return q
+        raise KeyError(name)
