@@ -4,13 +4,40 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from .errors import ValidationError
 
 MIN_LEVEL = 1
 MAX_LEVEL = 10
+
+
+class FrozenMap(dict):
+    """A read-only dict: the model's mappings (skills, needs, capacity).
+
+    Unlike ``types.MappingProxyType`` it pickles (process pools, dask), hashes, and keeps
+    ``dict``'s C-speed lookups on the router's hot path.
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(f"{type(self).__name__} is read-only; build a new object instead")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenMap:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> FrozenMap:
+        return self
 
 
 def check_id(owner: str, field: str, value: object) -> None:
@@ -49,8 +76,8 @@ def levels(owner: str, field: str, value: object) -> Mapping[str, int]:
                 f"{owner}.{field}[{skill!r}] must be an integer level {MIN_LEVEL}-{MAX_LEVEL} (got {level!r})"
             )
         out[skill] = level
-    return MappingProxyType(out)
+    return FrozenMap(out)
 
 
 def frozen_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
-    return MappingProxyType(dict(value or {}))
+    return FrozenMap(value or {})

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from ._checks import check_id, check_int, levels
+from ._checks import FrozenMap, check_id, check_int, levels
 from .channels import VOICE, Channel, channel
 from .errors import ValidationError
 
@@ -33,7 +32,7 @@ def _capacity(value: Mapping[Any, int]) -> Mapping[Channel, int]:
                 f"Agent.capacity[{ch.name!r}] must be 0 or 1: {ch.name} is exclusive (got {count!r})"
             )
         out[ch] = count
-    return MappingProxyType(out)
+    return FrozenMap(out)
 
 
 @attrs.frozen(slots=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from ._checks import check_duration, check_id, check_int
+from ._checks import FrozenMap, check_duration, check_id, check_int
 from .errors import ValidationError
 
 __all__ = ["ServiceLevel", "Step", "Overflow", "Queue"]
@@ -93,7 +92,7 @@ def _segment_steps(value: Mapping[str, Sequence[Step]] | None) -> Mapping[str, t
         if not isinstance(seg, str) or not seg:
             raise ValidationError(f"Queue.segment_steps keys must be segment names (got {seg!r})")
         out[seg] = _steps(steps)
-    return MappingProxyType(out)
+    return FrozenMap(out)
 
 
 def _sla(value: Any) -> ServiceLevel:

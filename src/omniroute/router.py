@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from ._checks import check_duration, levels
+from .agent_index import AgentIndex
 from .agents import Agent
 from .assignment import Assignment, Reason
 from .channels import Channel
@@ -32,7 +33,6 @@ from .errors import (
     UnknownQueueError,
     ValidationError,
 )
-from .agent_index import AgentIndex
 from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry

@@ -7,8 +7,6 @@ Per-replication seeds are children of ``numpy.random.SeedSequence(seed)``: repli
 
 from __future__ import annotations
 
-import copyreg
-import types
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -20,19 +18,6 @@ from .report import Report, Summary, _jsonable, summarize
 from .scenario import Scenario
 
 __all__ = ["run", "replicate", "seeds"]
-
-
-# The model's value objects keep their mappings in read-only ``MappingProxyType``s, which
-# pickle cannot serialise; parallel replications ship scenarios to other processes.
-def _mappingproxy(d: dict) -> types.MappingProxyType:
-    return types.MappingProxyType(d)
-
-
-def _reduce_mappingproxy(m: types.MappingProxyType) -> tuple[Any, tuple[dict]]:
-    return _mappingproxy, (dict(m),)
-
-
-copyreg.pickle(types.MappingProxyType, _reduce_mappingproxy)
 
 
 def _seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:

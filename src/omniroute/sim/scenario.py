@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from .._checks import check_duration, check_int, levels
+from .._checks import FrozenMap, check_duration, check_int, levels
 from ..agents import Agent
 from ..channels import VOICE, Channel, channel
 from ..errors import ValidationError
@@ -264,7 +263,7 @@ class Shift:
 
 
 def _caps(v: Mapping[Any, int]) -> Mapping[Channel, int]:
-    return MappingProxyType({channel(k): n for k, n in v.items()})
+    return FrozenMap({channel(k): n for k, n in v.items()})
 
 
 @attrs.frozen(slots=True)
