@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from .policies import AgentPolicy
 from .state import AVAILABLE, AgentState, Entry
@@ -195,7 +196,8 @@ class AgentIndex:
         if not orders:
             return None
         if fifo:
-            orders = [iter(q) for q in (b for t in tiers for b in self._bucket(ch, skills, t))]
+            # Each bucket in key order: its class queues one after the other.
+            orders = [chain(*self._buckets[(ch, skills, t)]) for t in tiers]
         walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
         return self._walk(walk, e, len(skills))
 

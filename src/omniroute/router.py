@@ -438,7 +438,7 @@ class Router:
         Returns the trigger name of the last rule applied ("step", "overflow", "hold").
         """
         trigger = "step"
-        while True:
+        while e.steps or e.hold_until or e.queue.overflow is not None:
             due, kind = self._next_rule(e)
             if due is None or due > t:
                 break
@@ -451,6 +451,10 @@ class Router:
             else:
                 e.step += 1
         q = e.queue
+        if not e.step:  # no step reached: the contact's own needs, the queue's tiers
+            e.needs = tuple(sorted(e.base_needs.items()))
+            e.min_tier, e.max_tier = q.min_tier, q.max_tier
+            return trigger
         min_tier, max_tier, lower = q.min_tier, q.max_tier, 0
         dropped: set[str] = set()
         for st in e.steps[: e.step]:
@@ -480,6 +484,8 @@ class Router:
 
     # ------------------------------------------------------------------ validation
     def _check_now(self, now: float) -> None:
+        if now.__class__ is float and self._now <= now < math.inf:
+            return  # the common case, checked cheaply
         if isinstance(now, bool) or not isinstance(now, (int, float)) or math.isnan(now) or math.isinf(now):
             raise TimeOrderError(f"now must be a finite number of seconds (got {now!r})")
         if now < self._now:
