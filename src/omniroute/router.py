@@ -74,7 +74,7 @@ class Router:
             qs[q.name] = q
         for q in qs.values():
             if q.overflow is not None and q.overflow.to not in qs:
-                raise UnknownQueueError(
+                raise ValidationError(
                     f"Queue {q.name!r}: overflow.to={q.overflow.to!r} is not a queue; known: {sorted(qs)}"
                 )
         _check_overflow_loops(qs)
