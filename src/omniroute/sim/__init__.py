@@ -44,6 +44,9 @@ from .scenario import Shift as Shift
 from .scenario import Trace as Trace
 from .scenario import TraceRecord as TraceRecord
 from .scenario import Transfer as Transfer
+from .staffing import SimStaffing as SimStaffing
+from .staffing import SimStaffingRow as SimStaffingRow
+from .staffing import staff_by_simulation as staff_by_simulation
 
 __all__ = [
     "AgentGroup", "Arrivals", "Bot", "Break", "Busyness", "Callback", "ContactRequest",
@@ -52,4 +55,5 @@ __all__ = [
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",
     "bundled_scenario_path", "bundled_scenarios", "distribution", "load_scenario",
     "parse_scenario", "replicate", "run", "seeds", "summarize",
+    "SimStaffing", "SimStaffingRow", "staff_by_simulation",
 ]
