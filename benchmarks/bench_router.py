@@ -118,10 +118,10 @@ def run(router_cls: type, n_agents: int, decisions: int, seed: int = 1,
 
         prof = cProfile.Profile()
         prof.enable()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for i in range(warm, warm + decisions):
         step(i)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     if prof is not None:
         import pstats
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import chain, repeat
 
 from .policies import AgentPolicy
 from .state import AVAILABLE, AgentState, Entry
@@ -32,6 +32,8 @@ __all__ = ["AgentIndex"]
 
 _heappush = heapq.heappush
 _heappop = heapq.heappop
+_append = deque.append
+_consume = deque(maxlen=0).extend  # runs a map() to the end in C
 
 
 def _heap_order(h: list) -> Iterator[tuple]:
@@ -61,6 +63,7 @@ class AgentIndex:
         # compactions and pick the most selective skills.
         self._members: dict[tuple[str | None, int], dict[str, AgentState]] = {}
         self._tiers: list[int] = []
+        self._sizes: dict[tuple[str, tuple[str, ...], int], int] = {}  # agents filed per bucket
         self._stamp = 0
 
     # ------------------------------------------------------------------ membership
@@ -71,18 +74,37 @@ class AgentIndex:
             self._tiers.append(a.tier)
             self._tiers.sort()
         # The buckets this agent belongs in, per channel; buckets created later add themselves.
+        # FIFO policies: one list of queues per key class; heap policies: a list of heaps
+        # and a list of (heap, skills) pairs for per-skill keys.
+        a.cache = {name: [[], []] for name, cap in a.capacity.items() if cap}
         buckets = self._buckets
-        a.cache = {
-            name: [(buckets[k], k[1]) for k in ((name, s, a.tier) for s in a.keys) if k in buckets]
-            for name, cap in a.capacity.items() if cap
-        }
+        for name, cache in a.cache.items():
+            for skills in a.keys:
+                key = (name, skills, a.tier)
+                b = buckets.get(key)
+                if b is not None:
+                    self._file(cache, b, skills)
+                    self._sizes[key] += 1
         self.update(a)
+
+    def _file(self, cache: list, b: object, skills: tuple[str, ...]) -> None:
+        if self._fifo:
+            cache[0].append(b[0])
+            cache[1].append(b[1])
+        else:
+            cache[0].append(b)
+            cache[1].append((b, skills))
 
     def remove(self, a: AgentState) -> None:
         self._stamp += 1
         a.version = self._stamp  # every entry of this agent is now stale
         for skill in (*a.skills, None):
             del self._members[(skill, a.tier)][a.id]
+        for name in a.cache:
+            for skills in a.keys:
+                key = (name, skills, a.tier)
+                if key in self._sizes:
+                    self._sizes[key] -= 1
 
     def update(self, a: AgentState) -> None:
         """Re-file ``a`` after any change to its presence, load or policy key."""
@@ -93,39 +115,41 @@ class AgentIndex:
         policy = self.policy
         per_skill = policy.per_skill
         item = None if per_skill else (*policy.key(a), ver, a)
+        fifo = self._fifo
         total, load, chans = a.total, a.load, a.channels
         open_ = not a.exclusive and (a.max_total is None or a.nonexclusive < a.max_total)
-        for name, buckets in a.cache.items():
+        for name, cache in a.cache.items():
             if chans[name].exclusive:
                 if total:
                     continue
             elif not open_ or load.get(name, 0) >= a.capacity[name]:
                 continue
-            if self._fifo:
-                cls = item[0]
-                for b, _skills in buckets:
-                    b[cls].append(item)
+            if fifo:
+                qs = cache[item[0]]
+                _consume(map(_append, qs, repeat(item, len(qs))))
             elif per_skill:
-                for b, skills in buckets:
+                for b, skills in cache[1]:
                     _heappush(b, (*policy.skill_key(a, skills), ver, a))
             else:
-                for b, _skills in buckets:
-                    _heappush(b, item)
+                heaps = cache[0]
+                _consume(map(_heappush, heaps, repeat(item, len(heaps))))
 
     # ------------------------------------------------------------------ buckets
     def _bucket(self, ch: str, skills: tuple[str, ...], tier: int) -> object:
         key = (ch, skills, tier)
         b = self._buckets.get(key)
-        first = self._members.get((skills[0] if skills else None, tier), {})
         if b is None:
+            first = self._members.get((skills[0] if skills else None, tier), {})
             # First use: file every agent with these skills and this channel in it.
             policy = self.policy
             rest = skills[1:]
             entries = []
             b = (deque(), deque()) if self._fifo else entries
+            size = 0
             for a in first.values():
                 if a.capacity.get(ch, 0) and all(s in a.skills for s in rest):
-                    a.cache[ch].append((b, skills))
+                    size += 1
+                    self._file(a.cache[ch], b, skills)
                     if a.presence == AVAILABLE and a.can_take(a.channels[ch]):
                         entries.append((*policy.skill_key(a, skills), a.version, a))
             if self._fifo:
@@ -135,8 +159,9 @@ class AgentIndex:
             else:
                 heapq.heapify(b)
             self._buckets[key] = b
+            self._sizes[key] = size
             return b
-        limit = 4 * len(first) + 64
+        limit = 2 * self._sizes[key] + 32
         if self._fifo:
             for q in b:
                 if len(q) > limit:  # compact in place: agents' caches hold q
@@ -164,6 +189,8 @@ class AgentIndex:
             skills: tuple[str, ...] = ()
         elif len(needs) == 1:
             skills = (needs[0][0],)
+        elif len(needs) == 2:
+            skills = (needs[0][0], needs[1][0])  # needs are sorted by skill
         else:
             # The two needed skills that the fewest agents in these tiers have.
             members = self._members
