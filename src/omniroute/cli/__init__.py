@@ -1,0 +1,181 @@
+"""The ``omniroute`` command (also ``python -m omniroute``).
+
+Commands: ``demo``, ``simulate``, ``compare``, ``staff``, ``check``, ``scenarios``; see
+``omniroute COMMAND --help`` and ``docs/cli.md``.  :func:`main` returns the exit status:
+0 success, 1 ``check`` found problems, 2 a usage error or a bad scenario (its messages on
+stderr, never a traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import OmnirouteError, ScenarioError
+
+__all__ = ["main", "build_parser"]
+
+PROG = "omniroute"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with ``omniroute: error:`` messages and status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _common_run(p: argparse.ArgumentParser, reps_default: str = "the scenario's") -> None:
+    from ._parse import positive_int
+
+    p.add_argument("-n", "--replications", type=positive_int, metavar="N",
+                   help=f"number of replications (default: {reps_default})")
+    p.add_argument("--seed", type=int, default=1, help="root seed (default: 1); same seed, same results")
+    p.add_argument("--processes", type=positive_int, metavar="N",
+                   help="run replications in N worker processes")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", action="store_true", default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no notes on stderr")
+
+
+def _outputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", metavar="PATH", help="write the KPIs as JSON (DESIGN section 7); '-' for stdout")
+    p.add_argument("--csv", metavar="PATH",
+                   help="write one row per KPI (group,key,kpi,mean,low,high,n) to PATH and the "
+                        "per-interval series to PATH's stem + '-intervals.csv'")
+    p.add_argument("--plot", metavar="PATH", help="write a PNG: service level, contacts waiting and offered "
+                   "per interval and channel, occupancy by tier (needs matplotlib)")
+    p.add_argument("--all", action="store_true", help="also show teams in the table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ._parse import clock, duration, fraction, rate, rates_list, service_level
+
+    parser = _Parser(prog=PROG, description="omniroute: routing engine of an omnichannel contact "
+                     "centre; simulate scenarios, compare policies, size teams.",
+                     epilog="Start with `omniroute demo`, then `omniroute scenarios retail_bank > my.toml`, "
+                            "edit it, and `omniroute simulate my.toml --plot my.png`.")
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="simulate the bundled retail bank and print its KPIs",
+                       description="Simulate the bundled scenario 'retail_bank' (voice, chat, email, "
+                                   "premium customers; one weekday) and print its KPI table.")
+    _common_run(p, "5")
+    _outputs(p)
+
+    p = sub.add_parser("simulate", help="simulate a scenario file and print its KPIs",
+                       description="Simulate SCENARIO (a TOML file, or the name of a bundled scenario) "
+                                   "and print its KPIs with 95% confidence intervals.")
+    p.add_argument("scenario", metavar="SCENARIO")
+    _common_run(p)
+    _outputs(p)
+    p.add_argument("--agent-policy", metavar="NAME", help="override [routing] agent (e.g. best-fit)")
+    p.add_argument("--contact-policy", metavar="NAME", help="override [routing] contact (e.g. head-start)")
+
+    p = sub.add_parser("compare", help="compare policies (or scenarios) with the same seeds",
+                       description="Run every variant with the same seeds (common random numbers) "
+                                   "and show the KPIs side by side: mean [95% CI], '*' on the better "
+                                   "value, and a paired t-test of the best against the runner-up. "
+                                   "Variants: each SCENARIO x each --agent-policy x each --contact-policy.")
+    p.add_argument("scenario", metavar="SCENARIO", nargs="+")
+    p.add_argument("--agent-policy", metavar="NAME", action="append", default=[],
+                   help="an agent policy to compare (repeat)")
+    p.add_argument("--contact-policy", metavar="NAME", action="append", default=[],
+                   help="a contact policy to compare (repeat)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    _common_run(p)
+    p.add_argument("--json", metavar="PATH", help="write the comparison as JSON ('-' for stdout)")
+
+    p = sub.add_parser("staff", help="Erlang C/A staffing: agents for a target, or a table for a day",
+                       description="Agents needed for a service-level target (Erlang C; Erlang A "
+                                   "with --patience), for one arrival rate or per interval of a day.",
+                       epilog="examples: omniroute staff --rate 200/h --handle 180s --sl 0.8/20s; "
+                              "omniroute staff --volumes 12,40,95,160 --interval 30m --handle 4m "
+                              "--sl 80%/20s --patience 3m --shrinkage 0.3 --start 08:00")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--rate", type=rate, metavar="RATE",
+                     help="arrivals: per hour, or '200/h', '100/30m', '4000/d'")
+    src.add_argument("--rates", type=rates_list, metavar="R1,R2,...", help="arrivals per hour, one per interval")
+    src.add_argument("--volumes", type=rates_list, metavar="V1,V2,...", help="contacts per interval")
+    src.add_argument("--profile", metavar="FILE.csv",
+                     help="CSV with a column 'volume' (contacts per interval) or 'per_hour'; "
+                          "optional column 'start' (HH:MM)")
+    p.add_argument("--handle", type=duration, required=True, metavar="DURATION", help="mean handle time, e.g. 180s, 4m")
+    p.add_argument("--sl", type=service_level, metavar="TARGET/WITHIN",
+                   help="service level target, e.g. 0.8/20s or 80%%/20s")
+    p.add_argument("--asa", type=duration, metavar="DURATION", help="target mean wait of answered contacts")
+    p.add_argument("--abandon", type=fraction, metavar="FRACTION", help="target abandon rate (needs --patience)")
+    p.add_argument("--max-occupancy", type=fraction, metavar="FRACTION", help="occupancy cap, e.g. 0.85")
+    p.add_argument("--patience", type=duration, metavar="DURATION", help="mean patience: Erlang A instead of C")
+    p.add_argument("--shrinkage", type=fraction, default=0.0, metavar="FRACTION",
+                   help="share of paid time not on contacts (scheduled = agents / (1 - shrinkage))")
+    p.add_argument("--interval", type=duration, default=1800.0, metavar="DURATION",
+                   help="interval of --rates/--volumes/--profile (default 30m)")
+    p.add_argument("--start", type=clock, default=None, metavar="HH:MM", help="clock time of the first interval")
+    p.add_argument("--agents", type=int, metavar="N", help="with --rate: evaluate this many agents instead")
+
+    p = sub.add_parser("check", help="static checks of a scenario before running it",
+                       description="Skills nobody has, contacts nobody can serve, unreachable steps, "
+                                   "overflow cycles, capacity against the offered load. Exit status: 0 "
+                                   "clean (warnings allowed), 1 problems found, 2 invalid file.")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+
+    p = sub.add_parser("scenarios", help="list the bundled scenarios, or print one (a template)",
+                       description="Without NAME: list the bundled scenarios. With NAME: print its TOML, "
+                                   "e.g. `omniroute scenarios retail_bank > my.toml`.")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    return parser
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _report_scenario_error(exc: ScenarioError) -> None:
+    where = f"{exc.source}: " if exc.source else ""
+    probs = exc.problems
+    if len(probs) == 1:
+        _error(f"{where}{probs[0]}")
+        return
+    _error(f"{where}{len(probs)} problems:")
+    for pr in probs:
+        print(f"  {pr}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if not args.command:
+        parser.print_help()
+        return 2
+    from . import commands
+
+    try:
+        return getattr(commands, args.command)(args)
+    except ScenarioError as exc:
+        _report_scenario_error(exc)
+        return 2
+    except OmnirouteError as exc:
+        _error(str(exc))
+        return 2
+    except OSError as exc:
+        name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _error(f"{name}{exc.strerror or exc}")
+        return 2
+    except commands.CommandError as exc:
+        _error(str(exc))
+        return exc.status
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,306 @@
+"""The commands of ``omniroute``: each takes the parsed arguments and returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .. import reports
+from ..policies import agent_policy, contact_policy
+from ..queues import ServiceLevel
+
+__all__ = ["CommandError", "demo", "simulate", "compare", "staff", "check", "scenarios"]
+
+
+class CommandError(Exception):
+    """A command cannot go on: print the message, exit with ``status``."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _note(args: argparse.Namespace, msg: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(msg, file=sys.stderr)
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    if getattr(args, "quiet", False):
+        return False
+    if getattr(args, "progress", None):
+        return True
+    return sys.stderr.isatty()
+
+
+def _load(name: str) -> Any:
+    from ..sim import load_scenario
+
+    return load_scenario(name)
+
+
+def _with_policies(sc: Any, agent: str | None, contact: str | None) -> Any:
+    routing = sc.routing
+    if agent is not None:
+        agent_policy(agent)  # a bad name raises ValidationError: exit 2 with the allowed names
+        routing = attrs.evolve(routing, agent=agent)
+    if contact is not None:
+        contact_policy(contact)
+        routing = attrs.evolve(routing, contact=contact)
+    return attrs.evolve(sc, routing=routing)
+
+
+def _write_outputs(args: argparse.Namespace, summary: Any, sc: Any) -> None:
+    if args.json and args.json != "-":
+        Path(args.json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
+        _note(args, f"wrote {args.json}")
+    if args.csv:
+        p = Path(args.csv)
+        reports.write_kpis(summary, p)
+        ip = p.with_name(p.stem + "-intervals.csv")
+        reports.write_intervals(summary, ip)
+        _note(args, f"wrote {p} and {ip}")
+    if args.plot:
+        from ..reports.plots import PlotError
+
+        try:
+            reports.plot_report(summary, args.plot, scenario=sc)
+        except PlotError as exc:
+            raise CommandError(str(exc), 1) from None
+        _note(args, f"wrote {args.plot}")
+
+
+def _run_and_report(args: argparse.Namespace, sc: Any, replications: int | None) -> int:
+    summary = reports.replicate(sc, replications, args.seed, show=_show_progress(args),
+                                processes=args.processes)
+    if args.json == "-":
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        groups = ("queues", "channels", "segments", "tiers") + (("teams",) if args.all else ())
+        print(reports.kpi_table(summary, groups=groups))
+    _write_outputs(args, summary, sc)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Simulate the bundled retail bank (5 replications unless told) and print the KPIs."""
+    sc = _load("retail_bank")
+    return _run_and_report(args, sc, args.replications or 5)
+
+
+def simulate(args: argparse.Namespace) -> int:
+    sc = _with_policies(_load(args.scenario), args.agent_policy, args.contact_policy)
+    return _run_and_report(args, sc, args.replications)
+
+
+def _policy_name(x: Any) -> str:
+    return x if isinstance(x, str) else getattr(x, "name", repr(x))
+
+
+def compare(args: argparse.Namespace) -> int:
+    scs = [(name, _load(name)) for name in args.scenario]
+    agents = args.agent_policy or [None]
+    contacts = args.contact_policy or [None]
+    variants = []
+    for (path, sc), a, c in itertools.product(scs, agents, contacts):
+        v = _with_policies(sc, a, c)
+        parts = []
+        if len(scs) > 1:
+            parts.append(Path(path).stem)
+        if len(agents) > 1 or a is not None:
+            parts.append(_policy_name(v.routing.agent))
+        if len(contacts) > 1 or c is not None:
+            parts.append(_policy_name(v.routing.contact))
+        variants.append((" / ".join(parts) or Path(path).stem, v))
+    if len(variants) < 2:
+        raise CommandError("compare needs at least two variants: give two scenarios, or repeat "
+                           "--agent-policy / --contact-policy (e.g. --agent-policy longest-idle "
+                           "--agent-policy best-fit)")
+    reps = args.replications or scs[0][1].replications
+    if reps < 2:
+        raise CommandError("compare needs at least 2 replications for its confidence intervals "
+                           f"and t-tests (got {reps})")
+    summaries = []
+    for name, v in variants:
+        summaries.append(reports.replicate(v, reps, args.seed, show=_show_progress(args),
+                                           processes=args.processes, desc=name))
+    names = [n for n, _ in variants]
+    rows = reports.compare(summaries, alpha=args.alpha)
+    from ..reports.compare import as_dicts
+
+    if args.json:
+        data = {"scenarios": [p for p, _ in scs], "replications": reps, "seed": args.seed,
+                "variants": names, "rows": as_dicts(names, rows)}
+        text = json.dumps(data, indent=2)
+        if args.json == "-":
+            print(text)
+            return 0
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+        _note(args, f"wrote {args.json}")
+    title = ", ".join(dict.fromkeys(s.name for _, s in variants))
+    print(f"{title}: {reps} replications per variant, seed {args.seed}, same customers in every variant")
+    print("mean [95% confidence interval]; * the better value; p: paired t-test, best vs runner-up, "
+          f"significant if p < {args.alpha:g}")
+    print()
+    print(reports.comparison_table(names, rows))
+    return 0
+
+
+def _read_profile(path: str) -> tuple[list[float], str, float | None]:
+    """(values, 'volume'|'per_hour', first start in seconds or None) from a CSV file."""
+    from ..sim.loader import parse_clock
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise CommandError(f"{path}: no rows (need a header with 'volume' or 'per_hour')")
+    cols = {c.strip().lower(): c for c in rows[0] if c}
+    kind = "volume" if "volume" in cols else "per_hour" if "per_hour" in cols else None
+    if kind is None:
+        raise CommandError(f"{path}: needs a column 'volume' (contacts per interval) or 'per_hour'; "
+                           f"found {sorted(cols)}")
+    vals = []
+    for i, r in enumerate(rows):
+        text = (r.get(cols[kind]) or "").strip()
+        try:
+            v = float(text)
+        except ValueError:
+            raise CommandError(f"{path}:{i + 2}: {kind} {text!r} is not a number") from None
+        if v < 0:
+            raise CommandError(f"{path}:{i + 2}: {kind} {text!r} must be >= 0")
+        vals.append(v)
+    start = None
+    if "start" in cols and (rows[0].get(cols["start"]) or "").strip():
+        s = rows[0][cols["start"]].strip()
+        try:
+            start = parse_clock(s)
+        except ValueError:
+            raise CommandError(f"{path}:2: start {s!r} is not a clock time (use HH:MM)") from None
+    return vals, kind, start
+
+
+def _hhmm(t: float) -> str:
+    t = t % 86400
+    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
+
+
+def staff(args: argparse.Namespace) -> int:
+    from .. import analytics
+
+    sl = ServiceLevel(*args.sl) if args.sl else None
+    if sl is None and args.asa is None and args.abandon is None and args.max_occupancy is None \
+            and args.agents is None:
+        sl = ServiceLevel(0.8, 20.0)
+    if args.abandon is not None and args.patience is None:
+        raise CommandError("--abandon needs --patience (the mean patience, for Erlang A)")
+    h = args.handle
+    if h <= 0:
+        raise CommandError("--handle must be > 0")
+    targets = dict(target=sl, asa=args.asa, abandon=args.abandon, max_occupancy=args.max_occupancy,
+                   patience=args.patience)
+    model = "Erlang A" if args.patience else "Erlang C"
+    goal = []
+    if sl is not None:
+        goal.append(f"{sl.target:.0%} answered within {sl.within:g} s")
+    if args.asa is not None:
+        goal.append(f"ASA <= {args.asa:g} s")
+    if args.abandon is not None:
+        goal.append(f"abandon <= {args.abandon:.1%}")
+    if args.max_occupancy is not None:
+        goal.append(f"occupancy <= {args.max_occupancy:.0%}")
+    if args.rate is not None:
+        lam = args.rate / 3600.0
+        if lam <= 0:
+            raise CommandError("--rate must be > 0")
+        load = lam * h
+        if args.agents is not None:
+            n = args.agents
+            print(f"{args.rate:g} contacts/h x {h:g} s = {load:.2f} Erlangs; {n} agents ({model})")
+        else:
+            n = analytics.staff(lam, h, shrinkage=args.shrinkage, **targets)
+            n_needed = analytics.staff(lam, h, **targets)
+            print(f"{args.rate:g} contacts/h x {h:g} s = {load:.2f} Erlangs; {model}; "
+                  f"target: {', '.join(goal)}")
+            print(f"agents needed: {n_needed}" + (f"; to schedule with {args.shrinkage:.0%} shrinkage: {n}"
+                                                  if args.shrinkage else ""))
+            if sl is not None:
+                print(f"square-root rule: {analytics.square_root_staffing(lam, h, sl)}")
+            n = n_needed
+        print()
+        rows = []
+        for k in range(max(1, n - 2), n + 4):
+            r = (analytics.erlang_a(lam, h, k, args.patience) if args.patience
+                 else analytics.erlang_c(lam, h, k))
+            within = sl.within if sl is not None else 20.0
+            stable = getattr(r, "stable", True)
+            rows.append([str(k) + (" <" if k == n else ""),
+                         f"{r.p_wait:.1%}" if stable else "100%",
+                         f"{r.service_level(within):.1%}" if stable else "0%",
+                         f"{r.asa:.1f}" if stable else "inf",
+                         f"{getattr(r, 'p_abandon', 0.0):.1%}",
+                         f"{r.occupancy:.1%}"])
+        within = sl.within if sl is not None else 20.0
+        print(reports.render(["agents", "P(wait)", f"SL {within:g}s", "ASA (s)", "abandon", "occupancy"],
+                             rows))
+        return 0
+
+    interval = args.interval
+    if interval <= 0:
+        raise CommandError("--interval must be > 0")
+    start = args.start
+    if args.profile:
+        vals, kind, fstart = _read_profile(args.profile)
+        rates = [v / interval if kind == "volume" else v / 3600.0 for v in vals]
+        if start is None:
+            start = fstart
+    elif args.volumes is not None:
+        rates = [v / interval for v in args.volumes]
+    else:
+        rates = [v / 3600.0 for v in args.rates]
+    start = start or 0.0
+    rows = analytics.staffing_table(rates, h, start=start, interval=interval, shrinkage=args.shrinkage,
+                                    **targets)
+    print(f"{model}; handle {h:g} s; target: {', '.join(goal)}; shrinkage {args.shrinkage:.0%}")
+    print()
+    out = []
+    for r in rows:
+        def f(x: Any, fmt: str) -> str:
+            return "-" if x is None else format(x, fmt)
+        out.append([_hhmm(r.start), f"{r.volume:.0f}", f"{r.load:.2f}", str(r.agents), str(r.scheduled),
+                    "-" if r.sqrt_agents is None else str(r.sqrt_agents),
+                    f(r.service_level, ".1%"), f(r.asa, ".1f"), f(r.p_abandon, ".1%"), f(r.occupancy, ".1%")])
+    print(reports.render(["start", "volume", "load", "agents", "scheduled", "sqrt rule", "SL", "ASA (s)",
+                          "abandon", "occupancy"], out))
+    total = sum(r.scheduled for r in rows) * interval / 3600.0
+    print()
+    print(f"scheduled agent-hours: {total:.1f}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from .check import check_scenario, format_check
+
+    sc = _load(args.scenario)
+    res = check_scenario(sc)
+    print(format_check(sc, res, source=args.scenario))
+    if res.problems or (args.strict and res.warnings):
+        return 1
+    return 0
+
+
+def scenarios(args: argparse.Namespace) -> int:
+    from ..sim import bundled_scenario_path, bundled_scenarios
+
+    if args.name is None:
+        for name in bundled_scenarios():
+            print(name)
+        return 0
+    sys.stdout.write(bundled_scenario_path(args.name).read_text(encoding="utf-8"))
+    return 0

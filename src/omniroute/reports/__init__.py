@@ -1,0 +1,31 @@
+"""Reports of simulation runs: terminal tables, CSV files, PNG plots, comparisons.
+
+The "faces" layer, beside the CLI: it may import everything below it.  matplotlib (the
+optional extra ``plot``) is imported only inside :func:`plot_report`.
+
+* :func:`kpi_table`: a ``Summary``'s (or ``Report``'s) KPIs as aligned text;
+* :func:`write_kpis`, :func:`write_intervals`: CSV files;
+* :func:`plot_report`: service level, contacts waiting and offered per interval and channel,
+  occupancy by tier, as a PNG;
+* :func:`compare`, :func:`comparison_table`: variants side by side with paired t-tests;
+* :func:`replicate`: ``sim.replicate`` with a progress bar.
+"""
+
+from __future__ import annotations
+
+from .compare import BETTER as BETTER
+from .compare import compare as compare
+from .compare import comparison_table as comparison_table
+from .csv import write_intervals as write_intervals
+from .csv import write_kpis as write_kpis
+from .plots import plot_report as plot_report
+from .progress import progress as progress
+from .progress import replicate as replicate
+from .table import format_cell as format_cell
+from .table import kpi_table as kpi_table
+from .table import render as render
+
+__all__ = [
+    "BETTER", "compare", "comparison_table", "format_cell", "kpi_table", "plot_report",
+    "progress", "render", "replicate", "write_intervals", "write_kpis",
+]

@@ -1,0 +1,141 @@
+"""PNG plots of a run (matplotlib, the optional extra ``plot``; imported inside the functions).
+
+:func:`plot_report` draws four panels over the day: contacts offered, service level and
+contacts waiting per interval and channel, and occupancy by tier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .table import value
+
+__all__ = ["plot_report", "channel_series", "PlotError"]
+
+
+class PlotError(RuntimeError):
+    """matplotlib is missing (``pip install omniroute[plot]``)."""
+
+
+def _queue_channels(result: Any, scenario: Any | None) -> dict[str, str]:
+    queues = list(result.intervals.get("queues", {}))
+    if scenario is None:
+        return {q: q for q in queues}
+    by_name = {q.name: q.channel.name for q in scenario.queues}
+    return {q: by_name.get(q, q) for q in queues}
+
+
+def channel_series(result: Any, scenario: Any | None = None) -> dict[str, dict[str, list[float | None]]]:
+    """Per-interval ``offered``, ``service_level`` and ``waiting`` per channel (per queue when
+    no ``scenario`` says each queue's channel).
+
+    ``waiting`` is the mean number of contacts waiting over the interval, by Little's law from
+    the waits of the answered contacts arriving in it (``asa * answered / width``); abandoners'
+    waits are not in the interval series, so it is a slight underestimate where many abandon.
+    A series ``intervals["channels"]`` in the result, if present, is used as it is.
+    """
+    iv = result.intervals
+    width = float(iv["width"])
+    n = len(iv["start"])
+    if isinstance(iv.get("channels"), Mapping):
+        out = {}
+        for ch, s in iv["channels"].items():
+            d = dict(s)
+            if "waiting" not in d:
+                d["waiting"] = _little(d, width, n)
+            out[ch] = d
+        return out
+    groups: dict[str, list[dict[str, list[Any]]]] = {}
+    for q, ch in _queue_channels(result, scenario).items():
+        groups.setdefault(ch, []).append(iv["queues"][q])
+    out = {}
+    for ch, series in groups.items():
+        offered = [0.0] * n
+        good = [0.0] * n
+        wait = [0.0] * n
+        for s in series:
+            for i in range(n):
+                o = s["offered"][i] or 0.0
+                offered[i] += o
+                good[i] += (s["service_level"][i] or 0.0) * o
+                wait[i] += (s["asa"][i] or 0.0) * (s["answered"][i] or 0.0)
+        out[ch] = {
+            "offered": offered,
+            "service_level": [g / o if o > 0 else None for g, o in zip(good, offered, strict=True)],
+            "waiting": [w / width for w in wait],
+        }
+    return out
+
+
+def _little(d: Mapping[str, list[Any]], width: float, n: int) -> list[float]:
+    return [((d["asa"][i] or 0.0) * (d["answered"][i] or 0.0)) / width for i in range(n)]
+
+
+def plot_report(result: Any, path: str | Path, scenario: Any | None = None,
+                title: str | None = None) -> Path:
+    """Write a PNG of ``result`` (a ``Summary`` or a ``Report``) to ``path`` and return it.
+
+    Panels: offered, service level (with each queue's target, dashed) and contacts waiting per
+    interval and channel; occupancy per tier with its 95% interval.  ``scenario`` (the
+    ``Scenario`` run) groups queues by channel; without it, one line per queue.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise PlotError("plots need matplotlib: pip install 'omniroute[plot]'") from exc
+
+    iv = result.intervals
+    hours = [s / 3600.0 for s in iv["start"]]
+    width_h = float(iv["width"]) / 3600.0
+    mids = [h + width_h / 2 for h in hours]
+    series = channel_series(result, scenario)
+    n = getattr(result, "replications", 1)
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), dpi=80)
+    (ax_off, ax_sl), (ax_wait, ax_occ) = axes
+    for ch, s in series.items():
+        ax_off.step(hours + [hours[-1] + width_h], s["offered"] + s["offered"][-1:], where="post", label=ch)
+        ax_sl.plot(mids, [None if v is None else 100 * v for v in s["service_level"]], marker=".", label=ch)
+        ax_wait.plot(mids, s["waiting"], marker=".", label=ch)
+    if scenario is not None:
+        targets = {q.queue.sla.target for q in scenario.queues}
+        for t in sorted(targets):
+            ax_sl.axhline(100 * t, color="grey", linestyle="--", linewidth=0.8)
+    per = f"per {iv['width'] / 60:g} min" if iv["width"] < 3600 * 2 else f"per {iv['width'] / 3600:g} h"
+    ax_off.set_title(f"contacts offered ({per})")
+    ax_sl.set_title("service level (%)")
+    ax_sl.set_ylim(0, 105)
+    ax_wait.set_title("contacts waiting (mean, Little's law)")
+    for ax in (ax_off, ax_sl, ax_wait):
+        ax.set_xlabel("hour")
+        ax.grid(alpha=0.3)
+    ax_off.legend(fontsize=8, loc="best")
+
+    tiers = result.kpis.get("tiers", {})
+    names = list(tiers)
+    means, errs = [], [[], []]
+    for t in names:
+        m, lo, hi = value(tiers[t].get("occupancy"))
+        m = m or 0.0
+        means.append(100 * m)
+        errs[0].append(100 * (m - lo) if lo is not None else 0.0)
+        errs[1].append(100 * (hi - m) if hi is not None else 0.0)
+    ax_occ.bar([f"tier {t}" for t in names], means, yerr=errs, capsize=4, color="tab:purple", alpha=0.8)
+    for i, m in enumerate(means):
+        ax_occ.text(i, m + errs[1][i] + 2, f"{m:.0f}%", ha="center", fontsize=9)
+    ax_occ.set_ylim(0, 110)
+    ax_occ.set_title("occupancy by tier (%)")
+    ax_occ.grid(alpha=0.3, axis="y")
+
+    head = title or result.scenario
+    fig.suptitle(f"{head} ({n} replication{'s' if n != 1 else ''})", fontsize=11)
+    fig.tight_layout()
+    p = Path(path)
+    fig.savefig(p, format="png")
+    plt.close(fig)
+    return p

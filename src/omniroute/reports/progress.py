@@ -1,0 +1,73 @@
+"""Progress bars on long runs: tqdm when it is installed, else a plain counter on stderr.
+
+:func:`replicate` is :func:`omniroute.sim.replicate` with a progress bar: the same
+per-replication seeds (``sim.seeds``), so the same ``Summary``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+__all__ = ["progress", "replicate"]
+
+
+@contextmanager
+def progress(total: int, desc: str = "", enabled: bool = True,
+             stream: TextIO | None = None) -> Iterator[Callable[[int], None]]:
+    """``with progress(10, "replications") as step: ... step(1)``; a no-op when disabled."""
+    if not enabled:
+        yield lambda n=1: None
+        return
+    out = stream if stream is not None else sys.stderr
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        bar = tqdm(total=total, desc=desc, file=out, leave=False, unit="rep")
+        try:
+            yield bar.update
+        finally:
+            bar.close()
+        return
+    done = [0]
+
+    def step(n: int = 1) -> None:
+        done[0] += n
+        out.write(f"\r{desc}: {done[0]}/{total}")
+        out.flush()
+
+    try:
+        yield step
+    finally:
+        out.write("\r" + " " * (len(desc) + 24) + "\r")
+        out.flush()
+
+
+def replicate(scenario: Any, replications: int | None = None, seed: int = 0,
+              show: bool = False, processes: int | None = None, desc: str | None = None) -> Any:
+    """Run and summarise replications like ``sim.replicate``, with a progress bar if ``show``."""
+    from ..sim import run, seeds, summarize
+
+    n = scenario.replications if replications is None else replications
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"replications must be an integer >= 1 (got {n!r})")
+    children = seeds(seed, n)
+    label = desc or scenario.name
+    reports: list[Any] = [None] * n
+    with progress(n, label, show) as step:
+        if processes and processes > 1:
+            with ProcessPoolExecutor(max_workers=processes) as pool:
+                futures = {pool.submit(run, scenario, s): i for i, s in enumerate(children)}
+                for f in as_completed(futures):
+                    reports[futures[f]] = f.result()
+                    step(1)
+        else:
+            for i, s in enumerate(children):
+                reports[i] = run(scenario, s)
+                step(1)
+    return summarize(reports, seed)
