@@ -1,7 +1,7 @@
 """PNG plots of a run (matplotlib, the optional extra ``plot``; imported inside the functions).
 
 :func:`plot_report` draws four panels over the day: contacts offered, service level and
-contacts waiting per interval and channel, and occupancy by tier.
+contacts waiting per interval and channel, and occupancy by tier per interval.
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ def _queue_channels(result: Any, scenario: Any | None) -> dict[str, str]:
 
 
 def channel_series(result: Any, scenario: Any | None = None) -> dict[str, dict[str, list[float | None]]]:
-    """Per-interval ``offered``, ``service_level`` and ``waiting`` per channel (per queue when
-    no ``scenario`` says each queue's channel).
+    """Per-interval ``offered``, ``service_level`` and ``waiting`` per channel.
 
-    ``waiting`` is the mean number of contacts waiting over the interval, by Little's law from
-    the waits of the answered contacts arriving in it (``asa * answered / width``); abandoners'
-    waits are not in the interval series, so it is a slight underestimate where many abandon.
-    A series ``intervals["channels"]`` in the result, if present, is used as it is.
+    ``waiting`` is the time-average number of contacts waiting over the interval.  The
+    result's ``intervals["channels"]`` (with its measured ``waiting``) is used as it is.  A
+    result without it (an older report) falls back to grouping the queue series by channel
+    (per queue when no ``scenario`` says each queue's channel), summing each queue's
+    measured ``waiting``, or where that is missing too, estimating it by Little's law from
+    the answered contacts' waits (``asa * answered / width``, which misses abandoners').
     """
     iv = result.intervals
     width = float(iv["width"])
@@ -56,15 +57,16 @@ def channel_series(result: Any, scenario: Any | None = None) -> dict[str, dict[s
         good = [0.0] * n
         wait = [0.0] * n
         for s in series:
+            w = s["waiting"] if "waiting" in s else _little(s, width, n)
             for i in range(n):
                 o = s["offered"][i] or 0.0
                 offered[i] += o
                 good[i] += (s["service_level"][i] or 0.0) * o
-                wait[i] += (s["asa"][i] or 0.0) * (s["answered"][i] or 0.0)
+                wait[i] += w[i] or 0.0
         out[ch] = {
             "offered": offered,
             "service_level": [g / o if o > 0 else None for g, o in zip(good, offered, strict=True)],
-            "waiting": [w / width for w in wait],
+            "waiting": wait,
         }
     return out
 
@@ -77,9 +79,11 @@ def plot_report(result: Any, path: str | Path, scenario: Any | None = None,
                 title: str | None = None) -> Path:
     """Write a PNG of ``result`` (a ``Summary`` or a ``Report``) to ``path`` and return it.
 
-    Panels: offered, service level (with each queue's target, dashed) and contacts waiting per
-    interval and channel; occupancy per tier with its 95% interval.  ``scenario`` (the
-    ``Scenario`` run) groups queues by channel; without it, one line per queue.
+    Panels: offered, service level (with each queue's target, dashed) and contacts waiting
+    (time-average) per interval and channel; occupancy per tier and interval (from
+    ``intervals["tiers"]``; a result without that series gets a bar per tier with its 95%
+    interval instead).  Without ``intervals["channels"]`` in the result, ``scenario`` (the
+    ``Scenario`` run) groups queues by channel; without either, one line per queue.
     """
     try:
         import matplotlib
@@ -110,12 +114,37 @@ def plot_report(result: Any, path: str | Path, scenario: Any | None = None,
     ax_off.set_title(f"contacts offered ({per})")
     ax_sl.set_title("service level (%)")
     ax_sl.set_ylim(0, 105)
-    ax_wait.set_title("contacts waiting (mean, Little's law)")
+    ax_wait.set_title("contacts waiting (time-average)")
     for ax in (ax_off, ax_sl, ax_wait):
         ax.set_xlabel("hour")
         ax.grid(alpha=0.3)
     ax_off.legend(fontsize=8, loc="best")
 
+    tier_iv = iv.get("tiers")
+    if isinstance(tier_iv, Mapping) and tier_iv:
+        for t, s in tier_iv.items():
+            occ = s.get("occupancy", [])
+            ax_occ.plot(mids[:len(occ)], [None if v is None else 100 * v for v in occ], marker=".",
+                        label=f"tier {t}")
+        ax_occ.set_xlabel("hour")
+        ax_occ.legend(fontsize=8, loc="best")
+        ax_occ.grid(alpha=0.3)
+    else:
+        _occupancy_bars(ax_occ, result)
+    ax_occ.set_ylim(0, 110)
+    ax_occ.set_title("occupancy by tier (%)")
+
+    head = title or result.scenario
+    fig.suptitle(f"{head} ({n} replication{'s' if n != 1 else ''})", fontsize=11)
+    fig.tight_layout()
+    p = Path(path)
+    fig.savefig(p, format="png")
+    plt.close(fig)
+    return p
+
+
+def _occupancy_bars(ax: Any, result: Any) -> None:
+    """Fallback without per-interval tier series: one bar per tier with its 95% interval."""
     tiers = result.kpis.get("tiers", {})
     names = list(tiers)
     means, errs = [], [[], []]
@@ -125,17 +154,7 @@ def plot_report(result: Any, path: str | Path, scenario: Any | None = None,
         means.append(100 * m)
         errs[0].append(100 * (m - lo) if lo is not None else 0.0)
         errs[1].append(100 * (hi - m) if hi is not None else 0.0)
-    ax_occ.bar([f"tier {t}" for t in names], means, yerr=errs, capsize=4, color="tab:purple", alpha=0.8)
+    ax.bar([f"tier {t}" for t in names], means, yerr=errs, capsize=4, color="tab:purple", alpha=0.8)
     for i, m in enumerate(means):
-        ax_occ.text(i, m + errs[1][i] + 2, f"{m:.0f}%", ha="center", fontsize=9)
-    ax_occ.set_ylim(0, 110)
-    ax_occ.set_title("occupancy by tier (%)")
-    ax_occ.grid(alpha=0.3, axis="y")
-
-    head = title or result.scenario
-    fig.suptitle(f"{head} ({n} replication{'s' if n != 1 else ''})", fontsize=11)
-    fig.tight_layout()
-    p = Path(path)
-    fig.savefig(p, format="png")
-    plt.close(fig)
-    return p
+        ax.text(i, m + errs[1][i] + 2, f"{m:.0f}%", ha="center", fontsize=9)
+    ax.grid(alpha=0.3, axis="y")

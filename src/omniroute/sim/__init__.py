@@ -21,6 +21,8 @@ from .distributions import distribution as distribution
 from .loader import bundled_scenario_path as bundled_scenario_path
 from .loader import bundled_scenarios as bundled_scenarios
 from .loader import load_scenario as load_scenario
+from .loader import parse_clock as parse_clock
+from .loader import parse_duration as parse_duration
 from .loader import parse_scenario as parse_scenario
 from .replicate import replicate as replicate
 from .replicate import run as run
@@ -54,6 +56,6 @@ __all__ = [
     "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",
     "bundled_scenario_path", "bundled_scenarios", "distribution", "load_scenario",
-    "parse_scenario", "replicate", "run", "seeds", "summarize",
+    "parse_clock", "parse_duration", "parse_scenario", "replicate", "run", "seeds", "summarize",
     "SimStaffing", "SimStaffingRow", "staff_by_simulation",
 ]

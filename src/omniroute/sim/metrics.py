@@ -16,6 +16,19 @@ a callback keeps its original entry time).  A contact contained by the bot is no
   Staffed time is logged-in time outside breaks, plus any time spent finishing a contact
   after the shift ended.  Both are measured over ``[warmup, horizon)``.
 
+Per-interval series (``intervals``): bins of ``scenario.interval`` seconds over
+``[0, horizon)`` (warm-up included; the last bin ends at the horizon, so may be shorter).
+``overall``, ``queues`` and ``channels`` have ``offered``, ``answered``, ``abandoned``,
+``service_level``, ``asa``, ``abandon_rate`` by arrival interval (counting contacts as the
+KPIs do), and ``waiting``: the time-average number of contacts waiting in the interval (the
+integral of the number waiting over the bin / the bin's length).  ``waiting`` counts every
+leg in a queue, by time, not by arrival: each wait (entry to answer, abandonment or the
+run's end) is clipped to the bins, abandoners' and transferred legs' waits included, so
+the overall series is the sum of the queues' and of the channels'.  ``tiers``: per tier,
+``occupancy`` and ``utilization`` as the KPIs but over each bin (busy and staffed time
+clipped to it; None where nobody was staffed) and ``staffed``, the mean number of agents
+staffed in the bin.
+
 A KPI without a defined value (no contact offered) is ``None``.
 """
 
@@ -36,7 +49,8 @@ CONTACT_KPIS = (
     "abandon_rate", "aht", "unanswered", "callbacks", "retrials", "transferred", "bot_contained",
 )
 AGENT_KPIS = ("occupancy", "utilization", "staffed_hours", "answered")
-INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate")
+INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "waiting")
+TIER_INTERVAL_KPIS = ("occupancy", "utilization", "staffed")
 
 
 def _val(x: float) -> float | None:
@@ -63,6 +77,7 @@ class _Columns:
         self.segment = [g.segment for g in legs]
         self.agent = [g.agent for g in legs]
         self.transferred = f((g.moved for g in legs), bool, self.n)
+        self.end = out.end
 
 
 def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
@@ -181,16 +196,77 @@ def compute(sc: Scenario, out: Outcome) -> tuple[dict[str, Any], dict[str, Any]]
     agents_all = group(list(out.agents))
     kpis["overall"]["occupancy"] = agents_all["occupancy"]
     kpis["overall"]["utilization"] = agents_all["utilization"]
-    return kpis, _intervals(sc, c)
+    return kpis, _intervals(sc, c, out)
 
 
-def _intervals(sc: Scenario, c: _Columns) -> dict[str, Any]:
+def _spread(s: np.ndarray, e: np.ndarray, edges: np.ndarray,
+            w: np.ndarray | None = None) -> np.ndarray:
+    """Per bin ``[edges[k], edges[k+1])``: integral of ``sum_i w_i [s_i <= t < e_i]``.
+
+    ``F(t) = sum_{s_i < t} w_i (t - s_i) - sum_{e_i < t} w_i (t - e_i)`` from prefix sums
+    over the sorted starts and ends: O((n + bins) log n), no loop over contacts.
+    """
+    if w is None:
+        w = np.ones(len(s))
+
+    def part(x: np.ndarray) -> np.ndarray:
+        order = np.argsort(x, kind="stable")
+        xs, ws = x[order], w[order]
+        cw = np.concatenate([[0.0], np.cumsum(ws)])
+        cwx = np.concatenate([[0.0], np.cumsum(ws * xs)])
+        k = np.searchsorted(xs, edges, side="left")
+        return edges * cw[k] - cwx[k]
+
+    f = part(s) - part(e)
+    return np.maximum(np.diff(f), 0.0)
+
+
+def _merge(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The union of ``spans`` as sorted disjoint intervals."""
+    out: list[list[float]] = []
+    for s, e in sorted(spans):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _channels(sc: Scenario, c: _Columns) -> list[str]:
+    """Every channel a contact of the scenario can have (each appears in the series, even
+    one nobody used in this replication, so replications line up)."""
+    names = {q.channel.name for q in sc.queues}
+    for d in sc.demand:
+        recs = getattr(d, "records", None)
+        if recs is not None:
+            names.update(r.channel.name for r in recs if r.channel is not None)
+        elif getattr(d, "channel", None) is not None:
+            names.add(d.channel.name)
+    names.update(c.channel)
+    return sorted(names)
+
+
+def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
     width = sc.interval
     nbins = int(np.ceil(sc.horizon / width))
+    edges = np.minimum(np.arange(nbins + 1, dtype=float) * width, sc.horizon)
+    length = np.diff(edges)
     b = np.minimum((c.arrival // width).astype(np.int64), nbins - 1) if c.n else np.zeros(0, np.int64)
     inside = (c.arrival >= 0) & (c.arrival < sc.horizon) & ~c.contained
 
-    def series(m: np.ndarray) -> dict[str, list[Any]]:
+    # waits (every leg that entered a queue, abandoners and unanswered included), as spans
+    w_end = np.where(~np.isnan(c.answered), c.answered,
+                     np.where(~np.isnan(c.abandoned), c.abandoned, c.end))
+    queued = ~np.isnan(c.entered) & ~c.contained
+
+    def waiting(m: np.ndarray) -> list[float | None]:
+        m = m & queued
+        area = _spread(c.entered[m], w_end[m], edges)
+        return [_val(x) for x in area / length]
+
+    def series(m: np.ndarray, wait_m: np.ndarray) -> dict[str, list[Any]]:
         m = m & inside
         ans = m & ~np.isnan(c.answered)
         ab = m & ~np.isnan(c.abandoned)
@@ -209,15 +285,62 @@ def _intervals(sc: Scenario, c: _Columns) -> dict[str, Any]:
             "abandoned": abandoned.tolist(),
             "service_level": [_val(x) for x in sl], "asa": [_val(x) for x in asa],
             "abandon_rate": [_val(x) for x in ar],
+            "waiting": waiting(wait_m),
         }
 
     every = np.ones(c.n, bool)
-    return {
+    first = c.leg == 0
+    queue_arr = np.array(c.queue, dtype=object)
+    chan_arr = np.array(c.channel, dtype=object)
+    res = {
         "width": width,
         "start": [i * width for i in range(nbins)],
-        "overall": series(every & (c.leg == 0)),
-        "queues": {q.name: series(np.array([x == q.name for x in c.queue], bool)) for q in sc.queues},
+        "overall": series(every & first, every),
+        "queues": {}, "channels": {}, "tiers": _tier_intervals(out, edges, length),
     }
+    for q in sc.queues:
+        m = queue_arr == q.name
+        res["queues"][q.name] = series(m, m)
+    for ch in _channels(sc, c):
+        m = chan_arr == ch
+        res["channels"][ch] = series(m & first, m)
+    return res
+
+
+def _tier_intervals(out: Outcome, edges: np.ndarray, length: np.ndarray) -> dict[str, Any]:
+    """Per tier and interval: ``occupancy``, ``utilization`` (as the KPIs, over the interval)
+    and ``staffed`` (mean number of agents staffed)."""
+    spans: dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]],
+                           list[tuple[float, float, float]]]] = {}
+    for aid, a in out.agents.items():
+        busy = out.busy[aid]
+        bspans = [(s, e) for s, e, _w in busy]
+        b_l, s_l, w_l = spans.setdefault(str(a.tier), ([], [], []))
+        b_l.extend(_merge(bspans))
+        s_l.extend(_merge([*out.staffed[aid], *bspans]))
+        w_l.extend(busy)
+    res = {}
+    for tier in sorted(spans):
+        b_l, s_l, w_l = spans[tier]
+
+        def area(iv: list[Any], weighted: bool = False) -> np.ndarray:
+            if not iv:
+                return np.zeros(len(length))
+            arr = np.array(iv, dtype=float)
+            return _spread(arr[:, 0], arr[:, 1], edges, arr[:, 2] if weighted else None)
+
+        staffed = area(s_l)
+        busy = np.minimum(area(b_l), staffed)  # float noise of the prefix sums: never above 1
+        used = np.minimum(area(w_l, weighted=True), staffed)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            occ = np.where(staffed > 0, busy / staffed, np.nan)
+            util = np.where(staffed > 0, used / staffed, np.nan)
+        res[tier] = {
+            "occupancy": [_val(x) for x in occ],
+            "utilization": [_val(x) for x in util],
+            "staffed": [float(x) for x in staffed / length],
+        }
+    return res
 
 
 def flatten(kpis: Mapping[str, Any]) -> dict[tuple[str, str, str], Any]:

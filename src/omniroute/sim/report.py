@@ -19,8 +19,11 @@ class Report:
 
     ``kpis``: ``{"overall": {kpi: value}, "queues": {name: {kpi: value}}, "channels": ...,
     "segments": ..., "tiers": ..., "teams": ..., "agents": ...}``; values are numbers or
-    None where undefined.  ``intervals``: per-interval series by arrival time
-    (``{"width", "start", "overall": {kpi: [...]}, "queues": {name: {kpi: [...]}}}``).
+    None where undefined.  ``intervals``: per-interval series (``{"width", "start",
+    "overall": {kpi: [...]}, "queues": {name: {kpi: [...]}}, "channels": {name: {kpi: [...]}},
+    "tiers": {tier: {"occupancy", "utilization", "staffed": [...]}}}``): contact KPIs by
+    arrival interval plus ``waiting``, the time-average number of contacts waiting, and per
+    tier occupancy and utilization over each interval (see :mod:`omniroute.sim.metrics`).
     """
 
     scenario: str
@@ -46,7 +49,12 @@ class Report:
 @attrs.frozen
 class Estimate:
     """Mean over replications and its 95% Student-t interval (``low``, ``high``);
-    ``n`` replications had a value (a KPI is undefined where nothing was offered)."""
+    ``n`` replications had a value (a KPI is undefined where nothing was offered).
+
+    In a :class:`Summary` the interval is clipped to the KPI's possible values: at 0 for
+    the non-negative KPIs (counts, times; all of DESIGN section 6) and to ``[0, 1]`` for the
+    fractions (``service_level``, ``p_wait``, ``abandon_rate``, ``occupancy``,
+    ``utilization``), so it may be asymmetric about the mean."""
 
     mean: float | None
     low: float | None
@@ -60,7 +68,27 @@ class Estimate:
         return {"mean": self.mean, "low": self.low, "high": self.high}
 
 
-def estimate(values: Sequence[float | None], confidence: float = 0.95) -> Estimate:
+#: KPIs whose values lie in [0, 1] / are never negative (their intervals are clipped so).
+FRACTION_KPIS = frozenset({"service_level", "p_wait", "abandon_rate", "occupancy", "utilization"})
+NONNEGATIVE_KPIS = FRACTION_KPIS | frozenset({
+    "offered", "answered", "abandoned", "asa", "mean_wait", "aht", "unanswered", "callbacks",
+    "retrials", "transferred", "bot_contained", "staffed_hours", "waiting", "staffed",
+})
+
+
+def bounds(kpi: str) -> tuple[float | None, float | None]:
+    """``(lower, upper)`` limits of a KPI's values (None: unbounded), for :func:`estimate`."""
+    if kpi in FRACTION_KPIS:
+        return 0.0, 1.0
+    if kpi in NONNEGATIVE_KPIS:
+        return 0.0, None
+    return None, None
+
+
+def estimate(values: Sequence[float | None], confidence: float = 0.95,
+             lower: float | None = None, upper: float | None = None) -> Estimate:
+    """Mean and Student-t interval of ``values`` (None skipped); the interval is clipped to
+    ``[lower, upper]`` (a KPI that cannot be negative gets no negative ``low``)."""
     from scipy import stats
 
     xs = np.array([v for v in values if v is not None], dtype=float)
@@ -72,13 +100,20 @@ def estimate(values: Sequence[float | None], confidence: float = 0.95) -> Estima
         return Estimate(m, None, None, 1)
     sd = float(xs.std(ddof=1))
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return Estimate(m, m - half, m + half, n)
+    low, high = m - half, m + half
+    if lower is not None:
+        low, high = max(low, lower), max(high, lower)
+    if upper is not None:
+        low, high = min(low, upper), min(high, upper)
+    return Estimate(m, low, high, n)
 
 
 @attrs.frozen
 class Summary:
     """Replications of one scenario: ``kpis`` has the shape of :attr:`Report.kpis` with an
-    :class:`Estimate` per KPI; ``intervals`` holds per-interval means."""
+    :class:`Estimate` per KPI (its interval clipped to the KPI's range, see
+    :class:`Estimate`); ``intervals`` holds per-interval means of every series of
+    :attr:`Report.intervals` (overall, queues, channels, tiers)."""
 
     scenario: str
     replications: int
@@ -115,7 +150,8 @@ def summarize(reports: Sequence[Report], seed: Any = None) -> Summary:
     for group in first.kpis:
         if group == "overall":
             names = _keys(r.kpis["overall"] for r in reports)
-            kpis[group] = {k: estimate([r.kpis[group].get(k) for r in reports]) for k in names}
+            kpis[group] = {k: estimate([r.kpis[group].get(k) for r in reports], lower=bounds(k)[0],
+                                       upper=bounds(k)[1]) for k in names}
             continue
         keys = _keys(r.kpis[group] for r in reports)
         kpis[group] = {}
@@ -123,7 +159,9 @@ def summarize(reports: Sequence[Report], seed: Any = None) -> Summary:
             rows = [r.kpis[group].get(key) for r in reports]
             names = _keys(row for row in rows if row is not None)
             kpis[group][key] = {
-                k: estimate([row.get(k) if row is not None else None for row in rows]) for k in names
+                k: estimate([row.get(k) if row is not None else None for row in rows],
+                            lower=bounds(k)[0], upper=bounds(k)[1])
+                for k in names
             }
     return Summary(first.scenario, len(reports), seed, tuple(reports), kpis, _mean_intervals(reports))
 
@@ -137,12 +175,15 @@ def _keys(dicts: Any) -> list[str]:
 
 
 def _mean_intervals(reports: Sequence[Report]) -> dict[str, Any]:
+    """Per-interval means over replications (None values skipped) of every series: overall
+    and per queue, channel and tier.  A key some replications lack is averaged over those
+    that have it."""
     first = reports[0].intervals
 
-    def mean_series(get: Any) -> dict[str, list[float | None]]:
+    def mean_series(rows: list[Mapping[str, list[Any]]]) -> dict[str, list[float | None]]:
         out = {}
-        for k in get(first):
-            cols = [get(r.intervals)[k] for r in reports]
+        for k in _keys(rows):
+            cols = [row[k] for row in rows if k in row]
             means = []
             for vals in zip(*cols, strict=True):
                 xs = [v for v in vals if v is not None]
@@ -150,11 +191,16 @@ def _mean_intervals(reports: Sequence[Report]) -> dict[str, Any]:
             out[k] = means
         return out
 
-    return {
-        "width": first["width"], "start": list(first["start"]),
-        "overall": mean_series(lambda iv: iv["overall"]),
-        "queues": {q: mean_series(lambda iv, q=q: iv["queues"][q]) for q in first["queues"]},
-    }
+    res: dict[str, Any] = {"width": first["width"], "start": list(first["start"])}
+    for group in _keys(r.intervals for r in reports):
+        if group in ("width", "start"):
+            continue
+        if group == "overall":
+            res[group] = mean_series([r.intervals[group] for r in reports if group in r.intervals])
+            continue
+        groups = [r.intervals.get(group, {}) for r in reports]
+        res[group] = {key: mean_series([g[key] for g in groups if key in g]) for key in _keys(groups)}
+    return res
 
 
 def _copy(x: Any) -> Any:
