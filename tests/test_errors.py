@@ -123,6 +123,12 @@ def test_calls_on_an_assigned_contact(router: orr.Router) -> None:
     (lambda: orr.policies.contact_policy("lifo"), ["'lifo'", "priority-fifo"]),
     (lambda: orr.policies.HeadStart(-3), ["HeadStart.seconds", "-3"]),
     (lambda: orr.policies.PreferredAgent(hold=-1.0), ["hold", "-1.0"]),
+    (lambda: orr.policies.PreferredAgent(then="x"), ["PreferredAgent.then", "'x'"]),
+    (lambda: orr.policies.RealtimeFirst(then="x"), ["RealtimeFirst.then", "'x'"]),
+    (lambda: orr.policies.WeightedAging(seconds="x"), ["WeightedAging.seconds", "'x'"]),
+    (lambda: orr.policies.Random("x"), ["Random.seed", "'x'"]),
+    (lambda: orr.Step(10.0, drop=5), ["Step.drop", "5"]),
+    (lambda: orr.Overflow(10.0, "b", needs={"x": 0}), ["Overflow.needs['x']", "0"]),
 ])
 def test_model_validation(build, words) -> None:
     with pytest.raises(orr.OmnirouteError) as info:

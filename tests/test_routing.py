@@ -288,3 +288,30 @@ def test_unservable_contact_waits_until_someone_can(cls) -> None:
     assert r.waiting()[0].contact.id == "v"
     r.add_agent(orr.Agent("k", skills={"klingon": 2}), 50.0)
     assert pairs(r.set_available("k", 60.0)) == [("v", "k")]
+
+
+def test_overflow_needs_replace_the_contacts_needs(cls) -> None:
+    qs = [orr.Queue("french", overflow=orr.Overflow(60.0, "general", needs={"general": 1})),
+          orr.Queue("general")]
+    r = staffed(cls, [orr.Agent("g", skills={"general": 2})], qs)
+    r.submit(voice("v", queue="french", needs={"french": 2}), 0.0)
+    assert r.tick(59.0) == []
+    done = r.tick(60.0)
+    assert pairs(done) == [("v", "g")] and done[0].queue == "general" and done[0].reason.trigger == "overflow"
+    # without needs on the overflow, the contact keeps its own
+    qs = [orr.Queue("french", overflow=orr.Overflow(60.0, "general")), orr.Queue("general")]
+    r = staffed(cls, [orr.Agent("g", skills={"general": 2})], qs)
+    r.submit(voice("v", queue="french", needs={"french": 2}), 0.0)
+    assert r.tick(60.0) == [] and r.waiting()[0].queue == "general"
+
+
+def test_transfer_keeps_declines(cls) -> None:
+    qs = [orr.Queue("a"), orr.Queue("b")]
+    r = staffed(cls, [orr.Agent("x"), orr.Agent("y")], qs)
+    r.submit(voice("c", queue="a"), 0.0)
+    first = r.assigned_to("c")
+    r.decline("c", 1.0)
+    second = r.assigned_to("c")
+    assert {first, second} == {"x", "y"}
+    done = r.transfer("c", 2.0, queue="b")  # leaves `second`; `first` declined it: nobody left
+    assert done == [] and set(r.waiting()[0].declined_by) == {"x", "y"}

@@ -183,7 +183,14 @@ class Random(AgentPolicy):
     name = "random"
 
     def __init__(self, seed: int | np.random.Generator | None = 0) -> None:
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        if isinstance(seed, np.random.Generator):
+            self.rng = seed
+        elif seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+            self.rng = np.random.default_rng(seed)
+        else:
+            raise ValidationError(
+                f"Random.seed must be an int >= 0, a numpy Generator or None (got {seed!r})"
+            )
 
     def key(self, a: AgentState) -> tuple:
         return (a.rand, a.order)
@@ -209,6 +216,8 @@ class PreferredAgent(AgentPolicy):
         if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold < math.inf:
             raise ValidationError(f"PreferredAgent.hold must be seconds >= 0 (got {hold!r})")
         self.then = then if then is not None else LongestIdle()
+        if not isinstance(self.then, AgentPolicy):
+            raise ValidationError(f"PreferredAgent.then must be an AgentPolicy (got {then!r})")
         if self.then.prefers:
             raise ValidationError("PreferredAgent.then must not itself be a PreferredAgent")
         self.hold = float(hold)
@@ -304,6 +313,8 @@ class WeightedAging(ContactPolicy):
         for q, w in [*self.weights.items(), ("default", default)]:
             if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 < w < math.inf:
                 raise ValidationError(f"WeightedAging.weights[{q!r}] must be a number > 0 (got {w!r})")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+            raise ValidationError(f"WeightedAging.seconds must be a number >= 0 (got {seconds!r})")
         self.default = float(default)
         self.seconds = float(seconds)
 
@@ -347,6 +358,8 @@ class RealtimeFirst(ContactPolicy):
 
     def __init__(self, then: ContactPolicy | None = None) -> None:
         self.then = then if then is not None else PriorityFIFO()
+        if not isinstance(self.then, ContactPolicy):
+            raise ValidationError(f"RealtimeFirst.then must be a ContactPolicy (got {then!r})")
         self.name = f"realtime-first+{self.then.name}"
         self.static = self.then.static
 

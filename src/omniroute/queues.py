@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ._checks import FrozenMap, check_duration, check_id, check_int
+from ._checks import FrozenMap, check_duration, check_id, check_int, levels
 from .errors import ValidationError
 
 __all__ = ["ServiceLevel", "Step", "Overflow", "Queue"]
@@ -27,6 +27,18 @@ class ServiceLevel:
         check_duration("ServiceLevel", "within", self.within)
 
 
+def _skill_names(owner: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (tuple, list, set, frozenset)):
+        raise ValidationError(f"{owner} must be a list of skill names (got {value!r})")
+    out = tuple(value)
+    for s in out:
+        if not isinstance(s, str) or not s:
+            raise ValidationError(f"{owner} must hold non-empty skill names (got {s!r})")
+    return out
+
+
 @attrs.frozen(slots=True)
 class Step:
     """A routing step: from ``after`` seconds of waiting in the queue on, eligibility changes.
@@ -40,7 +52,7 @@ class Step:
     after: float
     min_tier: int | None = None
     max_tier: int | None = None
-    drop: tuple[str, ...] = attrs.field(default=(), converter=lambda v: (v,) if isinstance(v, str) else tuple(v))
+    drop: tuple[str, ...] = attrs.field(default=(), converter=lambda v: _skill_names("Step.drop", v))
     lower: int | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -55,17 +67,24 @@ class Step:
             )
         if self.lower is not None:
             check_int("Step", "lower", self.lower, low=0)
-        for s in self.drop:
-            if not isinstance(s, str) or not s:
-                raise ValidationError(f"Step.drop must hold skill names (got {s!r})")
+
+
+def _optional_levels(value: Any) -> Mapping[str, int] | None:
+    return None if value is None else levels("Overflow", "needs", value)
 
 
 @attrs.frozen(slots=True)
 class Overflow:
-    """After ``after`` seconds in the queue, a waiting contact moves to queue ``to``."""
+    """After ``after`` seconds in the queue, a waiting contact moves to queue ``to``.
+
+    It keeps its original arrival; the target queue's tiers and steps apply from the time it
+    moves.  ``needs``, if given, replace the contact's needs (the skills the target queue's
+    agents are chosen for); otherwise the contact keeps its own needs.
+    """
 
     after: float
     to: str
+    needs: Mapping[str, int] | None = attrs.field(default=None, converter=_optional_levels, hash=False)
 
     def __attrs_post_init__(self) -> None:
         check_duration("Overflow", "after", self.after)
@@ -142,3 +161,27 @@ class Queue:
         if segment is not None and segment in self.segment_steps:
             return self.segment_steps[segment]
         return self.steps
+
+    def eligibility(
+        self, needs: Mapping[str, int], steps: Sequence[Step]
+    ) -> tuple[tuple[tuple[str, int], ...], int, int | None]:
+        """Needs and tier range in force once ``steps`` (the first k of a contact's) apply.
+
+        Returns ``(needs, min_tier, max_tier)`` with needs as sorted ``(skill, level)`` pairs.
+        Steps are cumulative: tier bounds and ``lower`` replace earlier values, ``drop``
+        accumulates, and lowered levels never go below 1.
+        """
+        min_tier, max_tier, lower = self.min_tier, self.max_tier, 0
+        dropped: set[str] = set()
+        for st in steps:
+            if st.min_tier is not None:
+                min_tier = st.min_tier
+            if st.max_tier is not None:
+                max_tier = st.max_tier
+            if st.lower is not None:
+                lower = st.lower
+            dropped.update(st.drop)
+        relaxed = tuple(sorted(
+            (s, max(1, lvl - lower)) for s, lvl in needs.items() if s not in dropped
+        ))
+        return relaxed, min_tier, max_tier

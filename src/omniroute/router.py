@@ -294,7 +294,8 @@ class Router:
         """Move a contact to another queue and/or other needs, keeping its original arrival.
 
         An assigned contact leaves its agent (whose capacity comes back after ``wrap_up``)
-        and is not offered back to that agent; the routing steps start again in the new queue.
+        and is not offered back to that agent, nor to any agent who declined it; the routing
+        steps start again in the new queue.
         """
         self._check_now(now)
         e = self._contact(contact_id)
@@ -306,10 +307,9 @@ class Router:
         a = e.agent
         if e.state == "waiting":
             self._waiting.remove(e)
-            e.declined = frozenset()
         else:
             del a.contacts[contact_id]
-            e.declined = frozenset({a.id})
+            e.declined = e.declined | {a.id}  # declines are for good; so is leaving an agent
             if wrap_up > 0:
                 self._seq += 1
                 a.wrapups[self._seq] = e.channel
@@ -444,8 +444,11 @@ class Router:
                 break
             trigger = kind
             if kind == "overflow":
-                q = self._queues[e.queue.overflow.to]
+                ov = e.queue.overflow
+                q = self._queues[ov.to]
                 e.queue, e.entered, e.steps, e.step = q, due, q.steps_for(e.contact.segment), 0
+                if ov.needs is not None:
+                    e.base_needs = dict(ov.needs)
             elif kind == "hold":
                 e.hold_until = 0.0
             else:
@@ -454,21 +457,8 @@ class Router:
         if not e.step:  # no step reached: the contact's own needs, the queue's tiers
             e.needs = tuple(sorted(e.base_needs.items()))
             e.min_tier, e.max_tier = q.min_tier, q.max_tier
-            return trigger
-        min_tier, max_tier, lower = q.min_tier, q.max_tier, 0
-        dropped: set[str] = set()
-        for st in e.steps[: e.step]:
-            if st.min_tier is not None:
-                min_tier = st.min_tier
-            if st.max_tier is not None:
-                max_tier = st.max_tier
-            if st.lower is not None:
-                lower = st.lower
-            dropped.update(st.drop)
-        e.needs = tuple(sorted(
-            (s, max(1, lvl - lower)) for s, lvl in e.base_needs.items() if s not in dropped
-        ))
-        e.min_tier, e.max_tier = min_tier, max_tier
+        else:
+            e.needs, e.min_tier, e.max_tier = q.eligibility(e.base_needs, e.steps[: e.step])
         return trigger
 
     def _timer_live(self, item: tuple) -> bool:

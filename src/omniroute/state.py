@@ -6,6 +6,8 @@ Policies read them to compute sort keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .agents import Agent
 from .channels import Channel
 from .contacts import Contact
@@ -108,7 +110,7 @@ class Entry:
         self.queue = queue
         self.arrival = now
         self.entered = now
-        self.base_needs: dict[str, int] = dict(contact.needs)
+        self.base_needs: Mapping[str, int] = contact.needs
         self.needs: tuple[tuple[str, int], ...] = ()
         self.min_tier = 1
         self.max_tier: int | None = None

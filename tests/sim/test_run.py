@@ -91,9 +91,9 @@ def test_bundled_retail_bank_runs():
 
 
 def test_run_refuses_bad_arguments(small):
-    with pytest.raises(TypeError):
+    with pytest.raises(orr.OmnirouteError, match="scenario must be a Scenario"):
         sim.run("retail_bank", 1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="replications must be an integer >= 1"):
+    with pytest.raises(orr.ValidationError, match="replications must be an integer >= 1"):
         sim.replicate(small, 0)
 
 

@@ -172,18 +172,11 @@ def _streams(sc: Scenario) -> list[_Stream]:
 
 def _states(q: Queue, needs: dict[str, int], segment: str | None) -> list[tuple[float, dict[str, int], int, int | None]]:
     """(after, needs, min_tier, max_tier) at each step of ``q`` for a contact of ``segment``."""
-    out = [(0.0, dict(needs), q.min_tier, q.max_tier)]
-    min_t, max_t, lower, dropped = q.min_tier, q.max_tier, 0, set()
-    for st in q.steps_for(segment):
-        if st.min_tier is not None:
-            min_t = st.min_tier
-        if st.max_tier is not None:
-            max_t = st.max_tier
-        if st.lower is not None:
-            lower = st.lower
-        dropped.update(st.drop)
-        n = {s: max(1, lvl - lower) for s, lvl in needs.items() if s not in dropped}
-        out.append((st.after, n, min_t, max_t))
+    steps = q.steps_for(segment)
+    out = []
+    for k in range(len(steps) + 1):
+        relaxed, min_t, max_t = q.eligibility(needs, steps[:k])
+        out.append((steps[k - 1].after if k else 0.0, dict(relaxed), min_t, max_t))
     return out
 
 

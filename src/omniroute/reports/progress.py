@@ -12,6 +12,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from ..errors import ValidationError
+
 __all__ = ["progress", "replicate"]
 
 
@@ -55,7 +57,7 @@ def replicate(scenario: Any, replications: int | None = None, seed: int = 0,
 
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"replications must be an integer >= 1 (got {n!r})")
+        raise ValidationError(f"replications must be an integer >= 1 (got {n!r})")
     children = seeds(seed, n)
     label = desc or scenario.name
     reports: list[Any] = [None] * n

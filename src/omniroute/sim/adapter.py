@@ -82,9 +82,10 @@ class RouterResource:
     # ------------------------------------------------------------------ contacts
     def request(self, contact: Contact) -> ContactRequest:
         """Submit ``contact`` now; the returned event fires with its Assignment."""
+        done = self.router.submit(contact, self.env.now)  # a refused call changes nothing here
         req = ContactRequest(self, contact.id)
         self._pending[contact.id] = req
-        self._dispatch(self.router.submit(contact, self.env.now))
+        self._dispatch(done)
         return req
 
     def submit(self, contact: Contact, handler: Handler) -> None:
@@ -93,8 +94,9 @@ class RouterResource:
         The callback form of :meth:`request` (no event): the simulation engine uses it.
         ``handler`` must not call the router itself; schedule SimPy events instead.
         """
+        done = self.router.submit(contact, self.env.now)
         self._pending[contact.id] = handler
-        self._dispatch(self.router.submit(contact, self.env.now))
+        self._dispatch(done)
 
     def release(self, contact_id: str, wrap_up: float = 0.0) -> None:
         """The agent finished ``contact_id``; capacity comes back after ``wrap_up``."""
@@ -119,10 +121,11 @@ class RouterResource:
         Returns a new request event firing with its next assignment, unless ``handler``
         is given (called instead, or an existing request re-armed).
         """
+        done = self._call(self.router.transfer, contact_id, queue=queue, needs=needs,
+                          wrap_up=wrap_up)
         target = ContactRequest(self, contact_id) if handler is None else handler
         self._pending[contact_id] = target
-        self._dispatch(self._call(self.router.transfer, contact_id, queue=queue, needs=needs,
-                                  wrap_up=wrap_up))
+        self._dispatch(done)
         return target if handler is None else None  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ agents

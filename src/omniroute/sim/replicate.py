@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ValidationError
 from .engine import simulate
 from .metrics import compute
 from .report import Report, Summary, _jsonable, summarize
@@ -24,7 +25,7 @@ def _seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if seed is None:
-        raise ValueError("run: seed must be an int or a numpy SeedSequence (got None); "
+        raise ValidationError("run: seed must be an int or a numpy SeedSequence (got None); "
                          "results must be reproducible")
     return np.random.SeedSequence(seed)
 
@@ -32,7 +33,7 @@ def _seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Report:
     """Simulate one replication of ``scenario``; same seed, identical :class:`Report`."""
     if not isinstance(scenario, Scenario):
-        raise TypeError(f"run: scenario must be a Scenario (got {scenario!r})")
+        raise ValidationError(f"run: scenario must be a Scenario (got {scenario!r})")
     ss = _seed(seed)
     out = simulate(scenario, ss)
     kpis, intervals = compute(scenario, out)
@@ -61,7 +62,7 @@ def replicate(
     """
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"replicate: replications must be an integer >= 1 (got {n!r})")
+        raise ValidationError(f"replicate: replications must be an integer >= 1 (got {n!r})")
     children = seeds(seed, n)
     if executor is None and processes is not None:
         with ProcessPoolExecutor(max_workers=processes) as pool:

@@ -17,7 +17,7 @@ import attrs
 from .._checks import FrozenMap, check_duration, check_int, levels
 from ..agents import Agent
 from ..channels import VOICE, Channel, channel
-from ..errors import ValidationError
+from ..errors import UnknownQueueError, ValidationError
 from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
 from .distributions import Distribution
@@ -381,4 +381,6 @@ class Scenario:
         for q in self.queues:
             if q.name == name:
                 return q
-        raise KeyError(name)
+        raise UnknownQueueError(
+            f"Scenario.queue: {name!r} is not a queue; known: {[q.name for q in self.queues]}"
+        )
