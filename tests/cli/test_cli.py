@@ -288,3 +288,21 @@ def test_python_dash_m_exit_codes(args, code):
                        timeout=60)
     assert r.returncode == code, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_check_follows_overflow_needs(tmp_path, capsys) -> None:
+    path = tmp_path / "ovf.toml"
+    path.write_text(
+        'name = "overflow"\nhorizon = "2h"\n'
+        '[[queues]]\nname = "french"\nchannel = "voice"\nneeds = { french = 2 }\n'
+        'overflow = { after = "1m", to = "general" }\n'
+        '[[queues]]\nname = "general"\nchannel = "voice"\nneeds = { general = 1 }\n'
+        '[[agents]]\ncount = 5\nskills = { general = 2 }\ncapacity = { voice = 1 }\n'
+        '[[demand]]\nqueue = "french"\narrivals = { per_hour = 20 }\n'
+        'handle = { dist = "exponential", mean = "3m" }\n'
+    )
+    from omniroute.cli import main as cli_main
+
+    assert cli_main(["check", str(path)]) == 0  # served by general agents after the overflow
+    out = capsys.readouterr().out
+    assert "before they have waited 60 s" in out

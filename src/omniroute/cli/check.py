@@ -188,16 +188,19 @@ def _can(g: AgentGroup, ch: Channel, needs: dict[str, int], min_t: int, max_t: i
     return all(g.skills.get(s, 0) >= lvl for s, lvl in needs.items())
 
 
-def _chain(sc: Scenario, start: str) -> list[tuple[Queue, float]]:
-    """The queues a waiting contact passes through by overflow, with the time it enters each."""
+def _chain(sc: Scenario, start: str, needs: dict[str, int]) -> list[tuple[Queue, float, dict[str, int]]]:
+    """The queues a waiting contact passes through by overflow, with the time it enters each
+    and its needs there (an overflow with ``needs`` replaces them)."""
     out, seen, t = [], set(), 0.0
     q = sc.queue(start).queue
     while q.name not in seen:
         seen.add(q.name)
-        out.append((q, t))
+        out.append((q, t, needs))
         if q.overflow is None:
             break
         t += q.overflow.after
+        if q.overflow.needs is not None:
+            needs = dict(q.overflow.needs)
         q = sc.queue(q.overflow.to).queue
     return out
 
@@ -211,8 +214,8 @@ def _eligible_groups(sc: Scenario, s: _Stream) -> tuple[set[int], float | None]:
     which anyone may (None: never)."""
     groups: set[int] = set()
     first: float | None = None
-    for q, t0 in _chain(sc, s.queue):
-        for after, needs, lo, hi in _states(q, s.needs, s.segment):
+    for q, t0, base in _chain(sc, s.queue, s.needs):
+        for after, needs, lo, hi in _states(q, base, s.segment):
             if not _reachable(q, after):
                 continue
             ok = {i for i, g in enumerate(sc.agents) if _can(g, s.channel, needs, lo, hi)}
@@ -227,8 +230,8 @@ def _why(sc: Scenario, s: _Stream) -> str:
     if not caps:
         return f"no agent takes channel {s.channel.name!r}"
     reasons = []
-    for q, _t0 in _chain(sc, s.queue):
-        states = [st for st in _states(q, s.needs, s.segment) if _reachable(q, st[0])]
+    for q, _t0, base in _chain(sc, s.queue, s.needs):
+        states = [st for st in _states(q, base, s.segment) if _reachable(q, st[0])]
         _, needs, lo, hi = states[-1]
         tiered = [g for g in caps if g.tier >= lo and (hi is None or g.tier <= hi)]
         where = f"in queue {q.name!r}" if q.name != s.queue else "even after its steps"
@@ -295,7 +298,14 @@ def check_scenario(sc: Scenario) -> CheckResult:
             if skill not in have and f"queue {st.queue!r}" not in missing.get(skill, {}):
                 missing.setdefault(skill, {})[f"queue {st.queue!r} ({st.label})"] = None
     for skill, users in missing.items():
-        res.add("problem", "skill", f"skill {skill!r} is needed by {', '.join(users)} but no agent has it")
+        # A problem if some contact needing it can never be served; a warning if a step or an
+        # overflow relaxes it (the contacts then always wait for that).
+        stuck = any(skill in st.needs and not _eligible_groups(sc, st)[0] for st in streams)
+        if stuck or not streams:
+            res.add("problem", "skill", f"skill {skill!r} is needed by {', '.join(users)} but no agent has it")
+        else:
+            res.add("warning", "skill", f"skill {skill!r} is needed by {', '.join(users)} but no agent "
+                    "has it: its contacts are served only once a step or an overflow relaxes it")
 
     # --- overflow cycles
     seen_cycles: set[frozenset[str]] = set()
@@ -332,7 +342,7 @@ def check_scenario(sc: Scenario) -> CheckResult:
         if isinstance(d, Demand) and d.callback is not None and d.callback.queue:
             fed.add(d.callback.queue)
     for name in list(fed):
-        fed.update(q.name for q, _ in _chain(sc, name))
+        fed.update(q.name for q, _t, _n in _chain(sc, name, {}))
     for qs in sc.queues:
         if qs.name not in fed:
             res.add("warning", "unused-queue", f"queue {qs.name!r} receives no contacts "

@@ -23,7 +23,7 @@ LABELS = {
     "p_wait": "P(wait)", "abandon_rate": "abandoned %", "aht": "AHT",
     "occupancy": "occupancy", "utilization": "utilization", "staffed_hours": "staffed h",
     "bot_contained": "bot contained", "transferred": "transferred", "callbacks": "callbacks",
-    "retrials": "retrials", "unanswered": "unanswered",
+    "retrials": "retrials", "unanswered": "unanswered", "overflowed": "overflowed",
 }
 _PERCENT = {"service_level", "p_wait", "abandon_rate", "occupancy", "utilization"}
 _SECONDS = {"asa", "mean_wait", "aht"}

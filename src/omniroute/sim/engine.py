@@ -23,7 +23,7 @@ from ..contacts import Contact
 from ..policies import agent_policy, contact_policy
 from ..router import Router
 from .adapter import RouterResource
-from .scenario import DAY, Arrivals, Demand, Scenario, Trace
+from .scenario import DAY, Arrivals, Demand, Scenario, Shift, Trace, break_offset
 
 __all__ = ["Leg", "Outcome", "simulate", "stream", "arrival_times"]
 
@@ -86,6 +86,7 @@ class Leg:
         self.arrival = arrival
         self.entered = self.answered = self.abandoned = self.ended = math.nan
         self.agent: str | None = None
+        self.served_queue: str | None = None  # the queue it was answered from (after overflow)
         self.handle = handle
         self.patience = patience
         self.attempt = attempt
@@ -152,7 +153,9 @@ class _Spec:
             self.bot, self.retrial, self.callback, self.transfer = d.bot, d.retrial, d.callback, d.transfer
             self.patience_dist, self.handle_dist = d.patience, d.handle
             if not self.channel.realtime:
-                self.patience_dist = None  # deferrable: a deadline (the queue's SLA), no abandonment
+                # deferrable: a deadline (the queue's SLA), no abandonment; Demand and Scenario
+                # refuse a patience here, so this only guards against a bypassed validation
+                self.patience_dist = None
 
     def contact(self, cid: str) -> Contact:
         return Contact(cid, channel=self.channel, queue=self.queue, needs=self.needs,
@@ -228,24 +231,9 @@ class _Engine:
                 for aid in ids:
                     self.on(aid)
                 continue
-            ndays = int(end // DAY) + 1
-            for day in range(-1, ndays):
-                dow = (sc.start_day + day) % 7
-                base = day * DAY
-                for sh in g.shifts:
-                    if sh.days is not None and dow not in sh.days:
-                        continue
-                    t_on = base + sh.start
-                    t_off = base + sh.end + (DAY if sh.end <= sh.start else 0.0)
-                    if t_off <= 0 or t_on > end:
-                        continue
-                    acts = [(t_on, "on"), (t_off, "off")]
-                    for b in sh.breaks:
-                        t_b = base + b.start + (DAY if b.start < sh.start else 0.0)
-                        acts += [(t_b, "away"), (t_b + b.duration, "on")]
-                    for t, kind in acts:
-                        seq += 1
-                        events.append((max(t, 0.0), seq, kind, ids))
+            for t, kind in shift_events(g.shifts, sc.start_day, end):
+                seq += 1
+                events.append((t, seq, kind, ids))
         events.sort(key=lambda e: (e[0], e[1]))
         return events
 
@@ -467,6 +455,63 @@ class _Engine:
         for aid, t0 in self.on_since.items():
             self.staffed[aid].append((t0, max(end, self.sc.horizon)))
         return Outcome(self.legs, self.staffed, self.busy, self.agents, end)
+
+
+def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted disjoint union of ``spans``; overlapping and adjacent spans are merged."""
+    out: list[tuple[float, float]] = []
+    for s, e in sorted(spans):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def shift_events(shifts: tuple[Shift, ...], start_day: int, end: float) -> list[tuple[float, str]]:
+    """(time, "on" | "away" | "off") presence changes of a group's agents up to ``end``.
+
+    The agent is logged in during the union of the group's shifts (overlapping or adjacent
+    shifts merge into one logged-in period) and available when some shift covers the time
+    outside that shift's own breaks; logged in but not available is "away" (a break).
+    """
+    logged: list[tuple[float, float]] = []
+    avail: list[tuple[float, float]] = []
+    for day in range(-1, int(end // DAY) + 1):
+        dow = (start_day + day) % 7
+        base = day * DAY
+        for sh in shifts:
+            if sh.days is not None and dow not in sh.days:
+                continue
+            t_on = base + sh.start
+            t_off = base + sh.end + (DAY if sh.end <= sh.start else 0.0)
+            logged.append((t_on, t_off))
+            t = t_on
+            for b in sorted(sh.breaks, key=lambda b: break_offset(sh.start, b.start)):
+                t_b = t_on + break_offset(sh.start, b.start)
+                avail.append((t, t_b))
+                t = max(t, t_b + b.duration)
+            avail.append((t, t_off))
+    acts: list[tuple[float, str]] = []
+    av = _union(avail)
+    k = 0
+    for s, e in _union(logged):
+        if e <= 0 or s > end:
+            continue
+        while k < len(av) and av[k][1] <= s:
+            k += 1
+        while k < len(av) and av[k][0] < e:  # available periods inside this logged-in one
+            a0, a1 = av[k]
+            if a1 > 0:
+                acts.append((max(a0, 0.0), "on"))
+                if a1 < e:
+                    acts.append((a1, "away"))
+            k += 1
+        acts.append((e, "off"))
+    return acts
 
 
 def _weights(a: Agent) -> dict[Any, float]:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from ..channels import PRESETS
 from ..errors import ScenarioError, ValidationError
 from ..policies import agent_policy, contact_policy
@@ -35,6 +37,8 @@ from .scenario import (
     Trace,
     TraceRecord,
     Transfer,
+    break_problem,
+    overlapping_breaks,
 )
 
 if sys.version_info >= (3, 11):
@@ -102,6 +106,9 @@ def load_scenario(path: str | Path) -> Scenario:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError([f"cannot read scenario file: {exc}"], source=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                             "save the scenario file as UTF-8"], source=str(p)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -125,6 +132,7 @@ class _Parser:
     def __init__(self, base: Path | None) -> None:
         self.p = _Problems()
         self.base = base
+        self.qchan: dict[str, str] = {}  # queue name -> its channel, from the raw file
 
     # ---------------------------------------------------------------- primitives
     def table(self, d: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> bool:
@@ -344,16 +352,35 @@ class _Parser:
                 self.p.add(f"{path}.days", f"{_fmt(dv)} must be a list of day names, e.g. ['mon', 'tue']")
             else:
                 days = tuple(sorted({_DAYS.index(x.lower()[:3]) for x in dv}))
-        breaks = []
-        for i, b in enumerate(d.get("breaks", [])):
+        breaks: list[Break] = []
+        bv = d.get("breaks", [])
+        if not isinstance(bv, list):
+            self.p.add(f"{path}.breaks", f"{_fmt(bv)} must be a list of breaks "
+                       "[ { start = '12:00', duration = '30m' } ]")
+            bv = []
+        ok = True
+        for i, b in enumerate(bv):
             bp = f"{path}.breaks[{i}]"
             if not self.table(b, bp, ("start", "duration"), ("start", "duration")):
+                ok = False
                 continue
             bs = self.get(b, "start", bp, self.clock)
             bd = self.get(b, "duration", bp, self.duration)
-            if bs is not None and bd is not None:
-                breaks.append(Break(bs, bd))
-        if start is None or end is None:
+            if bs is None or bd is None:
+                ok = False
+                continue
+            br = Break(bs, bd)
+            why = break_problem(start, end, br) if start is not None and end is not None else None
+            if why is not None:
+                self.p.add(bp, f"{{ start = {b['start']!r}, duration = {b['duration']!r} }}: {why}")
+                ok = False
+                continue
+            breaks.append(br)
+        if start is None or end is None or not ok:
+            return None
+        why = overlapping_breaks(start, breaks)
+        if why is not None:
+            self.p.add(f"{path}.breaks", why)
             return None
         return self.build(lambda: Shift(start, end, days, tuple(breaks)), path)
 
@@ -472,9 +499,13 @@ class _Parser:
                     ft = None
                 if None not in (pr, to, ft):
                     transfer = Transfer(pr, to, tn, th, tuple(ft))
-        if ch is not None and patience is not None and not PRESETS[ch].realtime:
-            self.p.add(f"{path}.patience", f"channel {ch!r} is deferrable: its contacts do not abandon; "
-                       "remove patience (the queue's sla.within is the deadline)")
+        if patience is not None:
+            # the channel the contacts have: the demand's own, else its queue's
+            rch = ch if ch is not None else self.qchan.get(queue) if isinstance(queue, str) else None
+            if rch is not None and not PRESETS[rch].realtime:
+                whose = "" if ch is not None else f" (the channel of queue {queue!r})"
+                self.p.add(f"{path}.patience", f"channel {rch!r}{whose} is deferrable: its contacts do "
+                           "not abandon; remove patience (the queue's sla.within is their deadline instead)")
         if None in (queue, arr, handle, wrap, priority):
             return None
         return self.build(lambda: Demand(queue, arr, handle, patience, wrap, segment, priority, ch,
@@ -499,30 +530,45 @@ class _Parser:
             if fp is None or not fp.is_file():
                 self.p.add(f"{path}.trace", f"{_fmt(f)} is not a readable CSV file")
             else:
-                with open(fp, newline="", encoding="utf-8") as fh:
-                    for i, row in enumerate(csv.DictReader(fh)):
-                        rows.append((f"{path}.trace:{i + 2}", {k: v for k, v in row.items() if v not in ("", None)}))
+                try:
+                    with open(fp, newline="", encoding="utf-8") as fh:
+                        csv_rows = [(f"{path}.trace:{i + 2}", {k: v for k, v in row.items() if v not in ("", None)})
+                                    for i, row in enumerate(csv.DictReader(fh))]
+                except UnicodeDecodeError as exc:
+                    self.p.add(f"{path}.trace", f"{_fmt(f)} ({fp}) is not UTF-8 text ({exc.reason} at byte "
+                               f"{exc.start}); save the CSV file as UTF-8")
+                except (OSError, csv.Error) as exc:
+                    self.p.add(f"{path}.trace", f"{_fmt(f)} ({fp}) cannot be read as CSV: {exc}")
+                else:
+                    rows += csv_rows
+        name = self.get(d, "name", path, self.string, "trace")
         records = []
         for rp, r in rows:
             rec = self.record(r, rp)
             if rec is not None:
                 records.append(rec)
-        if wrap is None:
+        if wrap is None or name is None:
             return None
-        return Trace(tuple(records), wrap, d.get("name", "trace"))
+        return Trace(tuple(records), wrap, name)
 
     def record(self, r: Any, path: str) -> TraceRecord | None:
         keys = ("arrival", "queue", "handle", "patience", "priority", "segment", "channel")
         if not self.table(r, path, keys, ("arrival", "queue", "handle")):
             return None
 
-        def num_or_dur(v: Any, p: str) -> float | None:
+        def num_or_dur(v: Any, p: str, inf: bool = False) -> float | None:
+            x: Any = v
             if isinstance(v, str):
                 try:
-                    return float(v)
+                    x = float(v)
                 except ValueError:
-                    pass
-            return self.duration(v, p)
+                    return self.duration(v, p)
+            if isinstance(x, (int, float)) and not isinstance(x, bool) \
+                    and (math.isnan(x) or x < 0 or (math.isinf(x) and not inf)):
+                self.p.add(p, f"{_fmt(v)} must be a finite number of seconds >= 0 "
+                           "(or a duration: '20s', '5m', '2h', '1d')")
+                return None
+            return self.duration(x, p) if not (inf and x == math.inf) else x
 
         def int_str(v: Any, p: str) -> int | None:
             if isinstance(v, str) and re.fullmatch(r"-?\d+", v.strip()):
@@ -532,13 +578,22 @@ class _Parser:
         arrival = self.get(r, "arrival", path, num_or_dur)
         queue = self.get(r, "queue", path, self.string)
         handle = self.get(r, "handle", path, num_or_dur)
-        patience = self.get(r, "patience", path, num_or_dur)
+        patience = self.get(r, "patience", path, lambda v, p: num_or_dur(v, p, inf=True))
         priority = self.get(r, "priority", path, int_str, 0)
         segment = self.get(r, "segment", path, self.string)
         ch = self.get(r, "channel", path, self.channel)
-        if None in (arrival, queue, handle, priority) or ("patience" in r and patience is None):
+        if patience is not None:
+            rch = ch if ch is not None else self.qchan.get(queue) if isinstance(queue, str) else None
+            if rch is not None and not PRESETS[rch].realtime:
+                whose = "" if ch is not None else f" (the channel of queue {queue!r})"
+                self.p.add(f"{path}.patience", f"{_fmt(r['patience'])}: channel {rch!r}{whose} is deferrable: "
+                           "its contacts do not abandon; leave patience empty (the queue's sla.within is "
+                           "their deadline instead)")
+                return None
+        if None in (arrival, queue, handle, priority) or ("patience" in r and patience is None) \
+                or ("segment" in r and segment is None) or ("channel" in r and ch is None):
             return None
-        return TraceRecord(arrival, queue, handle, patience, priority, segment, ch)
+        return self.build(lambda: TraceRecord(arrival, queue, handle, patience, priority, segment, ch), path)
 
     # ---------------------------------------------------------------- scenario
     def scenario(self, data: Any) -> Scenario | None:
@@ -567,21 +622,30 @@ class _Parser:
                 if cv is not None:
                     busy = self.build(lambda: Busyness(cv), "busyness.cv")
         routing = self.routing(data["routing"]) if "routing" in data else Routing()
+        # the queues the file names, valid or not (a queue with a problem of its own must not
+        # also make every reference to it "not a queue"), and their channels
+        raw_q = data["queues"] if isinstance(data.get("queues"), list) else []
+        raw_names = [q.get("name") if isinstance(q, Mapping) and isinstance(q.get("name"), str)
+                     and q.get("name").strip() else None for q in raw_q]
+        qnames = list(dict.fromkeys(n for n in raw_names if n is not None))
+        known = set(qnames)
+        for n, q in zip(raw_names, raw_q, strict=True):
+            if n is not None and n not in self.qchan:
+                c = q.get("channel", "voice")
+                if c in PRESETS:
+                    self.qchan[n] = c
         queues = self.listof(data, "queues", self.queue)
         groups = self.listof(data, "agents", self.agents)
         demand = self.listof(data, "demand", self.demand)
         # cross references
-        qnames = [q.name for q in queues if q is not None]
-        known = set(qnames)
-        if isinstance(data.get("queues"), list):
-            for i, q in enumerate(data["queues"]):
-                if isinstance(q, Mapping):
-                    ov = q.get("overflow")
-                    if isinstance(ov, Mapping) and isinstance(ov.get("to"), str) and ov["to"] not in known and qnames:
-                        self.p.add(f"queues[{i}].overflow.to", f"{ov['to']!r} is not a queue; known: {', '.join(qnames)}")
-                    n = q.get("name")
-                    if isinstance(n, str) and qnames.count(n) > 1 and qnames.index(n) != i:
-                        self.p.add(f"queues[{i}].name", f"{n!r} is a duplicate queue name")
+        for i, q in enumerate(raw_q):
+            if isinstance(q, Mapping):
+                ov = q.get("overflow")
+                if isinstance(ov, Mapping) and isinstance(ov.get("to"), str) and ov["to"] not in known and qnames:
+                    self.p.add(f"queues[{i}].overflow.to", f"{ov['to']!r} is not a queue; known: {', '.join(qnames)}")
+                n = raw_names[i]
+                if n is not None and raw_names.count(n) > 1 and raw_names.index(n) != i:
+                    self.p.add(f"queues[{i}].name", f"{n!r} is a duplicate queue name")
         if isinstance(data.get("demand"), list):
             for i, dm in enumerate(data["demand"]):
                 if not isinstance(dm, Mapping):
@@ -608,6 +672,7 @@ class _Parser:
             self.p.add("horizon", "must be > 0")
         if self.p.items:
             return None
+        queues = _overflow_needs(queues, raw_q)
         return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
                                            warmup, name, routing, busy, interval, reps, start_day,
                                            drain), "")
@@ -620,6 +685,21 @@ class _Parser:
             self.p.add(key, f"must be a non-empty array of tables ([[{key}]])")
             return []
         return [parse(x, f"{key}[{i}]") for i, x in enumerate(v)]
+
+
+def _overflow_needs(queues: list[QueueSpec], raw: list[Any]) -> list[QueueSpec]:
+    """A contact overflowing to a queue that declares ``needs`` takes that queue's needs
+    (``Overflow(after, to, needs=...)``); to one that does not, it keeps its own."""
+    declared = {q["name"] for q in raw if isinstance(q, Mapping) and "needs" in q}
+    specs = {q.name: q for q in queues}
+    out = []
+    for qs in queues:
+        ov = qs.queue.overflow
+        if ov is not None and ov.needs is None and ov.to in declared:
+            q = attrs.evolve(qs.queue, overflow=attrs.evolve(ov, needs=dict(specs[ov.to].needs)))
+            qs = attrs.evolve(qs, queue=q)
+        out.append(qs)
+    return out
 
 
 def parse_scenario(data: Mapping[str, Any], source: str | None = None, base: Path | None = None) -> Scenario:

@@ -7,9 +7,14 @@ queue (transfers in included).  Waits run from entering the queue (after any bot
 a callback keeps its original entry time).  A contact contained by the bot is not offered.
 
 * ``service_level``: answered within the queue's SLA threshold / offered (an abandon is a
-  miss); ``asa``: mean wait of answered; ``mean_wait``: mean wait of answered and abandoned
-  (abandoners: time to abandon); ``p_wait``: share of offered that waited > 0;
-  ``abandon_rate``: abandoned / offered; ``aht``: mean handle time of answered.
+  miss); ``asa``: mean wait of answered; ``mean_wait``: mean wait of all offered contacts
+  (abandoners: time to abandon; contacts still unanswered when the run ends, after the
+  drain: their wait up to the run's end); ``p_wait``: share of offered that waited > 0 (the
+  same waits); ``abandon_rate``: abandoned / offered; ``aht``: mean handle time of answered.
+* A queue's KPIs count the contacts that **entered** it (offered, answered, abandoned,
+  service level by the queue of entry, wherever they were answered); ``overflowed``: the
+  answered contacts that were answered from another queue than the one they entered (moved
+  by overflow; a callback to another queue counts from the queue it moved to).
 * ``occupancy`` (agents, teams, tiers): time holding at least one contact or in wrap-up /
   staffed time; ``utilization``: time-average share of capacity in use / staffed time (an
   exclusive contact uses all of it, a non-exclusive one ``1 / non-exclusive capacity``).
@@ -47,6 +52,7 @@ __all__ = ["CONTACT_KPIS", "AGENT_KPIS", "compute"]
 CONTACT_KPIS = (
     "offered", "answered", "abandoned", "service_level", "asa", "mean_wait", "p_wait",
     "abandon_rate", "aht", "unanswered", "callbacks", "retrials", "transferred", "bot_contained",
+    "overflowed",
 )
 AGENT_KPIS = ("occupancy", "utilization", "staffed_hours", "answered")
 INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "waiting")
@@ -77,22 +83,35 @@ class _Columns:
         self.segment = [g.segment for g in legs]
         self.agent = [g.agent for g in legs]
         self.transferred = f((g.moved for g in legs), bool, self.n)
+        self.overflowed = f((g.served_queue is not None and g.served_queue != _home(g) for g in legs),
+                            bool, self.n)
         self.end = out.end
+
+
+def _home(g: Any) -> str:
+    """The queue a leg waits in before any overflow: its own, or its callback's queue."""
+    cb = g.spec.callback
+    if g.callback and cb is not None and cb.queue is not None:
+        return cb.queue
+    return g.queue
 
 
 def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
     offered_m = m & ~c.contained
     ans = offered_m & ~np.isnan(c.answered)
     ab = offered_m & ~np.isnan(c.abandoned)
+    un = offered_m & np.isnan(c.answered) & np.isnan(c.abandoned)  # still waiting at the end
     offered = int(offered_m.sum())
     answered = int(ans.sum())
     abandoned = int(ab.sum())
     wait_ans = c.answered[ans] - c.entered[ans]
     wait_ab = c.abandoned[ab] - c.entered[ab]
+    ent_un = c.entered[un]  # nan: never reached the queue (still in the bot stage)
+    wait_un = np.where(np.isnan(ent_un), 0.0, np.maximum(c.end - np.nan_to_num(ent_un), 0.0))
     within = c.within[ans]
     nan = float("nan")
     sl = float((wait_ans <= within + 1e-9).sum()) / offered if offered else nan
-    waits = np.concatenate([wait_ans, wait_ab])
+    waits = np.concatenate([wait_ans, wait_ab, wait_un])  # one per offered contact
     handle = c.ended[ans] - c.answered[ans]
     return {
         "offered": offered,
@@ -109,6 +128,7 @@ def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
         "retrials": int((offered_m & (c.attempt > 1)).sum()),
         "transferred": int((ans & c.transferred).sum()),
         "bot_contained": int((m & c.contained).sum()),
+        "overflowed": int((ans & c.overflowed).sum()),
     }
 
 

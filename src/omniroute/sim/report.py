@@ -73,6 +73,7 @@ FRACTION_KPIS = frozenset({"service_level", "p_wait", "abandon_rate", "occupancy
 NONNEGATIVE_KPIS = FRACTION_KPIS | frozenset({
     "offered", "answered", "abandoned", "asa", "mean_wait", "aht", "unanswered", "callbacks",
     "retrials", "transferred", "bot_contained", "staffed_hours", "waiting", "staffed",
+    "overflowed",
 })
 
 

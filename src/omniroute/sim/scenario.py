@@ -188,14 +188,24 @@ class Demand:
             raise ValidationError(f"Demand.arrivals must be an Arrivals (got {self.arrivals!r})")
         _dist("Demand", "handle", self.handle)
         _dist("Demand", "patience", self.patience, optional=True)
+        if self.patience is not None and self.channel is not None and not self.channel.realtime:
+            raise ValidationError(deferrable_patience("Demand.patience", self.channel.name, self.patience))
         check_duration("Demand", "wrap_up", self.wrap_up)
         check_int("Demand", "priority", self.priority)
 
 
+def deferrable_patience(field: str, ch: str, value: Any, queue: str | None = None) -> str:
+    """The message for a patience given to contacts of a deferrable channel."""
+    whose = f" (the channel of queue {queue!r})" if queue is not None else ""
+    return (f"{field} must not be set: channel {ch!r}{whose} is deferrable, its contacts do not "
+            f"abandon; remove patience (the queue's sla.within is their deadline instead) "
+            f"(got {value!r})")
+
+
 @attrs.frozen(slots=True)
 class TraceRecord:
-    """One recorded contact: arrival time, queue, handle time, patience if known (None:
-    waits until served)."""
+    """One recorded contact: arrival time (>= 0), queue, handle time (>= 0), patience if
+    known (>= 0; None: waits until served)."""
 
     arrival: float
     queue: str
@@ -205,11 +215,24 @@ class TraceRecord:
     segment: str | None = None
     channel: Channel | None = attrs.field(default=None, converter=lambda v: None if v is None else channel(v))
 
+    def __attrs_post_init__(self) -> None:
+        check_duration("TraceRecord", "arrival", self.arrival)
+        check_duration("TraceRecord", "handle", self.handle)
+        if self.patience is not None:
+            check_duration("TraceRecord", "patience", self.patience, allow_inf=True)
+        if not isinstance(self.queue, str) or not self.queue:
+            raise ValidationError(f"TraceRecord.queue must be a queue name (got {self.queue!r})")
+        check_int("TraceRecord", "priority", self.priority)
+        if self.segment is not None and not isinstance(self.segment, str):
+            raise ValidationError(f"TraceRecord.segment must be a string or None (got {self.segment!r})")
+        if self.patience is not None and self.channel is not None and not self.channel.realtime:
+            raise ValidationError(deferrable_patience("TraceRecord.patience", self.channel.name, self.patience))
+
 
 @attrs.frozen(slots=True)
 class Trace:
     """Trace-driven demand: the contacts of ``records``, as recorded (arrivals need not be
-    sorted).  Records before 0 or from the horizon on are skipped."""
+    sorted).  Records from the horizon on are skipped."""
 
     records: tuple[TraceRecord, ...] = attrs.field(converter=tuple, hash=False)
     wrap_up: float = 0.0
@@ -240,11 +263,46 @@ class Break:
     start: float
     duration: float
 
+    def __attrs_post_init__(self) -> None:
+        if check_duration("Break", "start", self.start) > DAY:
+            raise ValidationError(f"Break.start must be a clock time within a day (got {self.start!r})")
+        check_duration("Break", "duration", self.duration)
+
+
+def _clock(t: float) -> str:
+    t = int(round(t))
+    return f"{t // 3600:02d}:{t % 3600 // 60:02d}" + (f":{t % 60:02d}" if t % 60 else "")
+
+
+def _span(start: float, end: float) -> float:
+    """Length of a shift from clock ``start`` to ``end`` (``end <= start``: next day)."""
+    return end - start if end > start else end + DAY - start
+
+
+def break_offset(shift_start: float, b_start: float) -> float:
+    """Seconds from a shift's start to a break's start (a break before the shift's clock
+    start is on the next day, in a shift crossing midnight)."""
+    return b_start - shift_start if b_start >= shift_start else b_start + DAY - shift_start
+
+
+def break_problem(start: float, end: float, b: Break) -> str | None:
+    """Why break ``b`` does not fit in the shift ``start``-``end`` (None: it does)."""
+    length = _span(start, end)
+    off = break_offset(start, b.start)
+    if off + b.duration <= length + 1e-9:
+        return None
+    return (f"the break {_clock(b.start)} for {b.duration:g} s must lie inside its shift "
+            f"{_clock(start)}-{_clock(end)}" + (" (ending the next day)" if end <= start else ""))
+
 
 @attrs.frozen(slots=True)
 class Shift:
     """Logged in from ``start`` to ``end`` (clock times; ``end <= start`` ends next day), on
-    ``days`` (0 = Monday ... 6; None: every day), with ``breaks``."""
+    ``days`` (0 = Monday ... 6; None: every day), with ``breaks``.
+
+    Each break must lie inside the shift (a break at a clock time before ``start`` is on the
+    next day, in a shift crossing midnight), and breaks must not overlap.
+    """
 
     start: float
     end: float
@@ -260,6 +318,25 @@ class Shift:
             for d in self.days:
                 if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6:
                     raise ValidationError(f"Shift.days must hold day numbers 0-6 (got {d!r})")
+        for i, b in enumerate(self.breaks):
+            if not isinstance(b, Break):
+                raise ValidationError(f"Shift.breaks[{i}] must be a Break (got {b!r})")
+            why = break_problem(self.start, self.end, b)
+            if why is not None:
+                raise ValidationError(f"Shift.breaks[{i}]: {why} (got {b!r})")
+        why = overlapping_breaks(self.start, self.breaks)
+        if why is not None:
+            raise ValidationError(f"Shift.breaks: {why} (got {self.breaks!r})")
+
+
+def overlapping_breaks(start: float, breaks: Sequence[Break]) -> str | None:
+    """Why breaks of one shift overlap (None: they do not)."""
+    spans = sorted(((break_offset(start, b.start), b) for b in breaks), key=lambda x: x[0])
+    for (o1, b1), (o2, b2) in zip(spans, spans[1:], strict=False):
+        if o2 < o1 + b1.duration:
+            return (f"breaks must not overlap: {_clock(b1.start)} for {b1.duration:g} s and "
+                    f"{_clock(b2.start)} for {b2.duration:g} s")
+    return None
 
 
 def _caps(v: Mapping[Any, int]) -> Mapping[Channel, int]:
@@ -347,9 +424,13 @@ class Scenario:
             ov = q.queue.overflow
             if ov is not None and ov.to not in known:
                 out.append(f"queue {q.name!r}: overflow.to {ov.to!r} is not a queue; known: {sorted(known)}")
+        chans = {q.name: q.channel for q in self.queues}
         for i, d in enumerate(self.demand):
             refs: list[tuple[str, str]] = []
             if isinstance(d, Demand):
+                qch = chans.get(d.queue)
+                if d.patience is not None and d.channel is None and qch is not None and not qch.realtime:
+                    out.append(deferrable_patience(f"demand[{i}].patience", qch.name, d.patience, d.queue))
                 refs.append(("queue", d.queue))
                 if d.callback is not None and d.callback.queue is not None:
                     refs.append(("callback.queue", d.callback.queue))
@@ -357,6 +438,12 @@ class Scenario:
                     refs.append(("transfer.to", d.transfer.to))
             elif isinstance(d, Trace):
                 refs.extend(("records.queue", r.queue) for r in d.records if r.queue not in known)
+                for j, r in enumerate(d.records):
+                    qch = chans.get(r.queue)
+                    if r.patience is not None and r.channel is None and qch is not None and not qch.realtime:
+                        out.append(deferrable_patience(f"demand[{i}].records[{j}].patience", qch.name,
+                                                       r.patience, r.queue))
+                        break
             else:
                 out.append(f"demand[{i}] must be a Demand or a Trace (got {d!r})")
             for field, qn in refs:
