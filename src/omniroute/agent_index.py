@@ -248,11 +248,3 @@ class AgentIndex:
             if found is None or r < found_rank:
                 found, found_rank = a, r
         return (found, found_rank) if found is not None else None
-
-    def agents(self) -> Iterable[AgentState]:
-        """Every agent in the index."""
-        seen: dict[str, AgentState] = {}
-        for (skill, _t), members in self._members.items():
-            if skill is None:
-                seen.update(members)
-        return seen.values()

@@ -93,8 +93,9 @@ class WaitingIndex:
                     del self._held[aid]
             return
         b.live -= 1
-        if b.live == 0:
+        if b.live == 0:  # forget empty buckets: eligibility classes come and go
             del self._by_skill[b.skill][b.key]
+            del self._buckets[b.key]
             b.heap.clear()
         elif len(b.heap) > 2 * b.live + 32:
             b.heap = [item for item in b.heap if item[2].cls is b and item[2].slot == item[1]]

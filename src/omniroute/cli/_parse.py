@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import re
 
-from ..sim.loader import parse_clock, parse_duration
+from ..sim.loader import _UNITS, parse_clock, parse_duration
 
 __all__ = ["duration", "rate", "service_level", "fraction", "rates_list", "clock", "positive_int"]
 
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:/\s*([0-9]*\.?[0-9]*)\s*([smhd]))?\s*$")
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def duration(text: str) -> float:
