@@ -42,6 +42,7 @@ from .waiting import WaitingIndex
 __all__ = ["Router"]
 
 _WRAP = "wrap-up"
+_tuple_new = tuple.__new__
 _RULE = "rule"
 
 
@@ -229,7 +230,8 @@ class Router:
         """The agent finished the contact; its capacity comes back after ``wrap_up`` seconds."""
         self._check_now(now)
         e = self._assigned_contact(contact_id, "complete")
-        wrap_up = check_duration("complete", "wrap_up", wrap_up)
+        if wrap_up.__class__ is not float or not 0.0 <= wrap_up < math.inf:
+            wrap_up = check_duration("complete", "wrap_up", wrap_up)
         self._now = now
         a = e.agent
         self._drop(e, "completed")
@@ -398,8 +400,10 @@ class Router:
         a.last_assigned = self._assigned
         a.contacts[e.id] = e
         self.agent_policy.on_assign(a)
-        reason = Reason(trigger, self.agent_policy.name, self.contact_policy.name, e.step, score)
-        out.append(Assignment(e.id, a.id, now, e.queue.name, now - e.arrival, reason))
+        # tuple.__new__ directly: the named tuples' own __new__ is one more Python frame
+        reason = _tuple_new(Reason, (trigger, self.agent_policy.name, self.contact_policy.name,
+                                     e.step, score))
+        out.append(_tuple_new(Assignment, (e.id, a.id, now, e.queue.name, now - e.arrival, reason)))
 
     def _release(self, a: AgentState, ch: Channel, t: float) -> None:
         a.load[ch.name] -= 1

@@ -103,8 +103,10 @@ class WaitingIndex:
 
     def best_for(self, a: AgentState, now: float) -> tuple[Entry, tuple] | None:
         """The waiting contact agent ``a`` takes next under the policy, and its rank."""
+        if not self._count:
+            return None
         free = a.free_channels()
-        if not free or not self._count:
+        if not free:
             return None
         policy = self.policy
         static = policy.static
