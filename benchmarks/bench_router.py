@@ -180,6 +180,16 @@ def main() -> None:
             f"{fast['per_second'] / naive['per_second']:,.1f}x | {base / fast['per_second']:.2f}x | {fast['busy']:.2f} |"
         )
     lines.append("")
+    by_n = {n: fast["per_second"] for n, fast, _ in rows}
+    if 10_000 in by_n:
+        got = by_n[10_000]
+        verdict = "met" if got >= 150_000 else f"missed by {150_000 / got:.1f}x"
+        lines.append(f"Target at 10,000 agents: >= 150,000 decisions/s: {got:,.0f} ({verdict}).")
+    if 1_000 in by_n and 100_000 in by_n:
+        fall = by_n[1_000] / by_n[100_000]
+        lines.append(f"Target from 1,000 to 100,000 agents: throughput falls by <= 3x: "
+                     f"{fall:.2f}x ({'met' if fall <= 3 else 'missed'}).")
+    lines.append("")
     text = "\n".join(lines)
     print(text)
     if not args.quick:

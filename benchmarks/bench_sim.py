@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 def write_results(body: str) -> None:
     path = Path(__file__).resolve().parent / "RESULTS.md"
     text = path.read_text() if path.exists() else "# Benchmark results\n"
-    section = f"## Simulation\n\n{body}\n"
+    section = f"## Simulation\n\n{body}\n\n"
     pat = re.compile(r"^## Simulation\n.*?(?=^## |\Z)", re.S | re.M)
     text = pat.sub(section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
     path.write_text(text)

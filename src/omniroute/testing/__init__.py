@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .invariants import check_assignments as check_assignments
 from .invariants import check_router as check_router
+from .independent import IndependentRouter as IndependentRouter
 from .reference import ReferenceRouter as ReferenceRouter
 
-__all__ = ["ReferenceRouter", "check_assignments", "check_router"]
+__all__ = ["IndependentRouter", "ReferenceRouter", "check_assignments", "check_router"]

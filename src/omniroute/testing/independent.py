@@ -1,0 +1,489 @@
+"""An independent reference router: the routing rules written out again, as plain scans.
+
+:class:`IndependentRouter` shares no code with :class:`omniroute.Router` beyond the model
+(agents, contacts, queues, channels, the decision and view records) and
+:meth:`Queue.eligibility <omniroute.Queue.eligibility>`.  It keeps plain records, answers
+every question by looking at every agent and every waiting contact, and re-expresses each
+policy's order from its documented meaning, so that a bug in the fast router's state
+machine (timers, declines, transfers, wrap-ups, routing steps) shows as a disagreement.
+
+It is a test oracle: it does not validate its input beyond what the tests need, and its
+``Reason.score`` values are its own (the fast router's scores hold internal stamps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ..agents import Agent
+from ..assignment import Assignment, Reason
+from ..channels import Channel
+from ..contacts import Contact
+from ..errors import InvalidStateError, UnknownAgentError, UnknownContactError
+from ..policies import (
+    FIFO,
+    AgentPolicy,
+    BestFit,
+    ContactPolicy,
+    EarliestDeadline,
+    FewestHandled,
+    HeadStart,
+    LeastOccupied,
+    LongestIdle,
+    MostSkilled,
+    PreferredAgent,
+    PriorityFIFO,
+    Random,
+    RealtimeFirst,
+    RoundRobin,
+    WeightedAging,
+)
+from ..queues import Queue
+from ..views import AgentView, WaitingView
+
+__all__ = ["IndependentRouter"]
+
+
+@dataclass(eq=False)
+class _Agent:
+    agent: Agent
+    order: int  # insertion order (the last tie-break of some policies)
+    since: float
+    presence: str = "logged_out"
+    reason: str | None = None
+    contacts: list = field(default_factory=list)  # assigned contacts, in assignment order
+    wrapups: list = field(default_factory=list)  # [end, scheduling number, channel]
+    handled: int = 0
+    last_assigned: int = -1  # number of the router's latest assignment to this agent
+    rand: float = 0.0  # Random's rank
+    stamp: int = 0  # when the router last noted a change of this agent's state
+
+    def held(self) -> list[Channel]:
+        """The channel of everything the agent holds: contacts and wrap-ups."""
+        return [c.contact.channel for c in self.contacts] + [w[2] for w in self.wrapups]
+
+
+@dataclass(eq=False)
+class _Contact:
+    contact: Contact
+    seq: int  # submission order
+    arrival: float
+    queue: Queue
+    entered: float  # when it entered its current queue
+    needs: Mapping[str, int]  # its needs before any routing step
+    step: int = 0  # routing steps of the current queue applied
+    hold_until: float = 0.0  # end of a preferred-agent hold; 0 once over
+    declined: set = field(default_factory=set)
+    agent: _Agent | None = None
+    timer: int = 0  # scheduling number of its pending timed rule, while it waits
+
+    def steps(self) -> tuple:
+        return self.queue.steps_for(self.contact.segment)
+
+    def eligibility(self) -> tuple:
+        """(needs as sorted pairs, min_tier, max_tier) at the step reached."""
+        return self.queue.eligibility(self.needs, self.steps()[: self.step])
+
+
+def _busy(a: _Agent) -> int:
+    return 1 if a.held() else 0
+
+
+class IndependentRouter:
+    """The routing rules of README "Routing rules", by plain scans (a slow test oracle)."""
+
+    def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
+                 contact_policy: ContactPolicy | None = None) -> None:
+        self.queues = {q.name: q for q in queues}
+        self.agent_policy = agent_policy if agent_policy is not None else LongestIdle()
+        self.contact_policy = contact_policy if contact_policy is not None else PriorityFIFO()
+        ap = self.agent_policy
+        self._prefers = isinstance(ap, PreferredAgent)
+        self._hold = ap.hold if self._prefers else 0.0
+        self._base = ap.then if self._prefers else ap
+        self._agents: dict[str, _Agent] = {}
+        self._contacts: dict[str, _Contact] = {}  # live: waiting or assigned
+        self.now = 0.0
+        self._stamps = 0  # counts notes of agents' state changes
+        self._added = 0  # agents ever added
+        self._submitted = 0  # contacts ever submitted
+        self._scheduled = 0  # timed rules ever scheduled (ties in tick go by this)
+        self._assigned = 0  # assignments ever made
+
+    # ================================================================ policies
+    def _agent_rank(self, a: _Agent, needs: tuple) -> tuple:
+        """The base agent policy's rank of ``a`` for a contact needing ``needs``."""
+        p = self._base
+        if isinstance(p, LongestIdle):
+            return (_busy(a), a.stamp)
+        if isinstance(p, LeastOccupied):
+            held = a.held()
+            cap = sum(a.agent.capacity.values())
+            if any(ch.exclusive for ch in held):
+                used = 1.0
+            else:
+                used = len(held) / cap if cap else 1.0
+            return (used, a.stamp)
+        if isinstance(p, MostSkilled):
+            return (-sum(a.agent.skills.get(s, 0) for s, _ in needs), _busy(a), a.stamp)
+        if isinstance(p, BestFit):
+            return (len(a.agent.skills), sum(a.agent.skills.values()), _busy(a), a.stamp)
+        if isinstance(p, RoundRobin):
+            return (a.last_assigned, a.order)
+        if isinstance(p, FewestHandled):
+            return (a.handled, _busy(a), a.stamp)
+        if isinstance(p, Random):
+            return (a.rand, a.order)
+        raise NotImplementedError(f"IndependentRouter: no agent order for {p!r}")
+
+    def _contact_rank(self, c: _Contact, now: float, p: ContactPolicy | None = None) -> tuple:
+        """The contact policy's rank of waiting contact ``c`` at ``now``."""
+        p = p if p is not None else self.contact_policy
+        if isinstance(p, RealtimeFirst):
+            return (0 if c.contact.channel.realtime else 1, *self._contact_rank(c, now, p.then))
+        prio = c.contact.priority
+        if isinstance(p, PriorityFIFO):
+            return (-c.queue.priority, -prio, c.arrival, c.seq)
+        if isinstance(p, HeadStart):
+            return (-c.queue.priority, c.arrival - p.seconds * prio, c.seq)
+        if isinstance(p, WeightedAging):
+            credited = c.arrival - p.seconds * prio
+            w = p.weights.get(c.queue.name, p.default)
+            return (-w * (now - credited), credited, c.seq)
+        if isinstance(p, EarliestDeadline):
+            return (c.arrival + c.queue.sla.within, c.seq)
+        if isinstance(p, FIFO):
+            return (c.arrival, c.seq)
+        raise NotImplementedError(f"IndependentRouter: no contact order for {p!r}")
+
+    def _draw(self, a: _Agent) -> None:
+        """Random ranks: drawn when an agent joins and after each contact it receives."""
+        if isinstance(self._base, Random):
+            a.rand = float(self._base.rng.random())
+
+    def _note(self, a: _Agent) -> None:
+        """Note a change of ``a``'s state (where the fast router re-files the agent)."""
+        self._stamps += 1
+        a.stamp = self._stamps
+
+    # ================================================================ eligibility
+    @staticmethod
+    def _has_room(a: _Agent, ch: Channel) -> bool:
+        held = a.held()
+        cap = {c.name: n for c, n in a.agent.capacity.items()}
+        if ch.exclusive:
+            return not held and cap.get(ch.name, 0) >= 1
+        if any(h.exclusive for h in held):
+            return False
+        if sum(1 for h in held if h.name == ch.name) >= cap.get(ch.name, 0):
+            return False
+        mt = a.agent.max_total
+        return mt is None or sum(1 for h in held if not h.exclusive) < mt
+
+    @staticmethod
+    def _qualifies(a: _Agent, c: _Contact) -> bool:
+        """Tier and needs at the step reached, and not declined (presence and room aside)."""
+        needs, lo, hi = c.eligibility()
+        tier = a.agent.tier
+        if tier < lo or (hi is not None and tier > hi):
+            return False
+        if any(a.agent.skills.get(s, 0) < lvl for s, lvl in needs):
+            return False
+        return a.agent.id not in c.declined
+
+    def _can_serve(self, a: _Agent, c: _Contact) -> bool:
+        return a.presence == "available" and self._has_room(a, c.contact.channel) and self._qualifies(a, c)
+
+    # ================================================================ timed rules
+    def _next_rule(self, c: _Contact) -> tuple[float | None, str]:
+        """The waiting contact's next timed rule; at equal times step, then overflow, then hold."""
+        options = []
+        steps = c.steps()
+        if c.step < len(steps):
+            options.append((c.entered + steps[c.step].after, "step"))
+        if c.queue.overflow is not None:
+            options.append((c.entered + c.queue.overflow.after, "overflow"))
+        if c.hold_until > 0:
+            options.append((c.hold_until, "hold"))
+        if not options:
+            return None, ""
+        return min(options, key=lambda o: o[0])  # the first of equal times
+
+    def _advance(self, c: _Contact, t: float) -> str:
+        """Apply ``c``'s timed rules due by ``t``; return the kind of the last one applied."""
+        trigger = "step"
+        while True:
+            due, kind = self._next_rule(c)
+            if due is None or due > t:
+                return trigger
+            trigger = kind
+            if kind == "step":
+                c.step += 1
+            elif kind == "hold":
+                c.hold_until = 0.0
+            else:
+                ov = c.queue.overflow
+                c.queue, c.entered, c.step = self.queues[ov.to], due, 0
+                if ov.needs is not None:
+                    c.needs = dict(ov.needs)
+
+    def _timers(self) -> list[tuple]:
+        """Every pending timed rule: (due, scheduling number, kind, object)."""
+        out = []
+        for c in self._contacts.values():
+            if c.agent is None:
+                due, _kind = self._next_rule(c)
+                if due is not None:
+                    out.append((due, c.timer, "rule", c))
+        for a in self._agents.values():
+            for w in a.wrapups:
+                out.append((w[0], w[1], "wrap-up", (a, w)))
+        return out
+
+    # ================================================================ decisions
+    def _assign(self, c: _Contact, a: _Agent, now: float, trigger: str, score: tuple,
+                out: list[Assignment]) -> None:
+        c.agent = a
+        a.contacts.append(c)
+        a.since = now
+        a.handled += 1
+        self._assigned += 1
+        a.last_assigned = self._assigned
+        self._draw(a)
+        reason = Reason(trigger, self.agent_policy.name, self.contact_policy.name, c.step, score)
+        out.append(Assignment(c.contact.id, a.agent.id, now, c.queue.name, now - c.arrival, reason))
+
+    def _route_contact(self, c: _Contact, now: float, trigger: str, out: list[Assignment]) -> None:
+        """``c`` goes to the best agent who can serve it, or waits."""
+        chosen, score = None, ()
+        if self._prefers and c.contact.preferred_agents:
+            for i, aid in enumerate(c.contact.preferred_agents):
+                a = self._agents.get(aid)
+                if a is not None and self._can_serve(a, c):
+                    chosen, score = a, ("preferred", i)
+                    break
+        held = self._prefers and c.contact.preferred_agents and c.hold_until > 0
+        if chosen is None and not held:
+            needs = c.eligibility()[0]
+            ranked = [(self._agent_rank(a, needs), a) for a in self._agents.values() if self._can_serve(a, c)]
+            if ranked:
+                score, chosen = min(ranked, key=lambda r: r[0])
+        if chosen is None:
+            if self._next_rule(c)[0] is not None:
+                self._scheduled += 1
+                c.timer = self._scheduled
+            return
+        self._assign(c, chosen, now, trigger, score, out)
+        self._note(chosen)
+
+    def _route_agent(self, a: _Agent, now: float, trigger: str, out: list[Assignment]) -> None:
+        """``a`` takes waiting contacts, best first, while it can."""
+        while True:
+            ranked = []
+            for c in self._contacts.values():
+                if c.agent is not None or not self._can_serve(a, c):
+                    continue
+                if c.hold_until > 0 and a.agent.id not in c.contact.preferred_agents:
+                    continue  # held for its preferred agents
+                ranked.append((self._contact_rank(c, now), c))
+            if not ranked:
+                break
+            score, c = min(ranked, key=lambda r: r[0])
+            self._assign(c, a, now, trigger, score, out)
+        self._note(a)
+
+    def _release(self, a: _Agent, t: float) -> None:
+        """Something ``a`` held has just been let go (at ``t``)."""
+        if not a.held():
+            a.since = t
+
+    def _leave(self, c: _Contact) -> _Agent:
+        a = c.agent
+        a.contacts.remove(c)
+        c.agent = None
+        return a
+
+    def _wrap_up(self, a: _Agent, c: _Contact, end: float) -> None:
+        self._scheduled += 1
+        a.wrapups.append([end, self._scheduled, c.contact.channel])
+
+    # ================================================================ agents
+    def add_agent(self, agent: Agent, now: float) -> list[Assignment]:
+        self.now = now
+        self._added += 1
+        a = _Agent(agent, self._added, since=now)
+        self._draw(a)
+        self._agents[agent.id] = a
+        self._note(a)
+        return []
+
+    def remove_agent(self, agent_id: str, now: float) -> list[Assignment]:
+        a = self._agent(agent_id)
+        if a.held():
+            raise InvalidStateError(f"remove_agent: agent {agent_id!r} still holds contacts")
+        self.now = now
+        del self._agents[agent_id]
+        return []
+
+    def set_available(self, agent_id: str, now: float) -> list[Assignment]:
+        a = self._agent(agent_id)
+        self.now = now
+        out: list[Assignment] = []
+        if a.presence != "available":
+            a.presence, a.reason = "available", None
+            if not a.held():
+                a.since = now
+            self._route_agent(a, now, "available", out)
+        return out
+
+    def set_away(self, agent_id: str, now: float, reason: str | None = None) -> list[Assignment]:
+        return self._presence(agent_id, now, "away", reason)
+
+    def logout(self, agent_id: str, now: float) -> list[Assignment]:
+        return self._presence(agent_id, now, "logged_out", None)
+
+    def _presence(self, agent_id: str, now: float, presence: str, reason: str | None) -> list[Assignment]:
+        a = self._agent(agent_id)
+        self.now = now
+        a.presence, a.reason = presence, reason
+        self._note(a)
+        return []
+
+    # ================================================================ contacts
+    def submit(self, contact: Contact, now: float) -> list[Assignment]:
+        self.now = now
+        self._submitted += 1
+        c = _Contact(contact, self._submitted, now, self.queues[contact.queue], now, contact.needs)
+        if self._hold > 0 and contact.preferred_agents:
+            c.hold_until = now + self._hold
+        self._advance(c, now)
+        self._contacts[contact.id] = c
+        out: list[Assignment] = []
+        self._route_contact(c, now, "submit", out)
+        return out
+
+    def complete(self, contact_id: str, now: float, wrap_up: float = 0.0) -> list[Assignment]:
+        c = self._contact(contact_id)
+        self.now = now
+        del self._contacts[contact_id]
+        a = self._leave(c)
+        out: list[Assignment] = []
+        if wrap_up > 0:
+            self._wrap_up(a, c, now + wrap_up)
+        else:
+            self._release(a, now)
+            self._route_agent(a, now, "release", out)
+        return out
+
+    def abandon(self, contact_id: str, now: float) -> list[Assignment]:
+        c = self._contact(contact_id)
+        if c.agent is not None:
+            raise InvalidStateError(f"abandon: contact {contact_id!r} is assigned")
+        self.now = now
+        del self._contacts[contact_id]
+        return []
+
+    def decline(self, contact_id: str, now: float, away: str | None = None) -> list[Assignment]:
+        c = self._contact(contact_id)
+        self.now = now
+        a = self._leave(c)
+        a.handled -= 1
+        self._release(a, now)
+        if away is not None:
+            a.presence, a.reason = "away", away
+        c.declined.add(a.agent.id)
+        self._advance(c, now)
+        out: list[Assignment] = []
+        self._route_contact(c, now, "decline", out)
+        self._route_agent(a, now, "release", out)
+        return out
+
+    def transfer(self, contact_id: str, now: float, queue: str | None = None,
+                 needs: Mapping[str, int] | None = None, wrap_up: float = 0.0) -> list[Assignment]:
+        c = self._contact(contact_id)
+        self.now = now
+        a = self._leave(c) if c.agent is not None else None
+        if a is not None:
+            c.declined.add(a.agent.id)
+            if wrap_up > 0:
+                self._wrap_up(a, c, now + wrap_up)
+            else:
+                self._release(a, now)
+        if queue is not None:
+            c.queue = self.queues[queue]
+        c.entered, c.step, c.hold_until = now, 0, 0.0
+        if needs is not None:
+            c.needs = dict(needs)
+        self._advance(c, now)
+        out: list[Assignment] = []
+        self._route_contact(c, now, "transfer", out)
+        if a is not None and not wrap_up > 0:
+            self._route_agent(a, now, "release", out)
+        return out
+
+    def tick(self, now: float) -> list[Assignment]:
+        """Apply the timed rules due by ``now``, earliest first (ties: first scheduled first)."""
+        self.now = now
+        out: list[Assignment] = []
+        while True:
+            due = [t for t in self._timers() if t[0] <= now]
+            if not due:
+                return out
+            when, _n, kind, obj = min(due, key=lambda t: (t[0], t[1]))
+            if kind == "wrap-up":
+                a, w = obj
+                a.wrapups.remove(w)
+                self._release(a, when)
+                self._route_agent(a, now, "wrap-up", out)
+            else:
+                trigger = self._advance(obj, when)
+                self._route_contact(obj, now, trigger, out)
+
+    def next_wakeup(self) -> float | None:
+        timers = self._timers()
+        return min(t[0] for t in timers) if timers else None
+
+    # ================================================================ reading
+    def _agent(self, agent_id: str) -> _Agent:
+        if agent_id not in self._agents:
+            raise UnknownAgentError(f"unknown agent id {agent_id!r}")
+        return self._agents[agent_id]
+
+    def _contact(self, contact_id: str) -> _Contact:
+        if contact_id not in self._contacts:
+            raise UnknownContactError(f"unknown contact id {contact_id!r}")
+        return self._contacts[contact_id]
+
+    def status(self, contact_id: str) -> str:
+        return "waiting" if self._contact(contact_id).agent is None else "assigned"
+
+    def assigned_to(self, contact_id: str) -> str | None:
+        a = self._contact(contact_id).agent
+        return a.agent.id if a is not None else None
+
+    def agent(self, agent_id: str) -> AgentView:
+        a = self._agent(agent_id)
+        load: dict[str, int] = {}
+        for ch in a.held():
+            load[ch.name] = load.get(ch.name, 0) + 1
+        return AgentView(
+            agent=a.agent, presence=a.presence, reason=a.reason, load=load,
+            contacts=tuple(c.contact.id for c in a.contacts), wrap_ups=len(a.wrapups),
+            since=a.since, handled=a.handled,
+        )
+
+    def agents(self) -> tuple[AgentView, ...]:
+        return tuple(self.agent(aid) for aid in self._agents)
+
+    def waiting(self) -> tuple[WaitingView, ...]:
+        out = []
+        for c in sorted(self._contacts.values(), key=lambda c: c.seq):
+            if c.agent is None:
+                needs, lo, hi = c.eligibility()
+                out.append(WaitingView(
+                    contact=c.contact, queue=c.queue.name, arrival=c.arrival, entered=c.entered,
+                    step=c.step, needs=dict(needs), min_tier=lo, max_tier=hi,
+                    held=c.hold_until > 0, declined_by=tuple(sorted(c.declined)),
+                ))
+        return tuple(out)
