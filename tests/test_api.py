@@ -141,3 +141,13 @@ def test_readme_commands_are_the_documented_two() -> None:
     assert "pip install . && omniroute demo" in text
     assert 'pip install -e ".[test]" && python -m pytest -q' in text
     assert 'python -m pytest -q' in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_demo_output_is_current(capsys) -> None:
+    from omniroute.cli import main
+
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out.rstrip()
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```\n\$ omniroute demo\n(.*?)```", text, re.S).group(1).rstrip()
+    assert block == out, "README's demo output is stale: paste `omniroute demo` again"
