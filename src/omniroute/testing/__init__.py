@@ -11,9 +11,9 @@ Library modules never import this package.
 
 from __future__ import annotations
 
+from .independent import IndependentRouter as IndependentRouter
 from .invariants import check_assignments as check_assignments
 from .invariants import check_router as check_router
-from .independent import IndependentRouter as IndependentRouter
 from .reference import ReferenceRouter as ReferenceRouter
 
 __all__ = ["IndependentRouter", "ReferenceRouter", "check_assignments", "check_router"]

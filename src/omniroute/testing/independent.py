@@ -16,29 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .. import policies as pol
 from ..agents import Agent
 from ..assignment import Assignment, Reason
 from ..channels import Channel
 from ..contacts import Contact
 from ..errors import InvalidStateError, UnknownAgentError, UnknownContactError
-from ..policies import (
-    FIFO,
-    AgentPolicy,
-    BestFit,
-    ContactPolicy,
-    EarliestDeadline,
-    FewestHandled,
-    HeadStart,
-    LeastOccupied,
-    LongestIdle,
-    MostSkilled,
-    PreferredAgent,
-    PriorityFIFO,
-    Random,
-    RealtimeFirst,
-    RoundRobin,
-    WeightedAging,
-)
+from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
 from ..views import AgentView, WaitingView
 
@@ -96,10 +80,10 @@ class IndependentRouter:
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
                  contact_policy: ContactPolicy | None = None) -> None:
         self.queues = {q.name: q for q in queues}
-        self.agent_policy = agent_policy if agent_policy is not None else LongestIdle()
-        self.contact_policy = contact_policy if contact_policy is not None else PriorityFIFO()
+        self.agent_policy = agent_policy if agent_policy is not None else pol.LongestIdle()
+        self.contact_policy = contact_policy if contact_policy is not None else pol.PriorityFIFO()
         ap = self.agent_policy
-        self._prefers = isinstance(ap, PreferredAgent)
+        self._prefers = isinstance(ap, pol.PreferredAgent)
         self._hold = ap.hold if self._prefers else 0.0
         self._base = ap.then if self._prefers else ap
         self._agents: dict[str, _Agent] = {}
@@ -115,9 +99,9 @@ class IndependentRouter:
     def _agent_rank(self, a: _Agent, needs: tuple) -> tuple:
         """The base agent policy's rank of ``a`` for a contact needing ``needs``."""
         p = self._base
-        if isinstance(p, LongestIdle):
+        if isinstance(p, pol.LongestIdle):
             return (_busy(a), a.stamp)
-        if isinstance(p, LeastOccupied):
+        if isinstance(p, pol.LeastOccupied):
             held = a.held()
             cap = sum(a.agent.capacity.values())
             if any(ch.exclusive for ch in held):
@@ -125,41 +109,41 @@ class IndependentRouter:
             else:
                 used = len(held) / cap if cap else 1.0
             return (used, a.stamp)
-        if isinstance(p, MostSkilled):
+        if isinstance(p, pol.MostSkilled):
             return (-sum(a.agent.skills.get(s, 0) for s, _ in needs), _busy(a), a.stamp)
-        if isinstance(p, BestFit):
+        if isinstance(p, pol.BestFit):
             return (len(a.agent.skills), sum(a.agent.skills.values()), _busy(a), a.stamp)
-        if isinstance(p, RoundRobin):
+        if isinstance(p, pol.RoundRobin):
             return (a.last_assigned, a.order)
-        if isinstance(p, FewestHandled):
+        if isinstance(p, pol.FewestHandled):
             return (a.handled, _busy(a), a.stamp)
-        if isinstance(p, Random):
+        if isinstance(p, pol.Random):
             return (a.rand, a.order)
         raise NotImplementedError(f"IndependentRouter: no agent order for {p!r}")
 
     def _contact_rank(self, c: _Contact, now: float, p: ContactPolicy | None = None) -> tuple:
         """The contact policy's rank of waiting contact ``c`` at ``now``."""
         p = p if p is not None else self.contact_policy
-        if isinstance(p, RealtimeFirst):
+        if isinstance(p, pol.RealtimeFirst):
             return (0 if c.contact.channel.realtime else 1, *self._contact_rank(c, now, p.then))
         prio = c.contact.priority
-        if isinstance(p, PriorityFIFO):
+        if isinstance(p, pol.PriorityFIFO):
             return (-c.queue.priority, -prio, c.arrival, c.seq)
-        if isinstance(p, HeadStart):
+        if isinstance(p, pol.HeadStart):
             return (-c.queue.priority, c.arrival - p.seconds * prio, c.seq)
-        if isinstance(p, WeightedAging):
+        if isinstance(p, pol.WeightedAging):
             credited = c.arrival - p.seconds * prio
             w = p.weights.get(c.queue.name, p.default)
             return (-w * (now - credited), credited, c.seq)
-        if isinstance(p, EarliestDeadline):
+        if isinstance(p, pol.EarliestDeadline):
             return (c.arrival + c.queue.sla.within, c.seq)
-        if isinstance(p, FIFO):
+        if isinstance(p, pol.FIFO):
             return (c.arrival, c.seq)
         raise NotImplementedError(f"IndependentRouter: no contact order for {p!r}")
 
     def _draw(self, a: _Agent) -> None:
         """Random ranks: drawn when an agent joins and after each contact it receives."""
-        if isinstance(self._base, Random):
+        if isinstance(self._base, pol.Random):
             a.rand = float(self._base.rng.random())
 
     def _note(self, a: _Agent) -> None:
