@@ -13,171 +13,29 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from test_router_agreement import RouterPair
 
 import omniroute as orr
-from omniroute.testing import IndependentRouter, check_assignments, check_router
+from omniroute.testing import IndependentRouter, check_router
 from omniroute.testing import strategies as ost
 
 
-def _facts(assignments: list[orr.Assignment]) -> list[tuple]:
-    return [(x.contact_id, x.agent_id, x.time, x.queue, x.waited, x.reason._replace(score=None))
-            for x in assignments]
+class IndependentPair(RouterPair):
+    """The agreement state machine, against the independent oracle, scores aside."""
+
+    oracle = IndependentRouter
+
+    @staticmethod
+    def facts(assignments: list[orr.Assignment]) -> list[tuple]:
+        return [(x.contact_id, x.agent_id, x.time, x.queue, x.waited, x.reason._replace(score=None))
+                for x in assignments]
 
 
-class IndependentAgreement(RuleBasedStateMachine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.now = 0.0
-        self.n_agents = 0
-        self.n_contacts = 0
-        self.status: dict[str, str] = {}  # every contact ever submitted -> its fate
-
-    @initialize(
-        queues=ost.queue_sets(),
-        ap=st.sampled_from(sorted(ost.agent_policy_factories)),
-        cp=st.sampled_from(sorted(ost.contact_policy_factories)),
-    )
-    def setup(self, queues: list[orr.Queue], ap: str, cp: str) -> None:
-        af, cf = ost.agent_policy_factories[ap], ost.contact_policy_factories[cp]
-        self.fast = orr.Router(queues, agent_policy=af(), contact_policy=cf())
-        self.ind = IndependentRouter(queues, agent_policy=af(), contact_policy=cf())
-
-    # ---------------------------------------------------------------- helpers
-    def both(self, method: str, *args, **kwargs) -> list[orr.Assignment]:
-        before = dict(self.status)
-        got = getattr(self.fast, method)(*args, **kwargs)
-        want = getattr(self.ind, method)(*args, **kwargs)
-        assert _facts(got) == _facts(want), f"{method}{args}{kwargs}: fast {got} != independent {want}"
-        check_assignments(self.fast, got, before, self.now)
-        for x in got:
-            self.status[x.contact_id] = "assigned"
-        return got
-
-    def advance(self, dt: float) -> None:
-        self.now += dt
-        self.both("tick", self.now)
-
-    def live(self, state: str) -> list[str]:
-        return sorted(c for c, s in self.status.items() if s == state)
-
-    # ---------------------------------------------------------------- rules
-    @rule(data=st.data(), dt=st.sampled_from([0.0, 0.0, 1.0, 3.0, 7.5, 20.0]))
-    def add_agent(self, data: st.DataObject, dt: float) -> None:
-        self.advance(dt)
-        self.n_agents += 1
-        agent = data.draw(ost.agents(ids=st.just(f"a{self.n_agents}")))
-        self.both("add_agent", agent, self.now)
-        if data.draw(st.booleans()):
-            self.both("set_available", agent.id, self.now)
-
-    @precondition(lambda self: self.n_agents > 0)
-    @rule(data=st.data(), dt=st.sampled_from([0.0, 1.0, 5.0]),
-          what=st.sampled_from(["available", "available", "away", "logout", "remove"]))
-    def presence(self, data: st.DataObject, dt: float, what: str) -> None:
-        self.advance(dt)
-        ids = [v.agent.id for v in self.fast.agents()]
-        if not ids:
-            return
-        aid = data.draw(st.sampled_from(ids))
-        if what == "available":
-            self.both("set_available", aid, self.now)
-        elif what == "away":
-            self.both("set_away", aid, self.now, "break")
-        elif what == "logout":
-            self.both("logout", aid, self.now)
-        elif self.fast.agent(aid).load:
-            for r in (self.fast, self.ind):
-                with pytest.raises(orr.InvalidStateError):
-                    r.remove_agent(aid, self.now)
-        else:
-            self.both("remove_agent", aid, self.now)
-
-    @rule(data=st.data(), dt=st.sampled_from([0.0, 0.0, 0.5, 2.0, 6.0]))
-    def submit(self, data: st.DataObject, dt: float) -> None:
-        self.advance(dt)
-        self.n_contacts += 1
-        cid = f"c{self.n_contacts}"
-        ids = [v.agent.id for v in self.fast.agents()]
-        contact = data.draw(ost.contacts(cid, ids))
-        self.status[cid] = "waiting"
-        self.both("submit", contact, self.now)
-
-    @precondition(lambda self: any(s == "assigned" for s in self.status.values()))
-    @rule(data=st.data(), dt=st.sampled_from([0.0, 1.0, 10.0, 30.0]),
-          wrap=st.sampled_from([0.0, 0.0, 2.0, 15.0]))
-    def complete(self, data: st.DataObject, dt: float, wrap: float) -> None:
-        self.advance(dt)
-        cid = data.draw(st.sampled_from(self.live("assigned")))
-        self.status[cid] = "completed"
-        self.both("complete", cid, self.now, wrap_up=wrap)
-
-    @precondition(lambda self: any(s == "waiting" for s in self.status.values()))
-    @rule(data=st.data(), dt=st.sampled_from([0.0, 1.0, 4.0]))
-    def abandon(self, data: st.DataObject, dt: float) -> None:
-        self.advance(dt)
-        waiting = self.live("waiting")
-        if waiting:
-            cid = data.draw(st.sampled_from(waiting))
-            self.status[cid] = "abandoned"
-            self.both("abandon", cid, self.now)
-
-    @precondition(lambda self: any(s == "assigned" for s in self.status.values()))
-    @rule(data=st.data(), dt=st.sampled_from([0.0, 0.0, 3.0, 25.0]),
-          away=st.sampled_from([None, None, "missed"]))
-    def decline(self, data: st.DataObject, dt: float, away: str | None) -> None:
-        # dt > 0 without a tick first: a contact assigned a while ago is declined after its
-        # steps (or overflow) fell due, exercising the catch-up on decline.
-        self.now += dt
-        assigned = self.live("assigned")
-        if assigned:
-            cid = data.draw(st.sampled_from(assigned))
-            self.status[cid] = "waiting"
-            self.both("decline", cid, self.now, away=away)
-
-    @precondition(lambda self: any(s in ("assigned", "waiting") for s in self.status.values()))
-    @rule(data=st.data(), queue=st.sampled_from([None, *ost.QUEUES]),
-          needs=st.one_of(st.none(), st.dictionaries(st.sampled_from(ost.SKILLS), ost.levels, max_size=2)),
-          wrap=st.sampled_from([0.0, 5.0]))
-    def transfer(self, data: st.DataObject, queue: str | None, needs: dict | None, wrap: float) -> None:
-        live = self.live("assigned") + self.live("waiting")
-        if live:
-            cid = data.draw(st.sampled_from(live))
-            self.status[cid] = "waiting"
-            self.both("transfer", cid, self.now, queue=queue, needs=needs, wrap_up=wrap)
-
-    @rule(dt=st.sampled_from([1.0, 5.0, 12.0, 40.0]))
-    def wait(self, dt: float) -> None:
-        self.advance(dt)
-
-    @rule()
-    def jump_to_wakeup(self) -> None:
-        w = self.fast.next_wakeup()
-        assert w == self.ind.next_wakeup()
-        if w is not None:
-            self.advance(max(0.0, w - self.now))
-
-    # ---------------------------------------------------------------- invariants
-    @invariant()
-    def agree(self) -> None:
-        if not hasattr(self, "fast"):
-            return
-        check_router(self.fast, conserving=False)
-        for cid, s in self.status.items():
-            if s in ("waiting", "assigned"):
-                assert self.fast.status(cid) == s == self.ind.status(cid), cid
-                assert self.fast.assigned_to(cid) == self.ind.assigned_to(cid), cid
-        assert self.fast.waiting() == self.ind.waiting()
-        assert self.fast.agents() == self.ind.agents()
-        assert self.fast.next_wakeup() == self.ind.next_wakeup()
-
-
-IndependentAgreement.TestCase.settings = settings(
+IndependentPair.TestCase.settings = settings(
     max_examples=120, stateful_step_count=50, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestIndependentAgreement = IndependentAgreement.TestCase
+TestIndependentAgreement = IndependentPair.TestCase
 
 
 # -------------------------------------------------------------------- long seeded streams
@@ -229,7 +87,7 @@ def test_long_streams_agree(ap: str, cp: str, seed: int) -> None:
 
     def both(method: str, *args, **kw) -> None:
         results = [getattr(r, method)(*args, **kw) for r in routers]
-        assert _facts(results[0]) == _facts(results[1]), (method, args, kw)
+        assert IndependentPair.facts(results[0]) == IndependentPair.facts(results[1]), (method, args, kw)
         for x in results[0]:
             assigned.append(x.contact_id)
             waiting.discard(x.contact_id)
