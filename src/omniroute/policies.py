@@ -17,6 +17,7 @@ which every policy here keeps and a custom one must keep too:
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Mapping
 
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-class AgentPolicy:
+class AgentPolicy(abc.ABC):
     """Base class: orders eligible agents for a contact; smallest key wins."""
 
     name = "agent-policy"
@@ -62,8 +63,9 @@ class AgentPolicy:
     hold = 0.0
     prefers = False
 
+    @abc.abstractmethod
     def key(self, a: AgentState) -> tuple:
-        raise NotImplementedError
+        """The agent's sort key, from its state alone, ending in a unique tie-break."""
 
     def skill_key(self, a: AgentState, skills: tuple[str, ...]) -> tuple:
         """The key of ``a`` in the index's heap for agents having ``skills``."""
@@ -78,10 +80,10 @@ class AgentPolicy:
         in a heap keyed by ``covered`` of ``e``'s needed skills."""
         return heap_key
 
-    def on_add(self, a: AgentState) -> None:
+    def on_add(self, a: AgentState) -> None:  # noqa: B027 - a hook, empty by default
         """Called when an agent joins the router (before it is indexed)."""
 
-    def on_assign(self, a: AgentState) -> None:
+    def on_assign(self, a: AgentState) -> None:  # noqa: B027 - a hook, empty by default
         """Called after an agent receives a contact (before it is re-indexed)."""
 
     def __repr__(self) -> str:
@@ -250,13 +252,14 @@ class PreferredAgent(AgentPolicy):
 # --------------------------------------------------------------------------- contacts
 
 
-class ContactPolicy:
+class ContactPolicy(abc.ABC):
     """Base class: orders the waiting contacts an agent may take; smallest rank wins."""
 
     name = "contact-policy"
 
+    @abc.abstractmethod
     def order_key(self, e: Entry) -> tuple:
-        raise NotImplementedError
+        """The contact's sort key inside its queue, ending in its submission number."""
 
     #: True when ``rank`` is ``order_key`` at all times (no time-dependent part).
     static = True

@@ -7,6 +7,7 @@ Build them by name with :func:`distribution` (what the scenario loader does).
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -37,14 +38,15 @@ def _positive(owner: str, field: str, value: Any, *, zero: bool = False) -> floa
     return float(value)
 
 
-class Distribution:
+class Distribution(abc.ABC):
     """Base class: ``sample(rng, n)`` -> array of ``n`` non-negative draws; ``mean``."""
 
     name = "distribution"
     mean: float
 
+    @abc.abstractmethod
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        raise NotImplementedError
+        """``n`` draws from ``rng``."""
 
 
 @attrs.frozen(slots=True)

@@ -119,7 +119,7 @@ class IndependentRouter:
             return (a.handled, _busy(a), a.stamp)
         if isinstance(p, pol.Random):
             return (a.rand, a.order)
-        raise NotImplementedError(f"IndependentRouter: no agent order for {p!r}")
+        raise TypeError(f"IndependentRouter: no agent order for {p!r}")
 
     def _contact_rank(self, c: _Contact, now: float, p: ContactPolicy | None = None) -> tuple:
         """The contact policy's rank of waiting contact ``c`` at ``now``."""
@@ -139,7 +139,7 @@ class IndependentRouter:
             return (c.arrival + c.queue.sla.within, c.seq)
         if isinstance(p, pol.FIFO):
             return (c.arrival, c.seq)
-        raise NotImplementedError(f"IndependentRouter: no contact order for {p!r}")
+        raise TypeError(f"IndependentRouter: no contact order for {p!r}")
 
     def _draw(self, a: _Agent) -> None:
         """Random ranks: drawn when an agent joins and after each contact it receives."""
