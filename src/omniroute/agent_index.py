@@ -114,7 +114,7 @@ class AgentIndex:
             return
         policy = self.policy
         per_skill = policy.per_skill
-        item = None if per_skill else (*policy.key(a), ver, a)
+        item = None  # built on the first channel with room: a busy agent is filed nowhere
         fifo = self._fifo
         total, load, chans = a.total, a.load, a.channels
         open_ = not a.exclusive and (a.max_total is None or a.nonexclusive < a.max_total)
@@ -124,6 +124,8 @@ class AgentIndex:
                     continue
             elif not open_ or load.get(name, 0) >= a.capacity[name]:
                 continue
+            if item is None and not per_skill:
+                item = (*policy.key(a), ver, a)
             if fifo:
                 qs = cache[item[0]]
                 _consume(map(_append, qs, repeat(item, len(qs))))

@@ -238,9 +238,7 @@ class Router:
         del a.contacts[contact_id]
         out: list[Assignment] = []
         if wrap_up > 0:
-            self._seq += 1
-            a.wrapups[self._seq] = e.channel
-            heapq.heappush(self._timers, (now + wrap_up, self._seq, _WRAP, a, self._seq))
+            self._wrap_up(a, e.channel, now + wrap_up)
         else:
             self._release(a, e.channel, now)
             self._route_agent(a, now, "release", out)
@@ -313,9 +311,7 @@ class Router:
             del a.contacts[contact_id]
             e.declined = e.declined | {a.id}  # declines are for good; so is leaving an agent
             if wrap_up > 0:
-                self._seq += 1
-                a.wrapups[self._seq] = e.channel
-                heapq.heappush(self._timers, (now + wrap_up, self._seq, _WRAP, a, self._seq))
+                self._wrap_up(a, e.channel, now + wrap_up)
             else:
                 self._release(a, e.channel, now)
         e.state, e.agent = "waiting", None
@@ -404,6 +400,12 @@ class Router:
         reason = _tuple_new(Reason, (trigger, self.agent_policy.name, self.contact_policy.name,
                                      e.step, score))
         out.append(_tuple_new(Assignment, (e.id, a.id, now, e.queue.name, now - e.arrival, reason)))
+
+    def _wrap_up(self, a: AgentState, ch: Channel, until: float) -> None:
+        """``a`` keeps a slot on ``ch`` in wrap-up until ``until`` (a timed rule frees it)."""
+        self._seq += 1
+        a.wrapups[self._seq] = ch
+        heapq.heappush(self._timers, (until, self._seq, _WRAP, a, self._seq))
 
     def _release(self, a: AgentState, ch: Channel, t: float) -> None:
         a.load[ch.name] -= 1

@@ -13,7 +13,7 @@ from .channels import Channel
 from .contacts import Contact
 from .queues import Queue
 
-__all__ = ["AgentState", "Entry", "AVAILABLE", "AWAY", "LOGGED_OUT"]
+__all__ = ["AgentState", "Entry", "qualified", "AVAILABLE", "AWAY", "LOGGED_OUT"]
 
 AVAILABLE = "available"
 AWAY = "away"
@@ -88,6 +88,18 @@ class AgentState:
         return [name for name, cap in self.capacity.items() if cap and self.can_take(chans[name])]
 
 
+def qualified(a: AgentState, needs: tuple[tuple[str, int], ...], min_tier: int,
+              max_tier: int | None) -> bool:
+    """Is agent ``a`` in the tier range and at or above every ``(skill, level)`` of ``needs``?"""
+    if a.tier < min_tier or (max_tier is not None and a.tier > max_tier):
+        return False
+    skills = a.skills
+    for skill, level in needs:
+        if skills.get(skill, 0) < level:
+            return False
+    return True
+
+
 class Entry:
     """Live state of one contact inside the router.
 
@@ -128,13 +140,7 @@ class Entry:
 
     def meets(self, a: AgentState) -> bool:
         """Does agent ``a`` satisfy this contact's current needs, tiers and declines?"""
-        if a.tier < self.min_tier or (self.max_tier is not None and a.tier > self.max_tier):
-            return False
-        skills = a.skills
-        for skill, level in self.needs:
-            if skills.get(skill, 0) < level:
-                return False
-        return a.id not in self.declined
+        return qualified(a, self.needs, self.min_tier, self.max_tier) and a.id not in self.declined
 
     def held_for(self, a: AgentState) -> bool:
         """True while a preferred-agent hold keeps this contact from agent ``a``.

@@ -15,7 +15,7 @@ import heapq
 from collections.abc import Iterator
 
 from .policies import ContactPolicy
-from .state import AgentState, Entry
+from .state import AgentState, Entry, qualified
 
 __all__ = ["WaitingIndex"]
 
@@ -36,13 +36,7 @@ class _Bucket:
         self.skill = e.needs[0][0] if e.needs else None
 
     def admits(self, a: AgentState) -> bool:
-        if a.tier < self.min_tier or (self.max_tier is not None and a.tier > self.max_tier):
-            return False
-        skills = a.skills
-        for skill, level in self.needs:
-            if skills.get(skill, 0) < level:
-                return False
-        return True
+        return qualified(a, self.needs, self.min_tier, self.max_tier)
 
 
 class WaitingIndex:

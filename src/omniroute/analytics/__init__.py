@@ -37,6 +37,18 @@ if TYPE_CHECKING:
     from .skill_coverage import demand_from_rates as demand_from_rates
     from .skill_coverage import design_comparison as design_comparison
 
+# The coverage names live in .skill_coverage (it imports networkx) and load on first use.
+_LAZY = (
+    "Group",
+    "Coverage",
+    "CrossTraining",
+    "DesignComparison",
+    "coverage",
+    "cross_training",
+    "design_comparison",
+    "demand_from_rates",
+)
+
 __all__ = [
     "ErlangA",
     "ErlangB",
@@ -49,28 +61,8 @@ __all__ = [
     "staffing_table",
     "square_root_staffing",
     "halfin_whitt_beta",
-    "Group",
-    "Coverage",
-    "CrossTraining",
-    "DesignComparison",
-    "coverage",
-    "cross_training",
-    "design_comparison",
-    "demand_from_rates",
+    *_LAZY,
 ]
-
-_LAZY = frozenset(
-    {
-        "Group",
-        "Coverage",
-        "CrossTraining",
-        "DesignComparison",
-        "coverage",
-        "cross_training",
-        "design_comparison",
-        "demand_from_rates",
-    }
-)
 
 
 def __getattr__(name: str) -> Any:
@@ -83,4 +75,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()).union(_LAZY))
