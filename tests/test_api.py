@@ -15,7 +15,7 @@ SRC = ROOT / "src" / "omniroute"
 
 EXPECTED = {
     "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
-    "EMAIL", "InvalidStateError", "OmnirouteError", "Overflow", "Queue", "Reason", "Router",
+    "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason", "Router",
     "SOCIAL", "ScenarioError", "ServiceLevel", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError", "VIDEO",
     "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim",
@@ -60,7 +60,7 @@ def test_errors_derive_from_builtins() -> None:
 # Each module's layer; a module may import only from its own layer or those below.
 LAYERS = {"model": 0, "core": 1, "analysis": 2, "adapters": 3, "faces": 4, "testing": 5}
 MODEL = {"errors", "channels", "_checks", "agents", "contacts", "queues", "assignment", "views"}
-CORE = {"state", "policies", "agent_index", "waiting", "router"}
+CORE = {"state", "policies", "agent_index", "waiting", "router", "locked"}
 
 
 def layer_of(module: str) -> str:

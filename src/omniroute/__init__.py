@@ -30,6 +30,7 @@ from .errors import UnknownContactError as UnknownContactError
 from .errors import UnknownIdError as UnknownIdError
 from .errors import UnknownQueueError as UnknownQueueError
 from .errors import ValidationError as ValidationError
+from .locked import LockedRouter as LockedRouter
 from .queues import Overflow as Overflow
 from .queues import Queue as Queue
 from .queues import ServiceLevel as ServiceLevel
@@ -42,7 +43,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
-    "EMAIL", "InvalidStateError", "OmnirouteError", "Overflow", "Queue", "Reason",
+    "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason",
     "Router", "SOCIAL", "ScenarioError", "ServiceLevel", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError",
     "VIDEO", "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim",

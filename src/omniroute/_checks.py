@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,10 +46,38 @@ def check_id(owner: str, field: str, value: object) -> None:
         raise ValidationError(f"{owner}.{field} must be a non-empty string (got {value!r})")
 
 
+def check_reason(owner: str, field: str, value: object) -> None:
+    """A presence reason: None, or a string with something in it (shown to supervisors)."""
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValidationError(
+            f"{owner}: {field} must be a non-empty reason string or None (got {value!r})"
+        )
+
+
+def real(value: object) -> float | None:
+    """``value`` as a float if it is a real number (numpy's included, bools not), else None.
+
+    An integer too large for a float becomes ``inf`` (callers refuse it as not finite)
+    instead of raising ``OverflowError``.
+    """
+    if value.__class__ is float:
+        return value  # type: ignore[return-value]
+    if isinstance(value, (bool, complex)) or not isinstance(value, numbers.Real):
+        return None
+    if value.__class__.__name__ == "bool_":  # numpy's bool is not a number of seconds
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+    except (TypeError, ValueError):
+        return None
+
+
 def check_duration(owner: str, field: str, value: object, *, allow_inf: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    v = real(value)
+    if v is None:
         raise ValidationError(f"{owner}.{field} must be a number of seconds (got {value!r})")
-    v = float(value)
     if math.isnan(v) or v < 0 or (math.isinf(v) and not allow_inf):
         allowed = "a finite number >= 0" if not allow_inf else "a number >= 0"
         raise ValidationError(f"{owner}.{field} must be {allowed} (got {value!r})")

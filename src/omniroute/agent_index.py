@@ -16,6 +16,17 @@ use lazy deletion: every change of an agent's state gives it a new ``version`` (
 that grows with every update) and files fresh entries; entries with an old version are
 skipped and dropped when they surface, and a bucket that holds far more stale than live
 entries is compacted in place.  Entries are flat tuples ``(*key, version, agent)``.
+
+Memory follows the live state, whatever the history: the index counts the entries it
+files, and once they outnumber twice the entries alive at the last sweep (plus a margin)
+it sweeps every bucket, compacting each to its live entries and dropping the buckets no
+contact has looked up since the sweep before (a later contact needing that skill set
+builds it again, with the same content).  The sweep costs O(entries), paid for by the
+filings that made it due.
+
+A drawing policy (``Random``) lists every eligible agent of the merged buckets, in the
+order the agents joined, and draws one: its decisions cost O(free agents with the
+needed skills).
 """
 
 from __future__ import annotations
@@ -65,6 +76,12 @@ class AgentIndex:
         self._tiers: list[int] = []
         self._sizes: dict[tuple[str, tuple[str, ...], int], int] = {}  # agents filed per bucket
         self._stamp = 0
+        # Sweeps (see the module docstring): entries filed since the last one, the count
+        # that makes the next one due, and per bucket the sweep period of its last lookup.
+        self._filed = 0
+        self._budget = 4096
+        self._period = 0
+        self._used: dict[tuple[str, tuple[str, ...], int], int] = {}
 
     # ------------------------------------------------------------------ membership
     def add(self, a: AgentState) -> None:
@@ -116,6 +133,7 @@ class AgentIndex:
         per_skill = policy.per_skill
         item = None  # built on the first channel with room: a busy agent is filed nowhere
         fifo = self._fifo
+        filed = 0
         total, load, chans = a.total, a.load, a.channels
         open_ = not a.exclusive and (a.max_total is None or a.nonexclusive < a.max_total)
         for name, cache in a.cache.items():
@@ -128,17 +146,25 @@ class AgentIndex:
                 item = (*policy.key(a), ver, a)
             if fifo:
                 qs = cache[item[0]]
+                filed += len(qs)
                 _consume(map(_append, qs, repeat(item, len(qs))))
             elif per_skill:
                 for b, skills in cache[1]:
                     _heappush(b, (*policy.skill_key(a, skills), ver, a))
+                filed += len(cache[1])
             else:
                 heaps = cache[0]
+                filed += len(heaps)
                 _consume(map(_heappush, heaps, repeat(item, len(heaps))))
+        if filed:
+            self._filed += filed
+            if self._filed > self._budget:
+                self._sweep()
 
     # ------------------------------------------------------------------ buckets
     def _bucket(self, ch: str, skills: tuple[str, ...], tier: int) -> object:
         key = (ch, skills, tier)
+        self._used[key] = self._period
         b = self._buckets.get(key)
         if b is None:
             first = self._members.get((skills[0] if skills else None, tier), {})
@@ -175,12 +201,57 @@ class AgentIndex:
             heapq.heapify(b)
         return b
 
+    def _sweep(self) -> None:
+        """Compact every bucket to its live entries; drop the buckets left unused."""
+        self._period += 1
+        live_total = 0
+        used = self._used
+        for key, b in list(self._buckets.items()):
+            if used.get(key, -1) < self._period - 2:  # no lookup in the last two periods
+                self._drop(key, b)
+                continue
+            if self._fifo:
+                for q in b:
+                    live = [x for x in q if x[-2] == x[-1].version]
+                    q.clear()
+                    q.extend(live)
+                    live_total += len(live)
+            else:
+                b[:] = [x for x in b if x[-2] == x[-1].version]
+                heapq.heapify(b)
+                live_total += len(b)
+        self._filed = 0
+        self._budget = 2 * live_total + 4096
+
+    def _drop(self, key: tuple[str, tuple[str, ...], int], b: object) -> None:
+        """Forget bucket ``key``: no agent files into it any more."""
+        ch, skills, tier = key
+        del self._buckets[key]
+        del self._sizes[key]
+        self._used.pop(key, None)
+        for a in self._members.get((skills[0] if skills else None, tier), {}).values():
+            cache = a.cache.get(ch)
+            if cache is None:
+                continue
+            if self._fifo:
+                cache[0] = [q for q in cache[0] if q is not b[0]]
+                cache[1] = [q for q in cache[1] if q is not b[1]]
+            else:
+                cache[0] = [h for h in cache[0] if h is not b]
+                cache[1] = [pair for pair in cache[1] if pair[0] is not b]
+        if self._fifo:
+            for q in b:
+                q.clear()
+        else:
+            b.clear()
+
     # ------------------------------------------------------------------ lookup
-    def best(self, e: Entry) -> tuple[AgentState, tuple] | None:
+    def best(self, e: Entry, draw: bool = True) -> tuple[AgentState, tuple] | None:
         """The agent the policy picks for contact ``e`` and its rank, or None.
 
         Presence, capacity, needs, tiers and declines are honoured; a preferred-agent hold is
-        the router's business.
+        the router's business.  For a drawing policy, ``draw=False`` only tells whether any
+        agent is eligible (the first one found, no random number spent).
         """
         mn, mx = e.min_tier, e.max_tier
         tiers = [t for t in self._tiers if mn <= t and (mx is None or t <= mx)]
@@ -203,6 +274,8 @@ class AgentIndex:
         ch = e.channel.name
         orders = []
         fifo = self._fifo
+        if self.policy.draws:
+            return self._draw(e, [self._bucket(ch, skills, t) for t in tiers], draw)
         for t in tiers:
             b = self._bucket(ch, skills, t)
             if fifo:
@@ -229,6 +302,22 @@ class AgentIndex:
             orders = [chain(*self._buckets[(ch, skills, t)]) for t in tiers]
         walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
         return self._walk(walk, e, len(skills))
+
+    def _draw(self, e: Entry, buckets: list, draw: bool) -> tuple[AgentState, tuple] | None:
+        """A drawing policy's choice: every eligible agent, in joining order, then one draw."""
+        # Keys are (order,), so the merged heaps give agents in the order they joined.
+        merged = heapq.merge(*(sorted(b) for b in buckets)) if len(buckets) > 1 else sorted(buckets[0])
+        eligible = []
+        for item in merged:
+            a = item[-1]
+            if item[-2] == a.version and e.meets(a):
+                if not draw:
+                    return a, ()
+                eligible.append(a)
+        if not eligible:
+            return None
+        k = self.policy.draw(len(eligible))
+        return eligible[k], (k, len(eligible))
 
     def _walk(self, ordered: Iterable[tuple], e: Entry, covered: int) -> tuple[AgentState, tuple] | None:
         """The best agent for ``e`` among entries given in key order."""

@@ -18,11 +18,19 @@ def _capacity(value: Mapping[Any, int]) -> Mapping[Channel, int]:
     if not isinstance(value, Mapping):
         raise ValidationError(f"Agent.capacity must be a mapping of channel -> count (got {value!r})")
     out: dict[Channel, int] = {}
+    names: dict[str, Channel] = {}
     for key, count in value.items():
         try:
             ch = channel(key)
         except ValidationError as exc:
             raise ValidationError(f"Agent.capacity: {exc}") from None
+        if ch.name in names:
+            # The router keys load by channel name: one name must mean one channel.
+            raise ValidationError(
+                f"Agent.capacity: channel name {ch.name!r} appears twice "
+                f"({names[ch.name]!r} and {ch!r}); one name means one channel"
+            )
+        names[ch.name] = ch
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValidationError(
                 f"Agent.capacity[{ch.name!r}] must be an integer >= 0 (got {count!r})"

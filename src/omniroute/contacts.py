@@ -17,12 +17,25 @@ __all__ = ["Contact"]
 def _preferred(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = (value,)
+    if value is not None and not isinstance(value, (tuple, list)):
+        raise ValidationError(
+            f"Contact.preferred_agents must be a list of agent ids (got {value!r})"
+        )
     out = tuple(value or ())
+    seen: set[str] = set()
     for i, a in enumerate(out):
-        if not isinstance(a, str) or not a:
+        if not isinstance(a, str) or not a.strip():
             raise ValidationError(
                 f"Contact.preferred_agents[{i}] must be a non-empty agent id (got {a!r})"
             )
+        if a in seen:
+            # A repeated id would be filed twice under the agent's hold list; an order of
+            # preference names each agent once.
+            raise ValidationError(
+                f"Contact.preferred_agents[{i}]: agent id {a!r} is listed twice; "
+                "name each preferred agent once"
+            )
+        seen.add(a)
     return out
 
 

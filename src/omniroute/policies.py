@@ -62,6 +62,13 @@ class AgentPolicy(abc.ABC):
     #: Preferred-agent hold, in seconds (only :class:`PreferredAgent` sets it).
     hold = 0.0
     prefers = False
+    #: True if the policy draws its choice among all eligible agents with ``draw(n)``
+    #: (listed in the order they joined) instead of taking the smallest key.
+    draws = False
+
+    def draw(self, n: int) -> int:
+        """For a drawing policy: the index of the chosen one of ``n`` eligible agents."""
+        raise NotImplementedError(f"{type(self).__name__} does not draw")
 
     @abc.abstractmethod
     def key(self, a: AgentState) -> tuple:
@@ -174,15 +181,18 @@ class FewestHandled(AgentPolicy):
 
 
 class Random(AgentPolicy):
-    """A random eligible agent, from a seeded ``numpy.random.Generator``.
+    """A uniformly random eligible agent, from a seeded ``numpy.random.Generator``.
 
-    Each agent carries a random rank, drawn when it joins and redrawn after each contact
-    it receives; the eligible agent with the lowest rank wins.  No agent is favoured, the
-    draw sequence depends only on the router's calls (same seed, same decisions), and the
-    choice needs no scan.
+    Each decision lists the eligible agents (available, with room, meeting the needs and
+    tiers, not having declined) in the order they joined the router and draws one index
+    uniformly with ``rng.integers(n)`` (no draw when only one agent is eligible).  No agent
+    is favoured, and the draws depend only on the router's calls: same seed, same decisions.
+    The price: a decision under this policy visits every free agent with the needed skills,
+    not just the best one (the other policies stop at the first eligible agent).
     """
 
     name = "random"
+    draws = True
 
     def __init__(self, seed: int | np.random.Generator | None = 0) -> None:
         if isinstance(seed, np.random.Generator):
@@ -195,13 +205,11 @@ class Random(AgentPolicy):
             )
 
     def key(self, a: AgentState) -> tuple:
-        return (a.rand, a.order)
+        return (a.order,)
 
-    def on_add(self, a: AgentState) -> None:
-        a.rand = float(self.rng.random())
-
-    def on_assign(self, a: AgentState) -> None:
-        a.rand = float(self.rng.random())
+    def draw(self, n: int) -> int:
+        """The index, uniform in ``range(n)``, of the chosen one of ``n`` eligible agents."""
+        return int(self.rng.integers(n)) if n > 1 else 0
 
 
 class PreferredAgent(AgentPolicy):
@@ -226,6 +234,10 @@ class PreferredAgent(AgentPolicy):
         self.name = f"preferred+{self.then.name}"
         self.per_skill = self.then.per_skill
         self.fifo = self.then.fifo
+        self.draws = self.then.draws
+
+    def draw(self, n: int) -> int:
+        return self.then.draw(n)
 
     def key(self, a: AgentState) -> tuple:
         return self.then.key(a)

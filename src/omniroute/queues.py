@@ -132,6 +132,12 @@ class Queue:
     to tier >= 2 first).  ``overflow`` moves a contact still waiting after a time to another
     queue, keeping its original arrival.  ``priority``: larger first, for agents who serve
     several queues.
+
+    ``forget_declines``: seconds after which an agent who declined a contact of this queue
+    may be offered it again (the decline *expires*).  ``None``, the default, never re-offers
+    it to that agent; a contact declined by every agent who can serve it then waits until
+    another agent logs in or a routing step widens it, and the router's views mark it
+    ``stuck`` once no timed rule is left to change that.
     """
 
     name: str
@@ -144,6 +150,7 @@ class Queue:
     segment_steps: Mapping[str, tuple[Step, ...]] = attrs.field(
         factory=dict, converter=_segment_steps, hash=False
     )
+    forget_declines: float | None = None
 
     def __attrs_post_init__(self) -> None:
         check_id("Queue", "name", self.name)
@@ -155,6 +162,12 @@ class Queue:
             raise ValidationError(f"Queue.overflow must be an Overflow or None (got {self.overflow!r})")
         if self.overflow is not None and self.overflow.to == self.name:
             raise ValidationError(f"Queue.overflow.to must name another queue (got {self.name!r})")
+        if self.forget_declines is not None and not check_duration(
+                "Queue", "forget_declines", self.forget_declines) > 0:
+            # 0 would hand a declined contact straight back to the agent who declined it.
+            raise ValidationError(
+                f"Queue.forget_declines must be seconds > 0 or None (got {self.forget_declines!r})"
+            )
 
     def steps_for(self, segment: str | None) -> tuple[Step, ...]:
         """The steps that apply to a contact of ``segment``."""

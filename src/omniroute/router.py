@@ -10,6 +10,10 @@ adapter does).
 A call that cannot be taken raises an :class:`~omniroute.errors.OmnirouteError` subclass
 before anything changes.  A contact whose needs no logged-in agent can meet is accepted and
 waits: an agent may log in, or a routing step may widen its eligibility.
+
+Threads: a ``Router`` is not thread-safe (like a ``dict`` being mutated, its indexes are
+updated in several steps).  Call it from one thread, or wrap it in
+:class:`~omniroute.LockedRouter`, which serialises every call with a lock.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import heapq
 import math
 from collections.abc import Iterable, Mapping
 
-from ._checks import check_duration, levels
+from ._checks import check_duration, check_reason, levels, real
 from .agent_index import AgentIndex
 from .agents import Agent
 from .assignment import Assignment, Reason
@@ -35,7 +39,7 @@ from .errors import (
 )
 from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
 from .queues import Queue
-from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry
+from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
 from .views import AgentView, WaitingView
 from .waiting import WaitingIndex
 
@@ -44,6 +48,7 @@ __all__ = ["Router"]
 _WRAP = "wrap-up"
 _tuple_new = tuple.__new__
 _RULE = "rule"
+_INF = math.inf
 
 
 class Router:
@@ -66,6 +71,10 @@ class Router:
         agent_policy: AgentPolicy | None = None,
         contact_policy: ContactPolicy | None = None,
     ) -> None:
+        if isinstance(queues, (str, bytes, Queue)) or not isinstance(queues, Iterable):
+            raise ValidationError(
+                f"Router.queues must be an iterable of Queue objects (got {queues!r})"
+            )
         qs: dict[str, Queue] = {}
         for i, q in enumerate(queues):
             if not isinstance(q, Queue):
@@ -93,6 +102,10 @@ class Router:
         self._agent_index = self._agent_index_type(agent_policy)
         self._waiting = self._waiting_index_type(contact_policy)
         self._timers: list[tuple] = []
+        self._timer_limit = 1024  # compact the timer heap when it grows past this
+        self._tick_instants = 0
+        # One name, one channel: load and indexes are keyed by channel name.
+        self._channels: dict[str, Channel] = {}
         self._now = 0.0
         self._order = 0
         self._seq = 0
@@ -134,9 +147,20 @@ class Router:
             out.append(WaitingView(
                 contact=e.contact, queue=e.queue.name, arrival=e.arrival, entered=e.entered,
                 step=e.step, needs=dict(e.needs), min_tier=e.min_tier, max_tier=e.max_tier,
-                held=e.hold_until > 0, declined_by=tuple(sorted(e.declined)),
+                held=e.hold_until > 0, declined_by=tuple(sorted(e.declined)), stuck=self._stuck(e),
             ))
         return tuple(out)
+
+    def _stuck(self, e: Entry) -> bool:
+        """Has every agent who could serve ``e`` declined it, with no rule left to help?"""
+        if not e.declined or self._next_rule(e)[0] is not None:
+            return False
+        ch = e.channel.name
+        for a in self._agents.values():
+            if a.id not in e.declined and a.capacity.get(ch, 0) and qualified(
+                    a, e.needs, e.min_tier, e.max_tier):
+                return False
+        return True
 
     def assigned_to(self, contact_id: str) -> str | None:
         """The id of the agent handling ``contact_id``, or None while it waits."""
@@ -146,12 +170,16 @@ class Router:
     # ================================================================== agents
     def add_agent(self, agent: Agent, now: float) -> list[Assignment]:
         """Add an agent; it starts logged out (call :meth:`set_available`)."""
-        self._check_now(now)
+        now = self._check_now(now)
         if not isinstance(agent, Agent):
             raise ValidationError(f"add_agent: agent must be an Agent (got {agent!r})")
         if agent.id in self._agents:
             raise DuplicateIdError(f"add_agent: an agent with id {agent.id!r} already exists")
+        for ch in agent.capacity:
+            self._check_channel(ch, f"add_agent: agent {agent.id!r} capacity")
         self._now = now
+        for ch in agent.capacity:
+            self._channels.setdefault(ch.name, ch)
         self._order += 1
         a = AgentState(agent, self._order, now)
         self.agent_policy.on_add(a)
@@ -161,7 +189,7 @@ class Router:
 
     def remove_agent(self, agent_id: str, now: float) -> list[Assignment]:
         """Remove an agent who holds nothing (log it out and complete its contacts first)."""
-        self._check_now(now)
+        now = self._check_now(now)
         a = self._agent(agent_id)
         if a.total:
             raise InvalidStateError(
@@ -175,7 +203,7 @@ class Router:
 
     def set_available(self, agent_id: str, now: float) -> list[Assignment]:
         """The agent is ready for contacts; it may take waiting ones at once."""
-        self._check_now(now)
+        now = self._check_now(now)
         a = self._agent(agent_id)
         self._now = now
         out: list[Assignment] = []
@@ -195,10 +223,9 @@ class Router:
         return self._presence(agent_id, now, LOGGED_OUT, None)
 
     def _presence(self, agent_id: str, now: float, presence: str, reason: str | None) -> list[Assignment]:
-        self._check_now(now)
+        now = self._check_now(now)
         a = self._agent(agent_id)
-        if reason is not None and not isinstance(reason, str):
-            raise ValidationError(f"set_away: reason must be a string or None (got {reason!r})")
+        check_reason("set_away", "reason", reason)
         self._now = now
         a.presence, a.reason = presence, reason
         self._agent_index.update(a)
@@ -207,12 +234,16 @@ class Router:
     # ================================================================== contacts
     def submit(self, contact: Contact, now: float) -> list[Assignment]:
         """A new contact arrives; it goes to an agent at once or waits."""
-        self._check_now(now)
+        now = self._check_now(now)
         if not isinstance(contact, Contact):
             raise ValidationError(f"submit: contact must be a Contact (got {contact!r})")
         if contact.id in self._contacts:
             raise DuplicateIdError(f"submit: contact id {contact.id!r} is already live")
         queue = self._queue(contact.queue, "Contact.queue")
+        ch = contact.channel
+        if self._channels.get(ch.name) is not ch:
+            self._check_channel(ch, f"submit: contact {contact.id!r} channel")
+            self._channels[ch.name] = ch
         self._now = now
         self._seq += 1
         e = Entry(contact, self._seq, queue, now)
@@ -228,10 +259,12 @@ class Router:
 
     def complete(self, contact_id: str, now: float, wrap_up: float = 0.0) -> list[Assignment]:
         """The agent finished the contact; its capacity comes back after ``wrap_up`` seconds."""
-        self._check_now(now)
+        now = self._check_now(now)
         e = self._assigned_contact(contact_id, "complete")
-        if wrap_up.__class__ is not float or not 0.0 <= wrap_up < math.inf:
+        if wrap_up.__class__ is not float or not 0.0 <= wrap_up < _INF:
             wrap_up = check_duration("complete", "wrap_up", wrap_up)
+        if now + wrap_up == _INF:
+            raise ValidationError(f"complete: now + wrap_up must be finite (got wrap_up={wrap_up!r})")
         self._now = now
         a = e.agent
         self._drop(e, "completed")
@@ -246,7 +279,7 @@ class Router:
 
     def abandon(self, contact_id: str, now: float) -> list[Assignment]:
         """The customer left before being assigned."""
-        self._check_now(now)
+        now = self._check_now(now)
         e = self._contact(contact_id)
         if e.state != "waiting":
             raise InvalidStateError(
@@ -264,10 +297,9 @@ class Router:
         It keeps its original age and is never offered to that agent again.  With ``away``
         (a reason), the agent is set away first, as platforms do after a missed offer.
         """
-        self._check_now(now)
+        now = self._check_now(now)
         e = self._assigned_contact(contact_id, "decline")
-        if away is not None and not isinstance(away, str):
-            raise ValidationError(f"decline: away must be a reason string or None (got {away!r})")
+        check_reason("decline", "away", away)
         self._now = now
         a = e.agent
         del a.contacts[contact_id]
@@ -275,8 +307,10 @@ class Router:
         self._release(a, e.channel, now)
         if away is not None:
             a.presence, a.reason = AWAY, away
-        e.declined = e.declined | {a.id}
-        e.state, e.agent = "waiting", None
+        forget = e.queue.forget_declines
+        self._exclude(e, a.id, _INF if forget is None else now + forget)
+        self._agent_index.update(a)  # its room is back: a decline that expires at once may
+        e.state, e.agent = "waiting", None  # return the contact to it
         self._refresh(e, now)
         out: list[Assignment] = []
         self._route_contact(e, now, "decline", out)
@@ -297,11 +331,13 @@ class Router:
         and is not offered back to that agent, nor to any agent who declined it; the routing
         steps start again in the new queue.
         """
-        self._check_now(now)
+        now = self._check_now(now)
         e = self._contact(contact_id)
         q = self._queue(queue, "transfer.queue") if queue is not None else e.queue
         new_needs = dict(levels("transfer", "needs", needs)) if needs is not None else None
         wrap_up = check_duration("transfer", "wrap_up", wrap_up)
+        if now + wrap_up == _INF:
+            raise ValidationError(f"transfer: now + wrap_up must be finite (got wrap_up={wrap_up!r})")
         self._now = now
         out: list[Assignment] = []
         a = e.agent
@@ -309,7 +345,7 @@ class Router:
             self._waiting.remove(e)
         else:
             del a.contacts[contact_id]
-            e.declined = e.declined | {a.id}  # declines are for good; so is leaving an agent
+            self._exclude(e, a.id, _INF)  # never offered back to the agent who moved it on
             if wrap_up > 0:
                 self._wrap_up(a, e.channel, now + wrap_up)
             else:
@@ -325,25 +361,47 @@ class Router:
         return out
 
     def tick(self, now: float) -> list[Assignment]:
-        """Apply every timed rule due by ``now``, in time order, and route what it frees."""
-        self._check_now(now)
+        """Apply every timed rule due by ``now``, in time order, and route what it frees.
+
+        Rules that fall due at the same instant take effect together: wrap-ups end and
+        contacts move on first, then the contacts that can now be served are taken in the
+        contact policy's order (each by the agent the agent policy picks), whichever rule
+        made them eligible.
+        """
+        now = self._check_now(now)
         self._now = now
         out: list[Assignment] = []
         timers = self._timers
+        live = self._timer_live
+        pop = heapq.heappop
+        self._tick_instants = 0  # how many instants this tick applied rules at (for tests)
         while timers and timers[0][0] <= now:
-            item = heapq.heappop(timers)
-            if not self._timer_live(item):
-                continue
-            due, _seq, kind, obj, token = item
-            if kind == _WRAP:
-                ch = obj.wrapups.pop(token)
-                self._release(obj, ch, due)
-                self._route_agent(obj, now, "wrap-up", out)
-            else:
-                e = obj
-                self._waiting.remove(e)
-                trigger = self._refresh(e, due)
-                self._route_contact(e, now, trigger, out)
+            due = timers[0][0]
+            self._tick_instants += 1
+            moved: list[tuple[Entry, str]] = []
+            freed: dict[str, AgentState] = {}
+            while timers and timers[0][0] == due:
+                item = pop(timers)
+                if not live(item):
+                    continue
+                _due, _seq, kind, obj, token = item
+                if kind == _WRAP:
+                    ch = obj.wrapups.pop(token)
+                    self._release(obj, ch, due)
+                    freed[obj.id] = obj
+                else:
+                    self._waiting.remove(obj)
+                    moved.append((obj, self._refresh(obj, due)))
+            if len(moved) + len(freed) == 1:
+                # One rule: the plain paths (no candidates to order against each other).
+                if moved:
+                    e, trigger = moved[0]
+                    self._route_contact(e, now, trigger, out)
+                else:
+                    (a,) = freed.values()
+                    self._route_agent(a, now, "wrap-up", out)
+            elif moved or freed:
+                self._settle(moved, list(freed.values()), now, out)
         return out
 
     # ================================================================== machinery
@@ -356,7 +414,9 @@ class Router:
         self._assign(e, a, now, trigger, self.agent_policy.name, score, out)
         self._agent_index.update(a)
 
-    def _pick_agent(self, e: Entry) -> tuple[AgentState, tuple] | None:
+    def _pick_agent(self, e: Entry, draw: bool = True) -> tuple[AgentState, tuple] | None:
+        """The agent for ``e`` and its score, or None.  ``draw=False`` only asks whether
+        there is one: a drawing policy then spends no random number."""
         if self.agent_policy.prefers and e.contact.preferred_agents:
             for i, aid in enumerate(e.contact.preferred_agents):
                 a = self._agents.get(aid)
@@ -364,7 +424,59 @@ class Router:
                     return a, ("preferred", i)
             if e.hold_until > 0:
                 return None
-        return self._agent_index.best(e)
+        return self._agent_index.best(e, draw)
+
+    def _settle(self, moved: list[tuple[Entry, str]], freed: list[AgentState], now: float,
+                out: list[Assignment]) -> None:
+        """Route what several rules due at one instant changed, in contact-policy order.
+
+        ``moved``: contacts whose eligibility changed (with the rule's trigger), out of the
+        waiting index; ``freed``: agents whose wrap-up ended.  The candidates are the moved
+        contacts that some agent can serve now and the waiting contacts a freed agent can
+        serve; the best-ranked one goes first, to the agent the agent policy picks.  Only
+        assignments follow, so a moved contact that finds no agent finds none later here.
+        """
+        waiting = self._waiting
+        policy = self.contact_policy
+        for a in freed:
+            self._agent_index.update(a)
+        for e, _trigger in moved:
+            self._wait(e)
+        triggers = {e.id: trigger for e, trigger in moved}
+        pending = sorted((policy.rank(e.key, e, now), e.seq, e) for e, _t in moved)
+        i = 0
+        while True:
+            first: tuple | None = None  # (rank, entry, agent found) of the best moved contact
+            while i < len(pending):
+                rank, _s, e = pending[i]
+                if e.state == "waiting":
+                    found = self._pick_agent(e, draw=False)
+                    if found is not None:
+                        first = (rank, e, found)
+                        break
+                i += 1
+            best: tuple | None = None  # (rank, entry, agent) of the best contact a freed agent can take
+            for a in freed:
+                got = waiting.best_for(a, now)
+                if got is not None and (best is None or got[1] < best[0]):
+                    best = (got[1], got[0], a)
+            if first is not None and (best is None or first[0] <= best[0]):
+                rank, e, found = first
+                if self.agent_policy.draws:
+                    found = self._pick_agent(e)
+                waiting.remove(e)
+                a, score = found
+                self._assign(e, a, now, triggers[e.id], self.agent_policy.name, score, out)
+            elif best is not None:
+                rank, e, a = best
+                found = self._pick_agent(e)
+                if found is not None:  # the agent policy's pick (the freed agent, unless a
+                    a = found[0]       # hold or an overdue rule left another one free)
+                waiting.remove(e)
+                self._assign(e, a, now, "wrap-up", self.contact_policy.name, rank, out)
+            else:
+                return
+            self._agent_index.update(a)
 
     def _route_agent(self, a: AgentState, now: float, trigger: str, out: list[Assignment]) -> None:
         waiting = self._waiting
@@ -405,7 +517,7 @@ class Router:
         """``a`` keeps a slot on ``ch`` in wrap-up until ``until`` (a timed rule frees it)."""
         self._seq += 1
         a.wrapups[self._seq] = ch
-        heapq.heappush(self._timers, (until, self._seq, _WRAP, a, self._seq))
+        self._push_timer((until, self._seq, _WRAP, a, self._seq))
 
     def _release(self, a: AgentState, ch: Channel, t: float) -> None:
         a.load[ch.name] -= 1
@@ -424,7 +536,25 @@ class Router:
         due, _kind = self._next_rule(e)
         if due is not None:
             self._seq += 1
-            heapq.heappush(self._timers, (due, self._seq, _RULE, e, e.version))
+            self._push_timer((due, self._seq, _RULE, e, e.version))
+
+    def _push_timer(self, item: tuple) -> None:
+        timers = self._timers
+        heapq.heappush(timers, item)
+        if len(timers) > self._timer_limit:
+            # Cancelled rules stay in the heap until due; drop them when they pile up, so
+            # memory follows the live state (not the history).
+            timers[:] = [t for t in timers if self._timer_live(t)]
+            heapq.heapify(timers)
+            self._timer_limit = 2 * len(timers) + 1024
+
+    def _exclude(self, e: Entry, agent_id: str, until: float) -> None:
+        """``e`` is not offered to ``agent_id`` before ``until`` (inf: never)."""
+        declined = e.declined
+        if declined.get(agent_id, -1.0) >= until:
+            return  # already excluded at least as long
+        declined[agent_id] = until
+        e.decline_due = min(declined.values())
 
     @staticmethod
     def _next_rule(e: Entry) -> tuple[float | None, str]:
@@ -436,6 +566,8 @@ class Router:
             due, kind = e.entered + ov.after, "overflow"
         if e.hold_until > 0 and (due is None or e.hold_until < due):
             due, kind = e.hold_until, "hold"
+        if e.decline_due < _INF and (due is None or e.decline_due < due):
+            due, kind = e.decline_due, "decline-expired"
         return due, kind
 
     def _refresh(self, e: Entry, t: float) -> str:
@@ -444,7 +576,7 @@ class Router:
         Returns the trigger name of the last rule applied ("step", "overflow", "hold").
         """
         trigger = "step"
-        while e.steps or e.hold_until or e.queue.overflow is not None:
+        while e.steps or e.hold_until or e.decline_due < _INF or e.queue.overflow is not None:
             due, kind = self._next_rule(e)
             if due is None or due > t:
                 break
@@ -457,6 +589,11 @@ class Router:
                     e.base_needs = dict(ov.needs)
             elif kind == "hold":
                 e.hold_until = 0.0
+            elif kind == "decline-expired":
+                declined = e.declined
+                for aid in [aid for aid, end in declined.items() if end <= due]:
+                    del declined[aid]
+                e.decline_due = min(declined.values(), default=_INF)
             else:
                 e.step += 1
         q = e.queue
@@ -479,17 +616,28 @@ class Router:
         del self._contacts[e.id]
 
     # ------------------------------------------------------------------ validation
-    def _check_now(self, now: float) -> None:
-        if now.__class__ is float and self._now <= now < math.inf:
-            return  # the common case, checked cheaply
-        if isinstance(now, bool) or not isinstance(now, (int, float)) or math.isnan(now) or math.isinf(now):
+    def _check_now(self, now: float) -> float:
+        """``now`` as a float, after checking it (numpy numbers are accepted)."""
+        if now.__class__ is float and self._now <= now < _INF:
+            return now  # the common case, checked cheaply
+        t = real(now)
+        if t is None or math.isnan(t) or math.isinf(t):
             raise TimeOrderError(f"now must be a finite number of seconds (got {now!r})")
-        if now < self._now:
+        if t < self._now:
             raise TimeOrderError(
                 f"now={now!r} is earlier than the previous call's now={self._now!r}; time may not go back"
             )
-        if now < 0:
+        if t < 0:
             raise TimeOrderError(f"now must be >= 0 (got {now!r})")
+        return t
+
+    def _check_channel(self, ch: Channel, where: str) -> None:
+        known = self._channels.get(ch.name)
+        if known is not None and known != ch:
+            raise ValidationError(
+                f"{where}: {ch!r} conflicts with the channel {known!r} this router already "
+                f"knows under the name {ch.name!r}; one name means one channel"
+            )
 
     def _agent(self, agent_id: str) -> AgentState:
         try:

@@ -6,6 +6,7 @@ Policies read them to compute sort keys.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from .agents import Agent
@@ -30,7 +31,7 @@ class AgentState:
 
     __slots__ = (
         "agent", "id", "order", "presence", "reason", "load", "total", "exclusive",
-        "nonexclusive", "since", "handled", "last_assigned", "rand", "version", "contacts",
+        "nonexclusive", "since", "handled", "last_assigned", "version", "contacts",
         "wrapups", "skills", "tier", "capacity", "channels", "max_total", "n_skills",
         "sum_levels", "cap_total", "keys", "cache",
     )
@@ -51,7 +52,6 @@ class AgentState:
         self.since = now
         self.handled = 0
         self.last_assigned = -1
-        self.rand = 0.0
         self.version = 0
         self.contacts: dict[str, Entry] = {}  # live assigned contacts by id
         self.wrapups: dict[int, Channel] = {}  # completed contacts still in wrap-up
@@ -106,12 +106,14 @@ class Entry:
     ``arrival`` is the original arrival (kept across overflow and transfer), ``entered``
     the time it entered its current queue (steps and overflow count from there).
     ``needs``/``min_tier``/``max_tier`` are the eligibility in force at the step reached.
+    ``declined`` maps the agents who declined it (or transferred it away) to the time their
+    decline expires (``inf``: never, the default).
     """
 
     __slots__ = (
         "contact", "id", "seq", "channel", "queue", "arrival", "entered", "base_needs",
-        "needs", "min_tier", "max_tier", "step", "steps", "declined", "state", "agent",
-        "hold_until", "version", "priority", "key", "cls", "slot",
+        "needs", "min_tier", "max_tier", "step", "steps", "declined", "decline_due", "state",
+        "agent", "hold_until", "version", "priority", "key", "cls", "slot",
     )
 
     def __init__(self, contact: Contact, seq: int, queue: Queue, now: float) -> None:
@@ -128,7 +130,9 @@ class Entry:
         self.max_tier: int | None = None
         self.step = 0
         self.steps: tuple = ()
-        self.declined: frozenset[str] = frozenset()
+        # Agents who may not be offered this contact -> when that ends (inf: never).
+        self.declined: dict[str, float] = {}
+        self.decline_due = math.inf  # the earliest end in ``declined`` (inf: none ends)
         self.state = "waiting"
         self.agent: AgentState | None = None
         self.hold_until = 0.0

@@ -38,7 +38,11 @@ class WaitingView:
 
     ``needs``/``min_tier``/``max_tier`` are the eligibility in force at ``step`` (the routing
     step reached); ``held`` is True during a preferred-agent hold; ``declined_by`` lists the
-    agents who refused it.
+    agents who refused it (or moved it on by a transfer).  ``stuck`` is True when every agent
+    of the router who could serve it (skills, tiers and a channel capacity; presence and load
+    aside) has declined it and no timed rule is left that could change that (no routing step,
+    overflow or decline expiry pending): it will wait until another agent joins or it is
+    transferred.  ``Queue.forget_declines`` lets declines expire instead.
     """
 
     contact: Contact
@@ -51,3 +55,4 @@ class WaitingView:
     max_tier: int | None
     held: bool
     declined_by: tuple[str, ...]
+    stuck: bool = False

@@ -21,7 +21,7 @@ from ..agents import Agent
 from ..assignment import Assignment, Reason
 from ..channels import Channel
 from ..contacts import Contact
-from ..errors import InvalidStateError, UnknownAgentError, UnknownContactError
+from ..errors import InvalidStateError, UnknownAgentError, UnknownContactError, ValidationError
 from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
 from ..views import AgentView, WaitingView
@@ -40,7 +40,6 @@ class _Agent:
     wrapups: list = field(default_factory=list)  # [end, scheduling number, channel]
     handled: int = 0
     last_assigned: int = -1  # number of the router's latest assignment to this agent
-    rand: float = 0.0  # Random's rank
     stamp: int = 0  # when the router last noted a change of this agent's state
 
     def held(self) -> list[Channel]:
@@ -58,7 +57,7 @@ class _Contact:
     needs: Mapping[str, int]  # its needs before any routing step
     step: int = 0  # routing steps of the current queue applied
     hold_until: float = 0.0  # end of a preferred-agent hold; 0 once over
-    declined: set = field(default_factory=set)
+    declined: dict = field(default_factory=dict)  # agent id -> when its decline ends (inf: never)
     agent: _Agent | None = None
     timer: int = 0  # scheduling number of its pending timed rule, while it waits
 
@@ -88,6 +87,7 @@ class IndependentRouter:
         self._base = ap.then if self._prefers else ap
         self._agents: dict[str, _Agent] = {}
         self._contacts: dict[str, _Contact] = {}  # live: waiting or assigned
+        self.channels: dict[str, Channel] = {}  # every channel seen, by name
         self.now = 0.0
         self._stamps = 0  # counts notes of agents' state changes
         self._added = 0  # agents ever added
@@ -117,8 +117,6 @@ class IndependentRouter:
             return (a.last_assigned, a.order)
         if isinstance(p, pol.FewestHandled):
             return (a.handled, _busy(a), a.stamp)
-        if isinstance(p, pol.Random):
-            return (a.rand, a.order)
         raise TypeError(f"IndependentRouter: no agent order for {p!r}")
 
     def _contact_rank(self, c: _Contact, now: float, p: ContactPolicy | None = None) -> tuple:
@@ -141,15 +139,17 @@ class IndependentRouter:
             return (c.arrival, c.seq)
         raise TypeError(f"IndependentRouter: no contact order for {p!r}")
 
-    def _draw(self, a: _Agent) -> None:
-        """Random ranks: drawn when an agent joins and after each contact it receives."""
-        if isinstance(self._base, pol.Random):
-            a.rand = float(self._base.rng.random())
 
     def _note(self, a: _Agent) -> None:
         """Note a change of ``a``'s state (where the fast router re-files the agent)."""
         self._stamps += 1
         a.stamp = self._stamps
+
+    def _channel(self, ch: Channel) -> None:
+        """Refuse a second, different channel under a known name; remember a new one."""
+        known = self.channels.setdefault(ch.name, ch)
+        if known != ch:
+            raise ValidationError(f"channel {ch!r} conflicts with {known!r}: one name, one channel")
 
     # ================================================================ eligibility
     @staticmethod
@@ -181,7 +181,7 @@ class IndependentRouter:
 
     # ================================================================ timed rules
     def _next_rule(self, c: _Contact) -> tuple[float | None, str]:
-        """The waiting contact's next timed rule; at equal times step, then overflow, then hold."""
+        """The waiting contact's next timed rule; at equal times step, overflow, hold, decline end."""
         options = []
         steps = c.steps()
         if c.step < len(steps):
@@ -190,6 +190,9 @@ class IndependentRouter:
             options.append((c.entered + c.queue.overflow.after, "overflow"))
         if c.hold_until > 0:
             options.append((c.hold_until, "hold"))
+        ends = [end for end in c.declined.values() if end != float("inf")]
+        if ends:
+            options.append((min(ends), "decline-expired"))
         if not options:
             return None, ""
         return min(options, key=lambda o: o[0])  # the first of equal times
@@ -206,6 +209,8 @@ class IndependentRouter:
                 c.step += 1
             elif kind == "hold":
                 c.hold_until = 0.0
+            elif kind == "decline-expired":
+                c.declined = {aid: end for aid, end in c.declined.items() if end > due}
             else:
                 ov = c.queue.overflow
                 c.queue, c.entered, c.step = self.queues[ov.to], due, 0
@@ -234,43 +239,57 @@ class IndependentRouter:
         a.handled += 1
         self._assigned += 1
         a.last_assigned = self._assigned
-        self._draw(a)
         reason = Reason(trigger, self.agent_policy.name, self.contact_policy.name, c.step, score)
         out.append(Assignment(c.contact.id, a.agent.id, now, c.queue.name, now - c.arrival, reason))
 
-    def _route_contact(self, c: _Contact, now: float, trigger: str, out: list[Assignment]) -> None:
-        """``c`` goes to the best agent who can serve it, or waits."""
-        chosen, score = None, ()
+    def _choose(self, c: _Contact, draw: bool = True) -> tuple[_Agent, tuple] | None:
+        """The agent who takes ``c`` now and its score, or None (``draw=False``: any one)."""
         if self._prefers and c.contact.preferred_agents:
             for i, aid in enumerate(c.contact.preferred_agents):
                 a = self._agents.get(aid)
                 if a is not None and self._can_serve(a, c):
-                    chosen, score = a, ("preferred", i)
-                    break
-        held = self._prefers and c.contact.preferred_agents and c.hold_until > 0
-        if chosen is None and not held:
-            needs = c.eligibility()[0]
-            ranked = [(self._agent_rank(a, needs), a) for a in self._agents.values() if self._can_serve(a, c)]
-            if ranked:
-                score, chosen = min(ranked, key=lambda r: r[0])
-        if chosen is None:
-            if self._next_rule(c)[0] is not None:
-                self._scheduled += 1
-                c.timer = self._scheduled
+                    return a, ("preferred", i)
+            if c.hold_until > 0:
+                return None
+        able = [a for a in self._agents.values() if self._can_serve(a, c)]
+        if not able:
+            return None
+        if isinstance(self._base, pol.Random):
+            # A uniform draw among the eligible agents, listed in the order they joined.
+            able.sort(key=lambda a: a.order)
+            if not draw:
+                return able[0], ()
+            k = int(self._base.rng.integers(len(able))) if len(able) > 1 else 0
+            return able[k], (k, len(able))
+        needs = c.eligibility()[0]
+        score, chosen = min(((self._agent_rank(a, needs), a) for a in able), key=lambda r: r[0])
+        return chosen, score
+
+    def _route_contact(self, c: _Contact, now: float, trigger: str, out: list[Assignment]) -> None:
+        """``c`` goes to the best agent who can serve it, or waits."""
+        found = self._choose(c)
+        if found is None:
+            self._schedule(c)
             return
-        self._assign(c, chosen, now, trigger, score, out)
-        self._note(chosen)
+        self._assign(c, found[0], now, trigger, found[1], out)
+        self._note(found[0])
+
+    def _schedule(self, c: _Contact) -> None:
+        if self._next_rule(c)[0] is not None:
+            self._scheduled += 1
+            c.timer = self._scheduled
+
+    def _may_take(self, a: _Agent, c: _Contact) -> bool:
+        """Can agent ``a`` take waiting contact ``c`` now (holds for other agents aside)?"""
+        if c.agent is not None or not self._can_serve(a, c):
+            return False
+        return not (c.hold_until > 0 and a.agent.id not in c.contact.preferred_agents)
 
     def _route_agent(self, a: _Agent, now: float, trigger: str, out: list[Assignment]) -> None:
         """``a`` takes waiting contacts, best first, while it can."""
         while True:
-            ranked = []
-            for c in self._contacts.values():
-                if c.agent is not None or not self._can_serve(a, c):
-                    continue
-                if c.hold_until > 0 and a.agent.id not in c.contact.preferred_agents:
-                    continue  # held for its preferred agents
-                ranked.append((self._contact_rank(c, now), c))
+            ranked = [(self._contact_rank(c, now), c) for c in self._contacts.values()
+                      if self._may_take(a, c)]
             if not ranked:
                 break
             score, c = min(ranked, key=lambda r: r[0])
@@ -296,8 +315,9 @@ class IndependentRouter:
     def add_agent(self, agent: Agent, now: float) -> list[Assignment]:
         self.now = now
         self._added += 1
+        for ch in agent.capacity:
+            self._channel(ch)
         a = _Agent(agent, self._added, since=now)
-        self._draw(a)
         self._agents[agent.id] = a
         self._note(a)
         return []
@@ -336,6 +356,7 @@ class IndependentRouter:
 
     # ================================================================ contacts
     def submit(self, contact: Contact, now: float) -> list[Assignment]:
+        self._channel(contact.channel)
         self.now = now
         self._submitted += 1
         c = _Contact(contact, self._submitted, now, self.queues[contact.queue], now, contact.needs)
@@ -376,7 +397,10 @@ class IndependentRouter:
         self._release(a, now)
         if away is not None:
             a.presence, a.reason = "away", away
-        c.declined.add(a.agent.id)
+        self._note(a)
+        forget = c.queue.forget_declines
+        c.declined[a.agent.id] = max(c.declined.get(a.agent.id, -1.0),
+                                     float("inf") if forget is None else now + forget)
         self._advance(c, now)
         out: list[Assignment] = []
         self._route_contact(c, now, "decline", out)
@@ -389,7 +413,7 @@ class IndependentRouter:
         self.now = now
         a = self._leave(c) if c.agent is not None else None
         if a is not None:
-            c.declined.add(a.agent.id)
+            c.declined[a.agent.id] = float("inf")
             if wrap_up > 0:
                 self._wrap_up(a, c, now + wrap_up)
             else:
@@ -407,22 +431,52 @@ class IndependentRouter:
         return out
 
     def tick(self, now: float) -> list[Assignment]:
-        """Apply the timed rules due by ``now``, earliest first (ties: first scheduled first)."""
+        """Apply the timed rules due by ``now``, earliest instant first.
+
+        The rules due at one instant take effect together; then, while any can be served,
+        the best-ranked contact (contact policy) among those whose rule moved them and those
+        a freed agent can take goes to the agent the agent policy picks.
+        """
         self.now = now
         out: list[Assignment] = []
         while True:
             due = [t for t in self._timers() if t[0] <= now]
             if not due:
                 return out
-            when, _n, kind, obj = min(due, key=lambda t: (t[0], t[1]))
-            if kind == "wrap-up":
-                a, w = obj
-                a.wrapups.remove(w)
-                self._release(a, when)
-                self._route_agent(a, now, "wrap-up", out)
-            else:
-                trigger = self._advance(obj, when)
-                self._route_contact(obj, now, trigger, out)
+            when = min(t[0] for t in due)
+            moved: dict[str, str] = {}  # contact id -> trigger of its last rule
+            freed: list[_Agent] = []
+            for _when, _n, kind, obj in sorted((t for t in due if t[0] == when), key=lambda t: t[1]):
+                if kind == "wrap-up":
+                    a, w = obj
+                    a.wrapups.remove(w)
+                    self._release(a, when)
+                    if a not in freed:
+                        freed.append(a)
+                else:
+                    moved[obj.contact.id] = self._advance(obj, when)
+            for a in freed:
+                self._note(a)
+            for cid in moved:
+                self._schedule(self._contacts[cid])
+            while True:
+                candidates = []
+                for c in self._contacts.values():
+                    if c.agent is not None:
+                        continue
+                    if c.contact.id in moved and self._choose(c, draw=False) is not None:
+                        candidates.append((self._contact_rank(c, now), 0, c))
+                    elif any(self._may_take(a, c) for a in freed):
+                        candidates.append((self._contact_rank(c, now), 1, c))
+                if not candidates:
+                    break
+                rank, via_agent, c = min(candidates, key=lambda x: (x[0], x[1]))
+                agent, score = self._choose(c)
+                if via_agent:
+                    self._assign(c, agent, now, "wrap-up", rank, out)
+                else:
+                    self._assign(c, agent, now, moved[c.contact.id], score, out)
+                self._note(agent)
 
     def next_wakeup(self) -> float | None:
         timers = self._timers()
@@ -438,6 +492,18 @@ class IndependentRouter:
         if contact_id not in self._contacts:
             raise UnknownContactError(f"unknown contact id {contact_id!r}")
         return self._contacts[contact_id]
+
+    def _stuck(self, c: _Contact, needs: tuple, lo: int, hi: int | None) -> bool:
+        """Declined by every agent who could serve it, with no timed rule pending."""
+        if not c.declined or self._next_rule(c)[0] is not None:
+            return False
+        for a in self._agents.values():
+            cap = {ch.name: n for ch, n in a.agent.capacity.items()}
+            tier_ok = lo <= a.agent.tier and (hi is None or a.agent.tier <= hi)
+            skills_ok = all(a.agent.skills.get(s, 0) >= lvl for s, lvl in needs)
+            if a.agent.id not in c.declined and cap.get(c.contact.channel.name, 0) and tier_ok and skills_ok:
+                return False
+        return True
 
     def status(self, contact_id: str) -> str:
         return "waiting" if self._contact(contact_id).agent is None else "assigned"
@@ -469,5 +535,6 @@ class IndependentRouter:
                     contact=c.contact, queue=c.queue.name, arrival=c.arrival, entered=c.entered,
                     step=c.step, needs=dict(needs), min_tier=lo, max_tier=hi,
                     held=c.hold_until > 0, declined_by=tuple(sorted(c.declined)),
+                    stuck=self._stuck(c, needs, lo, hi),
                 ))
         return tuple(out)

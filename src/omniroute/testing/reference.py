@@ -39,7 +39,16 @@ class ScanAgents:
         self._stamp += 1
         a.version = self._stamp
 
-    def best(self, e: Entry) -> tuple[AgentState, tuple] | None:
+    def best(self, e: Entry, draw: bool = True) -> tuple[AgentState, tuple] | None:
+        if self.policy.draws:
+            eligible = [a for a in self._agents.values()
+                        if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)]
+            if not eligible:
+                return None
+            if not draw:
+                return eligible[0], ()
+            k = self.policy.draw(len(eligible))
+            return eligible[k], (k, len(eligible))
         best, best_rank = None, ()
         for a in self._agents.values():
             if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from hypothesis import strategies as st
 
 from ..agents import Agent
@@ -26,16 +29,41 @@ from ..policies import (
 from ..queues import Overflow, Queue, ServiceLevel, Step
 
 __all__ = [
-    "SKILLS", "CHANNELS", "QUEUES", "levels", "agents", "contacts", "queue_sets",
+    "SKILLS", "CHANNELS", "QUEUES", "WHATSAPP", "CONFLICTING", "GHOSTS", "levels", "agents",
+    "contacts", "queue_sets", "preferred_lists", "times", "bad_times", "bad_durations",
     "agent_policy_factories", "contact_policy_factories",
 ]
 
 #: A small skill vocabulary, so that random needs and skills often meet.
 SKILLS = ("billing", "loans", "french", "tech")
-CHANNELS: tuple[Channel, ...] = (VOICE, VIDEO, CHAT, EMAIL)
+#: A user-defined channel, beside the presets.
+WHATSAPP = Channel("whatsapp", realtime=True, exclusive=False)
+CHANNELS: tuple[Channel, ...] = (VOICE, VIDEO, CHAT, EMAIL, WHATSAPP)
+#: Second, different definitions under known names: a router must refuse them.
+CONFLICTING: tuple[Channel, ...] = (
+    Channel("voice", realtime=True, exclusive=False),
+    Channel("whatsapp", realtime=False, exclusive=False),
+)
+#: Agent ids no router of the tests ever knows (preferred lists may name them).
+GHOSTS = ("ghost", "gone")
 QUEUES = ("general", "premium", "backoffice")
 
 levels = st.integers(min_value=1, max_value=4)
+
+
+def times(now: float) -> st.SearchStrategy[object]:
+    """``now`` as callers pass it: a float, or the same value as a numpy float or int."""
+    options: list[object] = [now, np.float64(now)]
+    if float(now).is_integer():
+        options += [int(now), np.int64(int(now))]
+    return st.sampled_from(options)
+
+
+#: Values a router must refuse as ``now`` (with a TimeOrderError), whatever its state.
+bad_times = st.sampled_from([10**400, -(10**400), math.nan, math.inf, -1.0, "5", None, True,
+                             np.bool_(True), complex(1, 0)])
+#: Values a router must refuse as a duration (``wrap_up``), with a ValidationError.
+bad_durations = st.sampled_from([10**400, math.inf, math.nan, -1, -1e-9, "15s", None, False])
 
 
 @st.composite
@@ -48,20 +76,33 @@ def agents(draw: st.DrawFn, ids: st.SearchStrategy[str] | None = None) -> Agent:
         capacity[EMAIL] = draw(st.integers(0, 2))
     if draw(st.booleans()):
         capacity[VIDEO] = 1
+    if draw(st.integers(0, 3)) == 0:
+        capacity[WHATSAPP] = draw(st.integers(1, 2))
+    if draw(st.integers(0, 9)) == 0:  # now and then a conflicting definition of a known name
+        bad = draw(st.sampled_from(CONFLICTING))
+        capacity = {ch: n for ch, n in capacity.items() if ch.name != bad.name}
+        capacity[bad] = 1
     max_total = draw(st.one_of(st.none(), st.integers(1, 3)))
     return Agent(aid, skills=skills, tier=draw(st.integers(1, 3)), capacity=capacity,
                  team=draw(st.sampled_from(["front", "back", None])), max_total=max_total)
 
 
+def preferred_lists(agent_ids: list[str], unique: bool = True) -> st.SearchStrategy[list[str]]:
+    """Preferred-agent lists naming known agents and ghosts (with repeats unless ``unique``)."""
+    return st.lists(st.sampled_from([*agent_ids, *GHOSTS]), min_size=1, max_size=3, unique=unique)
+
+
 @st.composite
 def contacts(draw: st.DrawFn, cid: str, agent_ids: list[str] | None = None) -> Contact:
-    """A contact on a random channel and queue, needing 0-2 skills."""
+    """A contact on a random channel (now and then a conflicting one) and queue, needing
+    0-2 skills, sometimes with preferred agents (known or not)."""
     needs = draw(st.dictionaries(st.sampled_from(SKILLS), levels, max_size=2))
     preferred: tuple[str, ...] = ()
-    if agent_ids and draw(st.integers(0, 3)) == 0:
-        preferred = tuple(draw(st.lists(st.sampled_from(agent_ids), min_size=1, max_size=2, unique=True)))
+    if draw(st.integers(0, 3)) == 0:
+        preferred = tuple(draw(preferred_lists(list(agent_ids or ()))))
+    channels = CHANNELS if draw(st.integers(0, 14)) else CONFLICTING
     return Contact(
-        cid, channel=draw(st.sampled_from(CHANNELS)), queue=draw(st.sampled_from(QUEUES)),
+        cid, channel=draw(st.sampled_from(channels)), queue=draw(st.sampled_from(QUEUES)),
         needs=needs, priority=draw(st.integers(0, 2)),
         segment=draw(st.sampled_from([None, "premium"])), preferred_agents=preferred,
     )
@@ -95,6 +136,7 @@ def queue_sets() -> st.SearchStrategy[list[Queue]]:
                 name, sla=ServiceLevel(0.8, draw(st.sampled_from([10.0, 20.0, 60.0]))),
                 priority=draw(st.integers(0, 2)), steps=tuple(steps), overflow=overflow,
                 max_tier=draw(st.one_of(st.none(), st.integers(1, 3))), segment_steps=seg,
+                forget_declines=draw(st.sampled_from([None, None, 0.5, 5.0, 20.0])),
             ))
         return out
 
