@@ -408,3 +408,20 @@ def test_everything_due_at_one_instant_is_served_in_contact_policy_order(
             check_router(r)
         facts.append([(x.contact_id, x.agent_id, x.reason._replace(score=None)) for x in got])
     assert facts[0] == facts[1] == facts[2]
+
+
+# --------------------------------------------------------------------------- the soak itself
+def test_soak_runs_small_and_writes_its_section(tmp_path) -> None:
+    from omniroute.testing import soak
+
+    run = soak.agreement(seed=3, events=400)
+    assert run["events"] == 400 and run["assignments"] > 50
+    samples = soak.memory(events=20_000, every=5_000)
+    assert [s["events"] for s in samples] == [5_000, 10_000, 15_000, 20_000]
+    body = soak.report("cmd", [run], 1.0, samples, 1.0)
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Benchmark results\n\n## Router\n\nx\n")
+    soak.write_section(out, body)
+    soak.write_section(out, body)  # replaced, not appended twice
+    text = out.read_text()
+    assert text.count("## Soak") == 1 and "## Router" in text and "0 disagreements" in text
