@@ -20,8 +20,8 @@ entries is compacted in place.  Entries are flat tuples ``(*key, version, agent)
 Memory follows the live state, whatever the history: the index counts the entries it
 files, and once they outnumber twice the entries alive at the last sweep (plus a margin)
 it sweeps every bucket, compacting each to its live entries and dropping the buckets no
-contact has looked up since the sweep before (a later contact needing that skill set
-builds it again, with the same content).  The sweep costs O(entries), paid for by the
+contact has looked up for 64 sweep periods (a later contact needing that skill set builds
+it again, with the same content).  The sweep costs O(entries), paid for by the
 filings that made it due.
 
 A drawing policy (``Random``) lists every eligible agent of the merged buckets, in the
@@ -45,6 +45,11 @@ _heappush = heapq.heappush
 _heappop = heapq.heappop
 _append = deque.append
 _consume = deque(maxlen=0).extend  # runs a map() to the end in C
+# A bucket no contact has looked up for this many sweep periods is dropped.  Rebuilding a
+# bucket costs a scan of its skill's members, so only long-forgotten ones go: every agent
+# files into each of its buckets on every update, and memory is bounded either way
+# (entries are compacted to the live ones, and an agent belongs to a bounded set of buckets).
+_IDLE_PERIODS = 64
 
 
 def _heap_order(h: list) -> Iterator[tuple]:
@@ -207,7 +212,7 @@ class AgentIndex:
         live_total = 0
         used = self._used
         for key, b in list(self._buckets.items()):
-            if used.get(key, -1) < self._period - 2:  # no lookup in the last two periods
+            if used.get(key, -1) < self._period - _IDLE_PERIODS:
                 self._drop(key, b)
                 continue
             if self._fifo:
