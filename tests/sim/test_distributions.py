@@ -35,7 +35,7 @@ def test_by_name_and_errors():
         sim.distribution("weibull", mean=1.0)
     with pytest.raises(orr.ValidationError, match="missing"):
         sim.distribution("uniform", low=1.0)
-    with pytest.raises(orr.ValidationError, match=r"Lognormal.cv must be a finite number > 0 \(got -1\)"):
+    with pytest.raises(orr.ValidationError, match=r"Lognormal.cv must be a finite number > 0 and <= 10 \(got -1\)"):
         sim.Lognormal(10.0, -1)
     with pytest.raises(orr.ValidationError, match="high must be >= low"):
         sim.Uniform(5.0, 1.0)

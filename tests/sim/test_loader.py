@@ -103,11 +103,11 @@ def test_bad_duration_message(tmp_path):
     ("general = 3, french = 2", "general = 11, french = 2", "agents[0].skills.general: 11 must be a skill level 1-10"),
     ('to = "backup"', 'to = "nowhere"', "queues[0].overflow.to: 'nowhere' is not a queue; known: general, backup"),
     ('queue = "general"\narrivals', 'queue = "genral"\narrivals', "demand[0].queue: 'genral' is not a queue"),
-    ("count = 40", "count = -1", "agents[0].count: -1 must be an integer >= 0"),
+    ("count = 40", "count = -1", "agents[0].count: -1 must be an integer from 0 to 100,000"),
     ("count = 40", "count = 40\ncolour = 'red'", "agents[0].colour: unknown key; allowed: team, count"),
     ('agent = "longest-idle"', 'agent = "shortest-idle"', "routing.agent: unknown agent policy 'shortest-idle'"),
     ('warmup = "1h"', 'warmup = "2d"', "warmup: '2d' must be shorter than the horizon"),
-    ("per_hour = 228", "per_hour = [10, -2]", "demand[0].arrivals.per_hour[1]: -2 must be a rate >= 0"),
+    ("per_hour = 228", "per_hour = [10, -2]", "demand[0].arrivals.per_hour[1]: -2 must be a rate from 0 to 1,000,000"),
 ])
 def test_each_kind_of_problem(tmp_path, old, new, expected):
     assert old in GOOD

@@ -3,12 +3,14 @@
 Commands: ``demo``, ``simulate``, ``compare``, ``staff``, ``check``, ``scenarios``; see
 ``omniroute COMMAND --help`` and ``docs/cli.md``.  :func:`main` returns the exit status:
 0 success, 1 ``check`` found problems, 2 a usage error or a bad scenario (its messages on
-stderr, never a traceback), 130 interrupted.
+stderr, never a traceback), 130 interrupted, 141 the reader of the output went away (``|
+head``: nothing more is printed, as a command ended by SIGPIPE).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +19,9 @@ from ..errors import OmnirouteError, ScenarioError
 __all__ = ["main", "build_parser"]
 
 PROG = "omniroute"
+#: The status when stdout is a pipe closed by its reader: 128 + SIGPIPE, as shells report a
+#: command that signal ended.
+EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,13 +33,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common_run(p: argparse.ArgumentParser, reps_default: str = "the scenario's") -> None:
-    from ._parse import positive_int
+    from ._parse import processes, replications, seed
 
-    p.add_argument("-n", "--replications", type=positive_int, metavar="N",
-                   help=f"number of replications (default: {reps_default})")
-    p.add_argument("--seed", type=int, default=1, help="root seed (default: 1); same seed, same results")
-    p.add_argument("--processes", type=positive_int, metavar="N",
-                   help="run replications in N worker processes")
+    p.add_argument("-n", "--replications", type=replications, metavar="N",
+                   help=f"number of replications, up to 10,000 (default: {reps_default})")
+    p.add_argument("--seed", type=seed, default=1,
+                   help="root seed, an integer >= 0 (default: 1); same seed, same results")
+    p.add_argument("--processes", type=processes, metavar="N",
+                   help="run replications in N worker processes (up to 64)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--progress", action="store_true", default=None,
                    help="show a progress bar (default: when stderr is a terminal)")
@@ -46,13 +52,14 @@ def _outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--csv", metavar="PATH",
                    help="write one row per KPI (group,key,kpi,mean,low,high,n) to PATH and the "
                         "per-interval series to PATH's stem + '-intervals.csv'")
-    p.add_argument("--plot", metavar="PATH", help="write a PNG: service level, contacts waiting and offered "
-                   "per interval and channel, occupancy by tier (needs matplotlib)")
+    p.add_argument("--plot", metavar="PATH", help="write a plot (PNG, PDF or SVG, as PATH's extension says): "
+                   "service level, contacts waiting and offered per interval and channel, occupancy by "
+                   "tier (needs matplotlib)")
     p.add_argument("--all", action="store_true", help="also show teams in the table")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ._parse import clock, duration, fraction, rate, rates_list, service_level
+    from ._parse import agents, alpha, clock, duration, fraction, rate, rates_list, service_level
 
     parser = _Parser(prog=PROG, description="omniroute: routing engine of an omnichannel contact "
                      "centre; simulate scenarios, compare policies, size teams.",
@@ -88,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an agent policy to compare (repeat)")
     p.add_argument("--contact-policy", metavar="NAME", action="append", default=[],
                    help="a contact policy to compare (repeat)")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--alpha", type=alpha, default=0.05, help="significance level (default 0.05)")
     _common_run(p)
     p.add_argument("--json", metavar="PATH", help="write the comparison as JSON ('-' for stdout)")
 
@@ -118,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=duration, default=1800.0, metavar="DURATION",
                    help="interval of --rates/--volumes/--profile (default 30m)")
     p.add_argument("--start", type=clock, default=None, metavar="HH:MM", help="clock time of the first interval")
-    p.add_argument("--agents", type=int, metavar="N", help="with --rate: evaluate this many agents instead")
+    p.add_argument("--agents", type=agents, metavar="N", help="with --rate: evaluate this many agents instead")
 
     p = sub.add_parser("check", help="static checks of a scenario before running it",
                        description="Skills nobody has, contacts nobody can serve, unreachable steps, "
@@ -149,8 +156,30 @@ def _report_scenario_error(exc: ScenarioError) -> None:
         print(f"  {pr}", file=sys.stderr)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at the null device: the reader is gone, and Python's own flush at exit
+    would otherwise print "Exception ignored ... BrokenPipeError" (what the Python docs advise
+    for SIGPIPE)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # no file descriptor (an in-process capture): nothing to flush
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here rather than in the flush at exit
+        return status
+    except BrokenPipeError:  # `omniroute ... | head`: the reader has what it wanted
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -163,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return getattr(commands, args.command)(args)
+    except BrokenPipeError:
+        raise  # not an error of the command: main() ends quietly
     except ScenarioError as exc:
         _report_scenario_error(exc)
         return 2

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
+import io
 import itertools
 import json
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,6 +61,48 @@ def _with_policies(sc: Any, agent: str | None, contact: str | None) -> Any:
     return attrs.evolve(sc, routing=routing)
 
 
+def _writable(path: str | Path, option: str) -> None:
+    """Refuse, before a run, an output file that could not be written when the run ends.
+
+    The file is opened for appending as the run's writer would (created if missing, and
+    then removed again), non-blocking so that a named pipe nobody reads is refused instead
+    of waiting for a reader.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise CommandError(f"{option} {path}: is a directory; give a file name")
+    existed = os.path.lexists(p)
+    try:
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NONBLOCK", 0), 0o666)
+    except OSError as exc:
+        why = ("no process reads this named pipe" if exc.errno == errno.ENXIO
+               else exc.strerror or str(exc))
+        raise CommandError(f"{option} {path}: cannot be written: {why}") from None
+    os.close(fd)
+    if not existed:
+        p.unlink(missing_ok=True)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Everything a run will need to write its reports, checked before it starts (a long run
+    must not be lost to a typo in a path): the files, the plot's format, matplotlib."""
+    if getattr(args, "json", None) and args.json != "-":
+        _writable(args.json, "--json")
+    if getattr(args, "csv", None):
+        p = Path(args.csv)
+        _writable(p, "--csv")
+        _writable(p.with_name(p.stem + "-intervals.csv"), "--csv")
+    if getattr(args, "plot", None):
+        from ..reports.plots import PlotError, plot_format, require_matplotlib
+
+        try:
+            plot_format(args.plot)
+            require_matplotlib()
+        except PlotError as exc:
+            raise CommandError(f"--plot: {exc}") from None
+        _writable(args.plot, "--plot")
+
+
 def _write_outputs(args: argparse.Namespace, summary: Any, sc: Any) -> None:
     if args.json and args.json != "-":
         Path(args.json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -72,12 +118,13 @@ def _write_outputs(args: argparse.Namespace, summary: Any, sc: Any) -> None:
 
         try:
             reports.plot_report(summary, args.plot, scenario=sc)
-        except PlotError as exc:
-            raise CommandError(str(exc), 1) from None
+        except PlotError as exc:  # checked before the run: only if matplotlib changed meanwhile
+            raise CommandError(f"--plot: {exc}") from None
         _note(args, f"wrote {args.plot}")
 
 
 def _run_and_report(args: argparse.Namespace, sc: Any, replications: int | None) -> int:
+    _check_outputs(args)
     summary = reports.replicate(sc, replications, args.seed, show=_show_progress(args),
                                 processes=args.processes)
     if args.json == "-":
@@ -127,6 +174,7 @@ def compare(args: argparse.Namespace) -> int:
     if reps < 2:
         raise CommandError("compare needs at least 2 replications for its confidence intervals "
                            f"and t-tests (got {reps})")
+    _check_outputs(args)
     summaries = []
     for name, v in variants:
         summaries.append(reports.replicate(v, reps, args.seed, show=_show_progress(args),
@@ -155,10 +203,18 @@ def compare(args: argparse.Namespace) -> int:
 
 def _read_profile(path: str) -> tuple[list[float], str, float | None]:
     """(values, 'volume'|'per_hour', first start in seconds or None) from a CSV file."""
-    from ..sim.loader import parse_clock
+    from ..sim.limits import MAX_FILE_BYTES
+    from ..sim.loader import parse_clock, read_regular_file
 
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    try:
+        raw = read_regular_file(Path(path), MAX_FILE_BYTES, "profile")
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    except OSError as exc:
+        raise CommandError(f"--profile {path}: cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"--profile {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (ValueError, csv.Error) as exc:
+        raise CommandError(f"--profile {path}: {exc}") from None
     if not rows:
         raise CommandError(f"{path}: no rows (need a header with 'volume' or 'per_hour')")
     cols = {c.strip().lower(): c for c in rows[0] if c}
@@ -173,8 +229,8 @@ def _read_profile(path: str) -> tuple[list[float], str, float | None]:
             v = float(text)
         except ValueError:
             raise CommandError(f"{path}:{i + 2}: {kind} {text!r} is not a number") from None
-        if v < 0:
-            raise CommandError(f"{path}:{i + 2}: {kind} {text!r} must be >= 0")
+        if not 0 <= v < math.inf:
+            raise CommandError(f"{path}:{i + 2}: {kind} {text!r} must be a number >= 0")
         vals.append(v)
     start = None
     if "start" in cols and (rows[0].get(cols["start"]) or "").strip():
@@ -191,8 +247,25 @@ def _hhmm(t: float) -> str:
     return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
 
 
+#: The largest offered load ``staff`` sizes (Erlangs: arrivals x handle time): about a million
+#: agents, far beyond any contact centre, still quick for the Erlang formulas.
+MAX_LOAD = 1_000_000.0
+#: Intervals of a ``staff`` profile (``--rates``, ``--volumes``, ``--profile``): a year of
+#: 5-minute intervals.
+MAX_PROFILE = 105_408
+
+
+def _staff_load(lam: float, h: float, where: str) -> None:
+    if lam * h > MAX_LOAD:
+        raise CommandError(f"{where}: {lam * 3600:g} contacts/h x {h:g} s is {lam * h:,.0f} Erlangs; "
+                           f"staff sizes loads up to {MAX_LOAD:,.0f} Erlangs")
+
+
 def staff(args: argparse.Namespace) -> int:
+    """Erlang C/A staffing; every line is computed before the first is printed, so a value
+    the formulas refuse ends in one error, not in half a table."""
     from .. import analytics
+    from ..sim.limits import MAX_PER_HOUR
 
     sl = ServiceLevel(*args.sl) if args.sl else None
     if sl is None and args.asa is None and args.abandon is None and args.max_occupancy is None \
@@ -215,60 +288,81 @@ def staff(args: argparse.Namespace) -> int:
         goal.append(f"abandon <= {args.abandon:.1%}")
     if args.max_occupancy is not None:
         goal.append(f"occupancy <= {args.max_occupancy:.0%}")
-    if args.rate is not None:
-        lam = args.rate / 3600.0
-        if lam <= 0:
-            raise CommandError("--rate must be > 0")
-        load = lam * h
-        if args.agents is not None:
-            n = args.agents
-            print(f"{args.rate:g} contacts/h x {h:g} s = {load:.2f} Erlangs; {n} agents ({model})")
+    lines: list[str] = []
+    try:
+        if args.rate is not None:
+            lam = args.rate / 3600.0
+            if lam <= 0:
+                raise CommandError("--rate must be > 0")
+            _staff_load(lam, h, "--rate and --handle")
+            lines += _staff_rate(args, analytics, lam, h, sl, targets, model, goal)
         else:
-            n = analytics.staff(lam, h, shrinkage=args.shrinkage, **targets)
-            n_needed = analytics.staff(lam, h, **targets)
-            print(f"{args.rate:g} contacts/h x {h:g} s = {load:.2f} Erlangs; {model}; "
-                  f"target: {', '.join(goal)}")
-            print(f"agents needed: {n_needed}" + (f"; to schedule with {args.shrinkage:.0%} shrinkage: {n}"
-                                                  if args.shrinkage else ""))
-            if sl is not None:
-                print(f"square-root rule: {analytics.square_root_staffing(lam, h, sl)}")
-            n = n_needed
-        print()
-        rows = []
-        for k in range(max(1, n - 2), n + 4):
-            r = (analytics.erlang_a(lam, h, k, args.patience) if args.patience
-                 else analytics.erlang_c(lam, h, k))
-            within = sl.within if sl is not None else 20.0
-            stable = getattr(r, "stable", True)
-            rows.append([str(k) + (" <" if k == n else ""),
-                         f"{r.p_wait:.1%}" if stable else "100%",
-                         f"{r.service_level(within):.1%}" if stable else "0%",
-                         f"{r.asa:.1f}" if stable else "inf",
-                         f"{getattr(r, 'p_abandon', 0.0):.1%}",
-                         f"{r.occupancy:.1%}"])
-        within = sl.within if sl is not None else 20.0
-        print(reports.render(["agents", "P(wait)", f"SL {within:g}s", "ASA (s)", "abandon", "occupancy"],
-                             rows))
-        return 0
+            interval = args.interval
+            if interval <= 0:
+                raise CommandError("--interval must be > 0")
+            start = args.start
+            if args.profile:
+                vals, kind, fstart = _read_profile(args.profile)
+                rates = [v / interval if kind == "volume" else v / 3600.0 for v in vals]
+                if start is None:
+                    start = fstart
+            elif args.volumes is not None:
+                rates = [v / interval for v in args.volumes]
+            else:
+                rates = [v / 3600.0 for v in args.rates]
+            if len(rates) > MAX_PROFILE:
+                raise CommandError(f"the profile has {len(rates):,} intervals; staff takes at most {MAX_PROFILE:,}")
+            for i, r in enumerate(rates):
+                if r * 3600 > MAX_PER_HOUR:
+                    raise CommandError(f"interval {i + 1} of the profile: {r * 3600:g} contacts/h; at most "
+                                       f"{MAX_PER_HOUR:,.0f} per hour are allowed")
+                _staff_load(r, h, f"interval {i + 1} of the profile")
+            lines += _staff_profile(args, analytics, rates, h, start or 0.0, interval, targets, model, goal)
+    except ValueError as exc:  # a target the Erlang formulas cannot meet or compute
+        raise CommandError(str(exc)) from None
+    print("\n".join(lines))
+    return 0
 
-    interval = args.interval
-    if interval <= 0:
-        raise CommandError("--interval must be > 0")
-    start = args.start
-    if args.profile:
-        vals, kind, fstart = _read_profile(args.profile)
-        rates = [v / interval if kind == "volume" else v / 3600.0 for v in vals]
-        if start is None:
-            start = fstart
-    elif args.volumes is not None:
-        rates = [v / interval for v in args.volumes]
+
+def _staff_rate(args: argparse.Namespace, analytics: Any, lam: float, h: float, sl: Any,
+                targets: dict[str, Any], model: str, goal: list[str]) -> list[str]:
+    lines = []
+    load = lam * h
+    if args.agents is not None:
+        n = args.agents
+        lines.append(f"{args.rate:g} contacts/h x {h:g} s = {load:.2f} Erlangs; {n} agents ({model})")
     else:
-        rates = [v / 3600.0 for v in args.rates]
-    start = start or 0.0
+        n = analytics.staff(lam, h, shrinkage=args.shrinkage, **targets)
+        n_needed = analytics.staff(lam, h, **targets)
+        lines.append(f"{args.rate:g} contacts/h x {h:g} s = {load:.2f} Erlangs; {model}; "
+                     f"target: {', '.join(goal)}")
+        lines.append(f"agents needed: {n_needed}" + (f"; to schedule with {args.shrinkage:.0%} shrinkage: {n}"
+                                                     if args.shrinkage else ""))
+        if sl is not None:
+            lines.append(f"square-root rule: {analytics.square_root_staffing(lam, h, sl)}")
+        n = n_needed
+    lines.append("")
+    rows = []
+    within = sl.within if sl is not None else 20.0
+    for k in range(max(1, n - 2), n + 4):
+        r = (analytics.erlang_a(lam, h, k, args.patience) if args.patience
+             else analytics.erlang_c(lam, h, k))
+        stable = getattr(r, "stable", True)
+        rows.append([str(k) + (" <" if k == n else ""),
+                     f"{r.p_wait:.1%}" if stable else "100%",
+                     f"{r.service_level(within):.1%}" if stable else "0%",
+                     f"{r.asa:.1f}" if stable else "inf",
+                     f"{getattr(r, 'p_abandon', 0.0):.1%}",
+                     f"{r.occupancy:.1%}"])
+    lines.append(reports.render(["agents", "P(wait)", f"SL {within:g}s", "ASA (s)", "abandon", "occupancy"],
+                                rows))
+    return lines
+
+
+def _staff_profile(args: argparse.Namespace, analytics: Any, rates: list[float], h: float, start: float,
+                   interval: float, targets: dict[str, Any], model: str, goal: list[str]) -> list[str]:
     rows = analytics.staffing_table(rates, h, start=start, interval=interval, shrinkage=args.shrinkage,
                                     **targets)
-    print(f"{model}; handle {h:g} s; target: {', '.join(goal)}; shrinkage {args.shrinkage:.0%}")
-    print()
     out = []
     for r in rows:
         def f(x: Any, fmt: str) -> str:
@@ -276,12 +370,11 @@ def staff(args: argparse.Namespace) -> int:
         out.append([_hhmm(r.start), f"{r.volume:.0f}", f"{r.load:.2f}", str(r.agents), str(r.scheduled),
                     "-" if r.sqrt_agents is None else str(r.sqrt_agents),
                     f(r.service_level, ".1%"), f(r.asa, ".1f"), f(r.p_abandon, ".1%"), f(r.occupancy, ".1%")])
-    print(reports.render(["start", "volume", "load", "agents", "scheduled", "sqrt rule", "SL", "ASA (s)",
-                          "abandon", "occupancy"], out))
     total = sum(r.scheduled for r in rows) * interval / 3600.0
-    print()
-    print(f"scheduled agent-hours: {total:.1f}")
-    return 0
+    return [f"{model}; handle {h:g} s; target: {', '.join(goal)}; shrinkage {args.shrinkage:.0%}", "",
+            reports.render(["start", "volume", "load", "agents", "scheduled", "sqrt rule", "SL", "ASA (s)",
+                            "abandon", "occupancy"], out),
+            "", f"scheduled agent-hours: {total:.1f}"]
 
 
 def check(args: argparse.Namespace) -> int:

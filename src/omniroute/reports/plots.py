@@ -1,7 +1,8 @@
-"""PNG plots of a run (matplotlib, the optional extra ``plot``; imported inside the functions).
+"""Plots of a run (matplotlib, the optional extra ``plot``; imported inside the functions).
 
 :func:`plot_report` draws four panels over the day: contacts offered, service level and
-contacts waiting per interval and channel, and occupancy by tier per interval.
+contacts waiting per interval and channel, and occupancy by tier per interval, as PNG, PDF or
+SVG as the file's extension says (:data:`PLOT_FORMATS`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,37 @@ from typing import Any
 
 from .table import value
 
-__all__ = ["plot_report", "channel_series", "PlotError"]
+__all__ = ["plot_report", "channel_series", "PlotError", "PLOT_FORMATS", "plot_format", "require_matplotlib"]
+
+#: File extensions :func:`plot_report` writes, and the format each names.
+PLOT_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
 
 
 class PlotError(RuntimeError):
-    """matplotlib is missing (``pip install omniroute[plot]``)."""
+    """matplotlib is missing (``pip install omniroute[plot]``), or the file's extension names
+    no format :func:`plot_report` writes."""
+
+
+def plot_format(path: str | Path) -> str:
+    """The format the extension of ``path`` names (``"out.pdf"``: ``"pdf"``); PlotError for
+    any other extension, before anything is drawn."""
+    ext = Path(path).suffix.lower()
+    if ext not in PLOT_FORMATS:
+        raise PlotError(f"{str(path)!r}: a plot is written as {', '.join(PLOT_FORMATS)} (the file's "
+                        f"extension chooses); {ext or 'no extension'!r} is none of them")
+    return PLOT_FORMATS[ext]
+
+
+def require_matplotlib() -> Any:
+    """``matplotlib.pyplot`` on the non-interactive Agg backend; PlotError if it is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise PlotError("plots need matplotlib: pip install 'omniroute[plot]'") from exc
+    return plt
 
 
 def _queue_channels(result: Any, scenario: Any | None) -> dict[str, str]:
@@ -77,7 +104,8 @@ def _little(d: Mapping[str, list[Any]], width: float, n: int) -> list[float]:
 
 def plot_report(result: Any, path: str | Path, scenario: Any | None = None,
                 title: str | None = None) -> Path:
-    """Write a PNG of ``result`` (a ``Summary`` or a ``Report``) to ``path`` and return it.
+    """Write a plot of ``result`` (a ``Summary`` or a ``Report``) to ``path`` and return it:
+    PNG, PDF or SVG as the extension of ``path`` says (any other: :class:`PlotError`).
 
     Panels: offered, service level (with each queue's target, dashed) and contacts waiting
     (time-average) per interval and channel; occupancy per tier and interval (from
@@ -85,13 +113,8 @@ def plot_report(result: Any, path: str | Path, scenario: Any | None = None,
     interval instead).  Without ``intervals["channels"]`` in the result, ``scenario`` (the
     ``Scenario`` run) groups queues by channel; without either, one line per queue.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=True)
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise PlotError("plots need matplotlib: pip install 'omniroute[plot]'") from exc
+    fmt = plot_format(path)
+    plt = require_matplotlib()
 
     iv = result.intervals
     hours = [s / 3600.0 for s in iv["start"]]
@@ -138,7 +161,7 @@ def plot_report(result: Any, path: str | Path, scenario: Any | None = None,
     fig.suptitle(f"{head} ({n} replication{'s' if n != 1 else ''})", fontsize=11)
     fig.tight_layout()
     p = Path(path)
-    fig.savefig(p, format="png")
+    fig.savefig(p, format=fmt)
     plt.close(fig)
     return p
 

@@ -12,8 +12,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from ..errors import ValidationError
-
 __all__ = ["progress", "replicate"]
 
 
@@ -54,16 +52,18 @@ def replicate(scenario: Any, replications: int | None = None, seed: int = 0,
               show: bool = False, processes: int | None = None, desc: str | None = None) -> Any:
     """Run and summarise replications like ``sim.replicate``, with a progress bar if ``show``."""
     from ..sim import run, seeds, summarize
+    from ..sim.replicate import check_processes
 
     n = scenario.replications if replications is None else replications
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValidationError(f"replications must be an integer >= 1 (got {n!r})")
-    children = seeds(seed, n)
+    children = seeds(seed, n)  # checks the seed and the number of replications
+    if processes is not None:
+        check_processes(processes)
     label = desc or scenario.name
     reports: list[Any] = [None] * n
     with progress(n, label, show) as step:
-        if processes and processes > 1:
-            with ProcessPoolExecutor(max_workers=processes) as pool:
+        if processes and processes > 1 and n > 1:
+            # more workers than replications would only start idle processes
+            with ProcessPoolExecutor(max_workers=min(processes, n)) as pool:
                 futures = {pool.submit(run, scenario, s): i for i, s in enumerate(children)}
                 for f in as_completed(futures):
                     reports[futures[f]] = f.result()

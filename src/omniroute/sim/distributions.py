@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 
 from ..errors import ValidationError
+from .limits import MAX_CV, MAX_DURATION
 
 __all__ = [
     "Distribution",
@@ -30,11 +31,14 @@ __all__ = [
 ]
 
 
-def _positive(owner: str, field: str, value: Any, *, zero: bool = False) -> float:
+def _positive(owner: str, field: str, value: Any, *, zero: bool = False, high: float = MAX_DURATION) -> float:
+    """``value`` as a float in (0, high], or [0, high] with ``zero``; durations are capped at
+    ``MAX_DURATION`` and coefficients of variation at ``MAX_CV`` (``sim.limits``)."""
     ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not zero):
+    if not ok or value < 0 or (value == 0 and not zero) or value > high:
         allowed = ">= 0" if zero else "> 0"
-        raise ValidationError(f"{owner}.{field} must be a finite number {allowed} (got {value!r})")
+        raise ValidationError(f"{owner}.{field} must be a finite number {allowed} and <= {high:g} "
+                              f"(got {value!r})")
     return float(value)
 
 
@@ -73,7 +77,7 @@ class Lognormal(Distribution):
 
     def __attrs_post_init__(self) -> None:
         _positive("Lognormal", "mean", self.mean)
-        _positive("Lognormal", "cv", self.cv)
+        _positive("Lognormal", "cv", self.cv, high=MAX_CV)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         s2 = math.log1p(self.cv * self.cv)
@@ -90,7 +94,7 @@ class Gamma(Distribution):
 
     def __attrs_post_init__(self) -> None:
         _positive("Gamma", "mean", self.mean)
-        _positive("Gamma", "cv", self.cv)
+        _positive("Gamma", "cv", self.cv, high=MAX_CV)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         k = 1.0 / (self.cv * self.cv)

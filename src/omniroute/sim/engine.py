@@ -20,9 +20,11 @@ import simpy
 from ..agents import Agent
 from ..assignment import Assignment
 from ..contacts import Contact
+from ..errors import ValidationError
 from ..policies import agent_policy, contact_policy
 from ..router import Router
 from .adapter import RouterResource
+from .limits import MAX_ARRIVALS, MAX_LEGS
 from .scenario import DAY, Arrivals, Demand, Scenario, Shift, Trace, break_offset
 
 __all__ = ["Leg", "Outcome", "simulate", "stream", "arrival_times"]
@@ -60,7 +62,15 @@ def arrival_times(arr: Arrivals, horizon: float, rng: np.random.Generator,
     rates = np.array([arr.rate(s + offset) for s in starts])
     if day_factors is not None:
         rates = rates * day_factors[(starts // DAY).astype(int)]
-    counts = rng.poisson(rates * lens)
+    lam = rates * lens
+    expected = float(lam.sum())
+    # a busyness draw can multiply a day far beyond the scenario's checked mean; stop before
+    # numpy allocates the arrays (same seed, same refusal)
+    if not expected <= MAX_LEGS:
+        raise ValidationError(f"arrivals: this replication draws about {expected:,.0f} arrivals in "
+                              f"[0, {horizon:g}) s, more than the {MAX_LEGS:,} one replication may "
+                              f"hold (the scenario's mean is limited to {MAX_ARRIVALS:,})")
+    counts = rng.poisson(lam)
     total = int(counts.sum())
     t = np.repeat(starts, counts) + rng.random(total) * np.repeat(lens, counts)
     t.sort()
@@ -280,6 +290,7 @@ class _Engine:
             ndays = int(math.ceil(sc.horizon / DAY))
             factors = stream(self.ss, _GLOBAL, _BUSYNESS).gamma(k, 1.0 / k, ndays)
         times, dids, idx = [], [], []
+        drawn = 0
         self.handles: list[list[float]] = []
         self.patiences: list[list[float] | None] = []
         self.bot_times: list[list[float] | None] = []
@@ -302,8 +313,11 @@ class _Engine:
                              wrap=dem.wrap_up)
                 self.specs.append(spec)
                 self.trace_specs.append(None)
-                t = arrival_times(dem.arrivals, sc.horizon, self.rng(d, _ARRIVALS), factors,
-                                  offset=sc.start_day * DAY)
+                try:
+                    t = arrival_times(dem.arrivals, sc.horizon, self.rng(d, _ARRIVALS), factors,
+                                      offset=sc.start_day * DAY)
+                except ValidationError as exc:
+                    raise ValidationError(f"demand[{d}].{exc}") from None
                 n = len(t)
                 self.handles.append(dem.handle.sample(self.rng(d, _HANDLE), n).tolist())
                 pd = spec.patience_dist
@@ -315,6 +329,11 @@ class _Engine:
                 else:
                     self.bot_times.append(None)
                     self.bot_u.append(None)
+            drawn += len(t)
+            if drawn > MAX_LEGS:
+                raise ValidationError(f"demand: this replication draws {drawn:,} arrivals, more than the "
+                                      f"{MAX_LEGS:,} one replication may hold (the scenario's mean is "
+                                      f"limited to {MAX_ARRIVALS:,})")
             times.append(t)
             dids.append(np.full(len(t), d, dtype=np.int64))
             idx.append(np.arange(len(t), dtype=np.int64))
@@ -394,6 +413,11 @@ class _Engine:
                 pat = math.inf
                 if spec.patience_dist is not None:
                     pat = float(spec.patience_dist.sample(rng, 1)[0])
+                if len(self.legs) >= MAX_LEGS:
+                    raise ValidationError(
+                        f"demand[{leg.demand}].retrial: this replication reached {MAX_LEGS:,} contacts "
+                        "(arrivals and their retrials), the most one replication may hold; lower "
+                        "retrial.probability or retrial.max_attempts")
                 nxt = Leg(self, leg.demand, spec, now + delay, leg.handle, pat,
                           attempt=leg.attempt + 1)
                 self.legs.append(nxt)

@@ -7,8 +7,12 @@ allowed, before one :class:`~omniroute.ScenarioError` is raised; nothing runs on
 from __future__ import annotations
 
 import csv
+import itertools
+import json
 import math
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,6 +25,21 @@ from ..errors import ScenarioError, ValidationError
 from ..policies import agent_policy, contact_policy
 from ..queues import Overflow, Queue, ServiceLevel, Step
 from .distributions import PARAMETERS, distribution
+from .limits import (
+    MAX_AGENTS,
+    MAX_ATTEMPTS,
+    MAX_BUSYNESS_CV,
+    MAX_CV,
+    MAX_DURATION,
+    MAX_FILE_BYTES,
+    MAX_PER_HOUR,
+    MAX_REPLICATIONS,
+    MAX_TRACE_RECORDS,
+    scenario_limits,
+)
+from .limits import (
+    number as fmt_number,
+)
 from .scenario import (
     AgentGroup,
     Arrivals,
@@ -54,6 +73,8 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _MISSING = object()
 
 
@@ -84,6 +105,24 @@ def parse_clock(value: Any) -> float:
     raise ValueError(value)
 
 
+def parse_day(value: Any) -> int:
+    """0 (Monday) to 6 from a day's name or its first three letters, in any case ("tue",
+    "Tuesday"); ValueError otherwise ("wedge" is not Wednesday)."""
+    if isinstance(value, str):
+        v = value.strip().lower()
+        for i, (short, full) in enumerate(zip(_DAYS, _DAY_NAMES, strict=True)):
+            if v in (short, full):
+                return i
+    raise ValueError(value)
+
+
+def key_path(path: str, key: Any) -> str:
+    """``path.key``, the key quoted as TOML would need it (``needs.""`` for an empty name)."""
+    # a TOML basic string has the escapes of a JSON one
+    k = key if isinstance(key, str) and _BARE_KEY.match(key) else json.dumps(str(key), ensure_ascii=False)
+    return f"{path}.{k}" if path else k
+
+
 def bundled_scenarios() -> list[str]:
     """Names of the scenarios shipped with omniroute (``load_scenario(name)`` loads one)."""
     return sorted(p.stem for p in _BUNDLED.glob("*.toml"))
@@ -97,22 +136,70 @@ def bundled_scenario_path(name: str) -> Path:
     return p
 
 
+def read_regular_file(p: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``p``, which must be a regular file of at most ``limit`` bytes.
+
+    A named pipe, a device (``/dev/zero``) or a directory would block or never end; they are
+    refused before they are opened (and the file is opened non-blocking, so one swapped in
+    meanwhile cannot block either).  Raises OSError or ValueError with a message.
+    """
+    st = os.stat(p)
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a named pipe" if stat.S_ISFIFO(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a socket"
+                if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise ValueError(f"is {kind}, not a {what} file")
+    if st.st_size > limit:
+        raise ValueError(f"is too large ({st.st_size:,} bytes; a {what} file may have at most {limit:,})")
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"is not a regular file, not a {what} file")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"is too large (a {what} file may have at most {limit:,} bytes)")
+    return data
+
+
+def _toml_error(exc: Exception, text: str) -> str:
+    msg = str(exc)
+    # tomllib says "(at end of document)" without a line: name the last line
+    if msg.endswith("(at end of document)"):
+        lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        msg = msg[: -len("(at end of document)")] + f"(at line {max(lines, 1)}, the end of the file)"
+    return f"not valid TOML: {msg}"
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Load a scenario from a TOML file, or a bundled one by name (``"retail_bank"``)."""
+    """Load a scenario from a TOML file, or a bundled one by name (``"retail_bank"``).
+
+    The file must be a regular file of UTF-8 text (a byte-order mark is allowed) of at most
+    ``limits.MAX_FILE_BYTES``; every problem raises :class:`~omniroute.ScenarioError`.
+    """
     p = Path(path)
-    if not p.exists() and isinstance(path, str) and "/" not in path and not path.endswith(".toml"):
+    try:
+        exists = p.exists()
+    except (OSError, ValueError):  # a name the system cannot even look up (NUL, too long)
+        exists = False
+    if not exists and isinstance(path, str) and "/" not in path and not path.endswith(".toml"):
         p = bundled_scenario_path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = read_regular_file(p, MAX_FILE_BYTES, "scenario")
     except OSError as exc:
+        raise ScenarioError([f"cannot read scenario file: {exc.strerror or exc}"], source=str(p)) from None
+    except ValueError as exc:
         raise ScenarioError([f"cannot read scenario file: {exc}"], source=str(p)) from None
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM, as some editors write, is not an error
     except UnicodeDecodeError as exc:
         raise ScenarioError([f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
                              "save the scenario file as UTF-8"], source=str(p)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], source=str(p)) from None
+        raise ScenarioError([_toml_error(exc, text)], source=str(p)) from None
+    except RecursionError:
+        raise ScenarioError(["not valid TOML: arrays or tables nested too deeply"], source=str(p)) from None
     return parse_scenario(data, source=str(p), base=p.parent)
 
 
@@ -141,7 +228,7 @@ class _Parser:
             return False
         for k in d:
             if k not in allowed:
-                self.p.add(f"{path}.{k}" if path else k, f"unknown key; allowed: {', '.join(allowed)}")
+                self.p.add(key_path(path, k), f"unknown key; allowed: {', '.join(allowed)}")
         for k in required:
             if k not in d:
                 self.p.add(f"{path}.{k}" if path else k, "is required")
@@ -155,10 +242,22 @@ class _Parser:
 
     def duration(self, v: Any, path: str) -> float | None:
         try:
-            return parse_duration(v)
-        except ValueError:
+            d = parse_duration(v)
+        except (ValueError, OverflowError):
             self.p.add(path, f"{_fmt(v)} is not a duration (use seconds or '20s', '5m', '2h', '1d')")
             return None
+        if d > MAX_DURATION:
+            self.p.add(path, f"{_fmt(v)} is longer than the longest duration allowed, 366 days "
+                       f"({MAX_DURATION:,.0f} s)")
+            return None
+        return d
+
+    def positive_duration(self, v: Any, path: str) -> float | None:
+        d = self.duration(v, path)
+        if d == 0:
+            self.p.add(path, f"{_fmt(v)} must be a duration > 0")
+            return None
+        return d
 
     def clock(self, v: Any, path: str) -> float | None:
         try:
@@ -167,15 +266,25 @@ class _Parser:
             self.p.add(path, f"{_fmt(v)} is not a clock time (use 'HH:MM', e.g. '08:00')")
             return None
 
+    def day(self, v: Any, path: str) -> int | None:
+        try:
+            return parse_day(v)
+        except ValueError:
+            self.p.add(path, f"{_fmt(v)} is not a day (use 'mon' ... 'sun' or 'monday' ... 'sunday')")
+            return None
+
     def string(self, v: Any, path: str) -> str | None:
         if not isinstance(v, str) or not v.strip():
             self.p.add(path, f"{_fmt(v)} must be a non-empty string")
             return None
         return v
 
-    def integer(self, v: Any, path: str, low: int | None = None) -> int | None:
-        if isinstance(v, bool) or not isinstance(v, int) or (low is not None and v < low):
-            self.p.add(path, f"{_fmt(v)} must be an integer" + (f" >= {low}" if low is not None else ""))
+    def integer(self, v: Any, path: str, low: int | None = None, high: int | None = None) -> int | None:
+        if isinstance(v, bool) or not isinstance(v, int) or (low is not None and v < low) \
+                or (high is not None and v > high):
+            allowed = (f" from {low} to {high:,}" if high is not None and low is not None
+                       else f" >= {low}" if low is not None else "")
+            self.p.add(path, f"{_fmt(v)} must be an integer{allowed}")
             return None
         return v
 
@@ -185,9 +294,11 @@ class _Parser:
             return None
         return float(v)
 
-    def number(self, v: Any, path: str) -> float | None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-            self.p.add(path, f"{_fmt(v)} must be a number >= 0")
+    def number(self, v: Any, path: str, high: float | None = None, positive: bool = False) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 \
+                or (positive and v == 0) or (high is not None and v > high):
+            low = "> 0" if positive else ">= 0"
+            self.p.add(path, f"{_fmt(v)} must be a number {low}" + (f" and <= {fmt_number(high)}" if high is not None else ""))
             return None
         return float(v)
 
@@ -197,13 +308,16 @@ class _Parser:
             return None
         ok = True
         for k, lvl in v.items():
-            if isinstance(lvl, bool) or not isinstance(lvl, int) or not 1 <= lvl <= 10:
-                self.p.add(f"{path}.{k}", f"{_fmt(lvl)} must be a skill level 1-10")
+            if not isinstance(k, str) or not k.strip():
+                self.p.add(key_path(path, k), f"{_fmt(k)} is not a skill name (use a non-empty name)")
+                ok = False
+            elif isinstance(lvl, bool) or not isinstance(lvl, int) or not 1 <= lvl <= 10:
+                self.p.add(key_path(path, k), f"{_fmt(lvl)} must be a skill level 1-10")
                 ok = False
         return dict(v) if ok else None
 
     def channel(self, v: Any, path: str) -> str | None:
-        if v not in PRESETS:
+        if not isinstance(v, str) or v not in PRESETS:
             self.p.add(path, f"{_fmt(v)} is not a channel; allowed: {', '.join(PRESETS)}")
             return None
         return v
@@ -212,7 +326,7 @@ class _Parser:
         if not self.table(v, path, ("dist", "mean", "cv", "low", "high", "value", "values"), ("dist",)):
             return None
         name = v.get("dist")
-        if name not in PARAMETERS:
+        if not isinstance(name, str) or name not in PARAMETERS:
             if "dist" in v:
                 self.p.add(f"{path}.dist", f"{_fmt(name)} is not a distribution; allowed: {', '.join(PARAMETERS)}")
             return None
@@ -234,7 +348,7 @@ class _Parser:
             if k not in v:
                 continue
             if k == "cv":
-                x = self.number(v[k], f"{path}.cv")
+                x = self.number(v[k], f"{path}.cv", high=MAX_CV, positive=True)
             elif k == "values":
                 vals = v[k]
                 if not isinstance(vals, list) or not vals:
@@ -274,7 +388,7 @@ class _Parser:
         if not isinstance(v, list):
             self.p.add(path, f"{_fmt(v)} must be a list of steps [ {{ after = '30s', ... }} ]")
             return None
-        out = []
+        out: list[Step] = []
         for i, s in enumerate(v):
             sp = f"{path}[{i}]"
             if not self.table(s, sp, ("after", "min_tier", "max_tier", "drop", "lower"), ("after",)):
@@ -288,6 +402,10 @@ class _Parser:
                 self.p.add(f"{sp}.drop", f"{_fmt(drop)} must be a list of skill names")
                 continue
             if after is None or any(x is None for x in kw.values()):
+                continue
+            if out and after < out[-1].after:
+                self.p.add(f"{sp}.after", f"{_fmt(s['after'])} is earlier than the step before it "
+                           f"({out[-1].after:g} s): steps must be in increasing 'after' order")
                 continue
             st = self.build(lambda a=after, k=kw, dr=drop: Step(a, drop=tuple(dr), **k), sp)
             if st is not None:
@@ -330,7 +448,7 @@ class _Parser:
                 self.p.add(f"{path}.segment_steps", f"{_fmt(ss)} must be a table: segment = [ steps ]")
             else:
                 for seg, sv in ss.items():
-                    st = self.steps(sv, f"{path}.segment_steps.{seg}")
+                    st = self.steps(sv, key_path(f"{path}.segment_steps", seg))
                     if st is not None:
                         seg_steps[seg] = st
         if None in (name, ch, needs, priority, steps, min_tier) or ("max_tier" in d and max_tier is None):
@@ -348,10 +466,12 @@ class _Parser:
         days = None
         if "days" in d:
             dv = d["days"]
-            if not isinstance(dv, list) or not all(isinstance(x, str) and x.lower()[:3] in _DAYS for x in dv):
+            if not isinstance(dv, list):
                 self.p.add(f"{path}.days", f"{_fmt(dv)} must be a list of day names, e.g. ['mon', 'tue']")
             else:
-                days = tuple(sorted({_DAYS.index(x.lower()[:3]) for x in dv}))
+                found = [self.day(x, f"{path}.days[{i}]") for i, x in enumerate(dv)]
+                if None not in found:
+                    days = tuple(sorted(set(found)))
         breaks: list[Break] = []
         bv = d.get("breaks", [])
         if not isinstance(bv, list):
@@ -388,7 +508,7 @@ class _Parser:
         keys = ("team", "count", "tier", "skills", "capacity", "shifts", "max_total", "prefix")
         if not self.table(d, path, keys, ("count",)):
             return None
-        count = self.get(d, "count", path, lambda x, p: self.integer(x, p, 0))
+        count = self.get(d, "count", path, lambda x, p: self.integer(x, p, 0, MAX_AGENTS))
         tier = self.get(d, "tier", path, lambda x, p: self.integer(x, p, 1), 1)
         team = self.get(d, "team", path, self.string)
         prefix = self.get(d, "prefix", path, self.string)
@@ -403,8 +523,9 @@ class _Parser:
             else:
                 cap = {}
                 for k, n in c.items():
-                    ok_ch = self.channel(k, f"{path}.capacity.{k}") is not None
-                    ok_n = self.integer(n, f"{path}.capacity.{k}", 0) is not None
+                    kp = key_path(f"{path}.capacity", k)
+                    ok_ch = self.channel(k, kp) is not None
+                    ok_n = self.integer(n, kp, 0) is not None
                     if ok_ch and ok_n:
                         cap[k] = n
         shifts = []
@@ -426,16 +547,18 @@ class _Parser:
         if not self.table(d, path, ("per_hour", "interval"), ("per_hour",)):
             return None
         rate = d.get("per_hour")
-        interval = self.get(d, "interval", path, self.duration, 1800.0)
+        interval = self.get(d, "interval", path, self.positive_duration, 1800.0)
         if isinstance(rate, list):
-            bad = [i for i, r in enumerate(rate) if isinstance(r, bool) or not isinstance(r, (int, float)) or r < 0]
+            bad = [i for i, r in enumerate(rate) if isinstance(r, bool) or not isinstance(r, (int, float))
+                   or not 0 <= r <= MAX_PER_HOUR]
             for i in bad:
-                self.p.add(f"{path}.per_hour[{i}]", f"{_fmt(rate[i])} must be a rate >= 0 (contacts per hour)")
+                self.p.add(f"{path}.per_hour[{i}]", f"{_fmt(rate[i])} must be a rate from 0 to "
+                           f"{MAX_PER_HOUR:,.0f} (contacts per hour)")
             if not rate:
                 self.p.add(f"{path}.per_hour", "must hold at least one rate")
             if bad or not rate:
                 return None
-        elif "per_hour" in d and self.number(rate, f"{path}.per_hour") is None:
+        elif "per_hour" in d and self.number(rate, f"{path}.per_hour", MAX_PER_HOUR) is None:
             return None
         if rate is None or interval is None:
             return None
@@ -473,7 +596,7 @@ class _Parser:
             if self.table(r, rp, ("probability", "delay", "max_attempts"), ("probability", "delay")):
                 pr = self.get(r, "probability", rp, self.fraction)
                 dl = self.get(r, "delay", rp, self.dist)
-                ma = self.get(r, "max_attempts", rp, lambda x, p: self.integer(x, p, 1), 3)
+                ma = self.get(r, "max_attempts", rp, lambda x, p: self.integer(x, p, 1, MAX_ATTEMPTS), 3)
                 if None not in (pr, dl, ma):
                     retrial = Retrial(pr, dl, ma)
         if "callback" in d:
@@ -532,8 +655,10 @@ class _Parser:
             else:
                 try:
                     with open(fp, newline="", encoding="utf-8") as fh:
+                        # one record more than allowed tells a trace that is too long
+                        reader = itertools.islice(csv.DictReader(fh), MAX_TRACE_RECORDS + 1)
                         csv_rows = [(f"{path}.trace:{i + 2}", {k: v for k, v in row.items() if v not in ("", None)})
-                                    for i, row in enumerate(csv.DictReader(fh))]
+                                    for i, row in enumerate(reader)]
                 except UnicodeDecodeError as exc:
                     self.p.add(f"{path}.trace", f"{_fmt(f)} ({fp}) is not UTF-8 text ({exc.reason} at byte "
                                f"{exc.start}); save the CSV file as UTF-8")
@@ -542,6 +667,11 @@ class _Parser:
                 else:
                     rows += csv_rows
         name = self.get(d, "name", path, self.string, "trace")
+        if len(rows) > MAX_TRACE_RECORDS:
+            self.p.add(f"{path}.{'trace' if 'trace' in d else 'records'}",
+                       f"more than {MAX_TRACE_RECORDS:,} records; at most {MAX_TRACE_RECORDS:,} are allowed "
+                       "(split the trace, or keep the days you simulate)")
+            return None
         records = []
         for rp, r in rows:
             rec = self.record(r, rp)
@@ -604,21 +734,15 @@ class _Parser:
         name = self.get(data, "name", "", self.string, "scenario")
         horizon = self.get(data, "horizon", "", self.duration, 86400.0)
         warmup = self.get(data, "warmup", "", self.duration, 0.0)
-        interval = self.get(data, "interval", "", self.duration, 1800.0)
+        interval = self.get(data, "interval", "", self.positive_duration, 1800.0)
         drain = self.get(data, "drain", "", self.duration, 7 * 86400.0)
-        reps = self.get(data, "replications", "", lambda x, p: self.integer(x, p, 1), 10)
-        start_day = 0
-        if "start_day" in data:
-            sd = data["start_day"]
-            if isinstance(sd, str) and sd.lower()[:3] in _DAYS:
-                start_day = _DAYS.index(sd.lower()[:3])
-            else:
-                self.p.add("start_day", f"{_fmt(sd)} must be a day name ('mon' ... 'sun')")
+        reps = self.get(data, "replications", "", lambda x, p: self.integer(x, p, 1, MAX_REPLICATIONS), 10)
+        start_day = self.get(data, "start_day", "", self.day, 0)
         busy = None
         if "busyness" in data:
             b = data["busyness"]
             if self.table(b, "busyness", ("cv",), ("cv",)):
-                cv = self.get(b, "cv", "busyness", self.number)
+                cv = self.get(b, "cv", "busyness", lambda x, p: self.number(x, p, MAX_BUSYNESS_CV, True))
                 if cv is not None:
                     busy = self.build(lambda: Busyness(cv), "busyness.cv")
         routing = self.routing(data["routing"]) if "routing" in data else Routing()
@@ -632,7 +756,7 @@ class _Parser:
         for n, q in zip(raw_names, raw_q, strict=True):
             if n is not None and n not in self.qchan:
                 c = q.get("channel", "voice")
-                if c in PRESETS:
+                if isinstance(c, str) and c in PRESETS:
                     self.qchan[n] = c
         queues = self.listof(data, "queues", self.queue)
         groups = self.listof(data, "agents", self.agents)
@@ -669,7 +793,17 @@ class _Parser:
         if horizon is not None and warmup is not None and warmup >= horizon:
             self.p.add("warmup", f"{data.get('warmup')!r} must be shorter than the horizon ({data.get('horizon', '24h')!r})")
         if horizon == 0:
-            self.p.add("horizon", "must be > 0")
+            self.p.add("horizon", f"{_fmt(data.get('horizon'))} must be a duration > 0")
+        if horizon and interval:
+            for problem in scenario_limits(
+                    horizon, interval,
+                    [(f"agents[{i}].count", g.count) for i, g in enumerate(groups) if g is not None],
+                    [(f"demand[{i}].arrivals.per_hour", d.arrivals.per_hour, d.arrivals.interval)
+                     for i, d in enumerate(demand) if isinstance(d, Demand)],
+                    [(f"demand[{i}].{'trace' if 'trace' in data['demand'][i] else 'records'}",
+                      sum(1 for r in d.records if r.arrival < horizon))
+                     for i, d in enumerate(demand) if isinstance(d, Trace)]):
+                self.p.add("", problem)
         if self.p.items:
             return None
         queues = _overflow_needs(queues, raw_q)

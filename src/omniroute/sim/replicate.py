@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from .engine import simulate
+from .limits import MAX_PROCESSES, MAX_REPLICATIONS
 from .metrics import compute
 from .report import Report, Summary, _jsonable, summarize
 from .scenario import Scenario
@@ -21,13 +22,19 @@ from .scenario import Scenario
 __all__ = ["run", "replicate", "seeds"]
 
 
+def check_seed(seed: Any, owner: str = "run") -> int:
+    """``seed`` if it is an integer >= 0 (what ``numpy.random.SeedSequence`` takes), else a
+    ValidationError naming it: results must be reproducible, so None is refused too."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError(f"{owner}: seed must be an integer >= 0 or a numpy SeedSequence "
+                              f"(got {seed!r}); the same seed gives the same results")
+    return int(seed)
+
+
 def _seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is None:
-        raise ValidationError("run: seed must be an int or a numpy SeedSequence (got None); "
-                         "results must be reproducible")
-    return np.random.SeedSequence(seed)
+    return np.random.SeedSequence(check_seed(seed))
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Report:
@@ -43,7 +50,11 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Report:
 
 def seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
     """The per-replication seeds :func:`replicate` uses."""
-    return np.random.SeedSequence(seed).spawn(replications)
+    if isinstance(replications, bool) or not isinstance(replications, int) \
+            or not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValidationError(f"replicate: replications must be an integer >= 1 and <= "
+                              f"{MAX_REPLICATIONS:,} (got {replications!r})")
+    return np.random.SeedSequence(check_seed(seed, "replicate")).spawn(replications)
 
 
 def replicate(
@@ -61,17 +72,25 @@ def replicate(
     a ``ProcessPoolExecutor`` of N workers made for this call.  Neither: sequential.
     """
     n = scenario.replications if replications is None else replications
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValidationError(f"replicate: replications must be an integer >= 1 (got {n!r})")
     children = seeds(seed, n)
     if executor is None and processes is not None:
-        with ProcessPoolExecutor(max_workers=processes) as pool:
+        check_processes(processes)
+        # more workers than replications would only start idle processes
+        with ProcessPoolExecutor(max_workers=min(processes, n)) as pool:
             reports = _map(pool, scenario, children)
     elif executor is None:
         reports = [run(scenario, s) for s in children]
     else:
         reports = _map(executor, scenario, children)
     return summarize(reports, seed)
+
+
+def check_processes(processes: Any) -> int:
+    """``processes`` if it is an integer from 1 to ``limits.MAX_PROCESSES``, else a
+    ValidationError (each worker holds a whole replication in memory)."""
+    if isinstance(processes, bool) or not isinstance(processes, int) or not 1 <= processes <= MAX_PROCESSES:
+        raise ValidationError(f"processes must be an integer from 1 to {MAX_PROCESSES} (got {processes!r})")
+    return processes
 
 
 def _map(executor: Any, scenario: Scenario, children: list[np.random.SeedSequence]) -> list[Report]:

@@ -21,6 +21,15 @@ from ..errors import UnknownQueueError, ValidationError
 from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
 from .distributions import Distribution
+from .limits import (
+    MAX_AGENTS,
+    MAX_ATTEMPTS,
+    MAX_BUSYNESS_CV,
+    MAX_DURATION,
+    MAX_PER_HOUR,
+    MAX_REPLICATIONS,
+    scenario_limits,
+)
 
 __all__ = [
     "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
@@ -50,11 +59,13 @@ def _rates(v: float | Sequence[float]) -> float | tuple[float, ...]:
         if not out:
             raise ValidationError("Arrivals.per_hour must hold at least one rate (got [])")
         for i, r in enumerate(out):
-            if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r < math.inf:
-                raise ValidationError(f"Arrivals.per_hour[{i}] must be a rate >= 0 (got {r!r})")
+            if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 <= r <= MAX_PER_HOUR:
+                raise ValidationError(f"Arrivals.per_hour[{i}] must be a rate from 0 to {MAX_PER_HOUR:,.0f} "
+                                      f"(got {r!r})")
         return tuple(float(r) for r in out)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < math.inf:
-        raise ValidationError(f"Arrivals.per_hour must be a rate >= 0 or a list of rates (got {v!r})")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= MAX_PER_HOUR:
+        raise ValidationError(f"Arrivals.per_hour must be a rate from 0 to {MAX_PER_HOUR:,.0f} or a list "
+                              f"of rates (got {v!r})")
     return float(v)
 
 
@@ -95,8 +106,9 @@ class Busyness:
     cv: float
 
     def __attrs_post_init__(self) -> None:
-        if isinstance(self.cv, bool) or not isinstance(self.cv, (int, float)) or not 0 < self.cv < math.inf:
-            raise ValidationError(f"Busyness.cv must be a number > 0 (got {self.cv!r})")
+        if isinstance(self.cv, bool) or not isinstance(self.cv, (int, float)) \
+                or not 0 < self.cv <= MAX_BUSYNESS_CV:
+            raise ValidationError(f"Busyness.cv must be a number > 0 and <= {MAX_BUSYNESS_CV:g} (got {self.cv!r})")
 
 
 @attrs.frozen(slots=True)
@@ -123,7 +135,8 @@ class Retrial:
 
     def __attrs_post_init__(self) -> None:
         _dist("Retrial", "delay", self.delay)
-        check_int("Retrial", "max_attempts", self.max_attempts, low=1)
+        if check_int("Retrial", "max_attempts", self.max_attempts, low=1) > MAX_ATTEMPTS:
+            raise ValidationError(f"Retrial.max_attempts must be at most {MAX_ATTEMPTS} (got {self.max_attempts!r})")
 
 
 @attrs.frozen(slots=True)
@@ -357,7 +370,8 @@ class AgentGroup:
     prefix: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        check_int("AgentGroup", "count", self.count, low=0)
+        if check_int("AgentGroup", "count", self.count, low=0) > MAX_AGENTS:
+            raise ValidationError(f"AgentGroup.count must be at most {MAX_AGENTS:,} (got {self.count!r})")
         # builds one agent to validate skills, tier, capacity and max_total now
         self.agent(0)
 
@@ -458,7 +472,18 @@ class Scenario:
             out.append(f"warmup ({w}s) must be shorter than the horizon ({h}s)")
         if check_duration("Scenario", "interval", self.interval) <= 0:
             out.append(f"interval must be > 0 seconds (got {self.interval!r})")
-        check_int("Scenario", "replications", self.replications, low=1)
+        for f in ("horizon", "drain"):
+            if check_duration("Scenario", f, getattr(self, f)) > MAX_DURATION:
+                out.append(f"{f} must be at most {MAX_DURATION:,.0f} s (366 days) (got {getattr(self, f)!r})")
+        if check_int("Scenario", "replications", self.replications, low=1) > MAX_REPLICATIONS:
+            out.append(f"replications must be at most {MAX_REPLICATIONS:,} (got {self.replications!r})")
+        if h > 0 and self.interval > 0:
+            out += scenario_limits(
+                h, self.interval, [(f"agents[{i}].count", g.count) for i, g in enumerate(self.agents)],
+                [(f"demand[{i}].arrivals.per_hour", d.arrivals.per_hour, d.arrivals.interval)
+                 for i, d in enumerate(self.demand) if isinstance(d, Demand)],
+                [(f"demand[{i}].records", sum(1 for r in d.records if r.arrival < h))
+                 for i, d in enumerate(self.demand) if isinstance(d, Trace)])
         check_int("Scenario", "start_day", self.start_day, low=0)
         if self.start_day > 6:
             out.append(f"start_day must be 0 (Monday) to 6 (got {self.start_day!r})")
