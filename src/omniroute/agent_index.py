@@ -79,6 +79,7 @@ class AgentIndex:
         # compactions and pick the most selective skills.
         self._members: dict[tuple[str | None, int], dict[str, AgentState]] = {}
         self._tiers: list[int] = []
+        self._tier_ranges: dict[tuple[int, int | None], list[int]] = {}  # (min, max) -> tiers
         self._sizes: dict[tuple[str, tuple[str, ...], int], int] = {}  # agents filed per bucket
         self._stamp = 0
         # Sweeps (see the module docstring): entries filed since the last one, the count
@@ -95,16 +96,21 @@ class AgentIndex:
         if a.tier not in self._tiers:
             self._tiers.append(a.tier)
             self._tiers.sort()
-        # The buckets this agent belongs in, per channel; buckets created later add themselves.
-        # FIFO policies: one list of queues per key class; heap policies: a list of heaps
-        # and a list of (heap, skills) pairs for per-skill keys.
+            self._tier_ranges.clear()
+        # The buckets this agent belongs in, per channel, all created now (building one
+        # later, inside a routing decision, is what would cost).  FIFO policies: one list
+        # of queues per key class; heap policies: a list of heaps and a list of
+        # (heap, skills) pairs for per-skill keys.
         a.cache = {name: [[], []] for name, cap in a.capacity.items() if cap}
         buckets = self._buckets
+        tier = a.tier
         for name, cache in a.cache.items():
             for skills in a.keys:
-                key = (name, skills, a.tier)
+                key = (name, skills, tier)
                 b = buckets.get(key)
-                if b is not None:
+                if b is None:
+                    self._bucket(name, skills, tier)  # files every member, this agent included
+                else:
                     self._file(cache, b, skills)
                     self._sizes[key] += 1
         self.update(a)
@@ -172,15 +178,22 @@ class AgentIndex:
         self._used[key] = self._period
         b = self._buckets.get(key)
         if b is None:
-            first = self._members.get((skills[0] if skills else None, tier), {})
-            # First use: file every agent with these skills and this channel in it.
+            # First use: file every agent with these skills and this channel in it.  The
+            # members of a pair are the intersection of its two skills' members (in C).
+            members = self._members
+            first = members.get((skills[0] if skills else None, tier), {})
+            agents: Iterable[AgentState] = first.values()
+            if len(skills) == 2:
+                other = members.get((skills[1], tier), {})
+                if len(other) < len(first):
+                    first, other = other, first
+                agents = [first[aid] for aid in first.keys() & other.keys()]
             policy = self.policy
-            rest = skills[1:]
             entries = []
             b = (deque(), deque()) if self._fifo else entries
             size = 0
-            for a in first.values():
-                if a.capacity.get(ch, 0) and all(s in a.skills for s in rest):
+            for a in agents:
+                if a.capacity.get(ch, 0):
                     size += 1
                     self._file(a.cache[ch], b, skills)
                     if a.presence == AVAILABLE and a.can_take(a.channels[ch]):
@@ -259,7 +272,10 @@ class AgentIndex:
         agent is eligible (the first one found, no random number spent).
         """
         mn, mx = e.min_tier, e.max_tier
-        tiers = [t for t in self._tiers if mn <= t and (mx is None or t <= mx)]
+        tiers = self._tier_ranges.get((mn, mx))
+        if tiers is None:
+            tiers = self._tier_ranges[mn, mx] = [
+                t for t in self._tiers if mn <= t and (mx is None or t <= mx)]
         if not tiers:
             return None
         needs = e.needs

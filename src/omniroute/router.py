@@ -97,6 +97,9 @@ class Router:
         self._queues = qs
         self.agent_policy = agent_policy
         self.contact_policy = contact_policy
+        # The assignment hook, unless the policy keeps the base class's empty one.
+        hook = agent_policy.on_assign
+        self._on_assign = None if getattr(hook, "__func__", None) is AgentPolicy.on_assign else hook
         self._agents: dict[str, AgentState] = {}
         self._contacts: dict[str, Entry] = {}  # live: waiting or assigned
         self._agent_index = self._agent_index_type(agent_policy)
@@ -175,8 +178,10 @@ class Router:
             raise ValidationError(f"add_agent: agent must be an Agent (got {agent!r})")
         if agent.id in self._agents:
             raise DuplicateIdError(f"add_agent: an agent with id {agent.id!r} already exists")
+        known = self._channels
         for ch in agent.capacity:
-            self._check_channel(ch, f"add_agent: agent {agent.id!r} capacity")
+            if known.get(ch.name) is not ch:
+                self._check_channel(ch, f"add_agent: agent {agent.id!r} capacity")
         self._now = now
         for ch in agent.capacity:
             self._channels.setdefault(ch.name, ch)
@@ -507,7 +512,8 @@ class Router:
         self._assigned += 1
         a.last_assigned = self._assigned
         a.contacts[e.id] = e
-        self.agent_policy.on_assign(a)
+        if self._on_assign is not None:
+            self._on_assign(a)
         # tuple.__new__ directly: the named tuples' own __new__ is one more Python frame
         reason = _tuple_new(Reason, (trigger, self.agent_policy.name, self.contact_policy.name,
                                      e.step, score))
