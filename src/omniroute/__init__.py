@@ -8,41 +8,49 @@ formulas, staffing and skill-coverage analysis.  Neither is imported by ``import
 
 from __future__ import annotations
 
-from . import policies as policies
-from .agents import Agent as Agent
-from .assignment import Assignment as Assignment
-from .assignment import Reason as Reason
-from .channels import CHAT as CHAT
-from .channels import EMAIL as EMAIL
-from .channels import SOCIAL as SOCIAL
-from .channels import TASK as TASK
-from .channels import VIDEO as VIDEO
-from .channels import VOICE as VOICE
-from .channels import Channel as Channel
-from .contacts import Contact as Contact
-from .errors import DuplicateIdError as DuplicateIdError
-from .errors import InvalidStateError as InvalidStateError
-from .errors import OmnirouteError as OmnirouteError
-from .errors import ScenarioError as ScenarioError
-from .errors import TimeOrderError as TimeOrderError
-from .errors import UnknownAgentError as UnknownAgentError
-from .errors import UnknownContactError as UnknownContactError
-from .errors import UnknownIdError as UnknownIdError
-from .errors import UnknownQueueError as UnknownQueueError
-from .errors import ValidationError as ValidationError
-from .locked import LockedRouter as LockedRouter
-from .queues import Overflow as Overflow
-from .queues import Queue as Queue
-from .queues import ServiceLevel as ServiceLevel
-from .queues import Step as Step
-from .router import Router as Router
-from .views import AgentView as AgentView
-from .views import WaitingView as WaitingView
+from . import _accel
+
+_accel.select()  # compiled core or pure Python, before any core module loads
+
+from . import policies as policies  # noqa: E402
+from .agents import Agent as Agent  # noqa: E402
+from .assignment import Assignment as Assignment  # noqa: E402
+from .assignment import Reason as Reason  # noqa: E402
+from .channels import CHAT as CHAT  # noqa: E402
+from .channels import EMAIL as EMAIL  # noqa: E402
+from .channels import SOCIAL as SOCIAL  # noqa: E402
+from .channels import TASK as TASK  # noqa: E402
+from .channels import VIDEO as VIDEO  # noqa: E402
+from .channels import VOICE as VOICE  # noqa: E402
+from .channels import Channel as Channel  # noqa: E402
+from .contacts import Contact as Contact  # noqa: E402
+from .errors import DuplicateIdError as DuplicateIdError  # noqa: E402
+from .errors import InvalidStateError as InvalidStateError  # noqa: E402
+from .errors import OmnirouteError as OmnirouteError  # noqa: E402
+from .errors import ScenarioError as ScenarioError  # noqa: E402
+from .errors import TimeOrderError as TimeOrderError  # noqa: E402
+from .errors import UnknownAgentError as UnknownAgentError  # noqa: E402
+from .errors import UnknownContactError as UnknownContactError  # noqa: E402
+from .errors import UnknownIdError as UnknownIdError  # noqa: E402
+from .errors import UnknownQueueError as UnknownQueueError  # noqa: E402
+from .errors import ValidationError as ValidationError  # noqa: E402
+from .locked import LockedRouter as LockedRouter  # noqa: E402
+from .queues import Overflow as Overflow  # noqa: E402
+from .queues import Queue as Queue  # noqa: E402
+from .queues import ServiceLevel as ServiceLevel  # noqa: E402
+from .queues import Step as Step  # noqa: E402
+from .router import Router as Router  # noqa: E402
+from .views import AgentView as AgentView  # noqa: E402
+from .views import WaitingView as WaitingView  # noqa: E402
 
 __version__ = "0.1.0"
 
+#: True when the router's core runs compiled (mypyc); ``OMNIROUTE_PURE_PYTHON=1`` forces
+#: the pure-Python build of the same code.
+ACCELERATED: bool = _accel.accelerated()
+
 __all__ = [
-    "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
+    "ACCELERATED", "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
     "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason",
     "Router", "SOCIAL", "ScenarioError", "ServiceLevel", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError",

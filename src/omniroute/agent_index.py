@@ -35,6 +35,7 @@ import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import chain, repeat
+from typing import Any
 
 from .policies import AgentPolicy
 from .state import AVAILABLE, AgentState, Entry
@@ -44,7 +45,7 @@ __all__ = ["AgentIndex"]
 _heappush = heapq.heappush
 _heappop = heapq.heappop
 _append = deque.append
-_consume = deque(maxlen=0).extend  # runs a map() to the end in C
+_consume: Any = deque(maxlen=0).extend  # runs a map() to the end in C
 # A bucket no contact has looked up for this many sweep periods is dropped.  Rebuilding a
 # bucket costs a scan of its skill's members, so only long-forgotten ones go: every agent
 # files into each of its buckets on every update, and memory is bounded either way
@@ -74,7 +75,7 @@ class AgentIndex:
     def __init__(self, policy: AgentPolicy) -> None:
         self.policy = policy
         self._fifo = policy.fifo
-        self._buckets: dict[tuple[str, tuple[str, ...], int], object] = {}
+        self._buckets: dict[tuple[str, tuple[str, ...], int], Any] = {}
         # Static membership: agents by (skill or None, tier), to build buckets lazily, size
         # compactions and pick the most selective skills.
         self._members: dict[tuple[str | None, int], dict[str, AgentState]] = {}
@@ -115,7 +116,7 @@ class AgentIndex:
                     self._sizes[key] += 1
         self.update(a)
 
-    def _file(self, cache: list, b: object, skills: tuple[str, ...]) -> None:
+    def _file(self, cache: list, b: Any, skills: tuple[str, ...]) -> None:
         if self._fifo:
             cache[0].append(b[0])
             cache[1].append(b[1])
@@ -142,7 +143,7 @@ class AgentIndex:
             return
         policy = self.policy
         per_skill = policy.per_skill
-        item = None  # built on the first channel with room: a busy agent is filed nowhere
+        item: Any = None  # built on the first channel with room: a busy agent is filed nowhere
         fifo = self._fifo
         filed = 0
         total, load, chans = a.total, a.load, a.channels
@@ -173,10 +174,10 @@ class AgentIndex:
                 self._sweep()
 
     # ------------------------------------------------------------------ buckets
-    def _bucket(self, ch: str, skills: tuple[str, ...], tier: int) -> object:
+    def _bucket(self, ch: str, skills: tuple[str, ...], tier: int) -> Any:
         key = (ch, skills, tier)
         self._used[key] = self._period
-        b = self._buckets.get(key)
+        b: Any = self._buckets.get(key)
         if b is None:
             # First use: file every agent with these skills and this channel in it.  The
             # members of a pair are the intersection of its two skills' members (in C).
@@ -189,7 +190,7 @@ class AgentIndex:
                     first, other = other, first
                 agents = [first[aid] for aid in first.keys() & other.keys()]
             policy = self.policy
-            entries = []
+            entries: list[tuple] = []
             b = (deque(), deque()) if self._fifo else entries
             size = 0
             for a in agents:
@@ -241,7 +242,7 @@ class AgentIndex:
         self._filed = 0
         self._budget = 2 * live_total + 4096
 
-    def _drop(self, key: tuple[str, tuple[str, ...], int], b: object) -> None:
+    def _drop(self, key: tuple[str, tuple[str, ...], int], b: Any) -> None:
         """Forget bucket ``key``: no agent files into it any more."""
         ch, skills, tier = key
         del self._buckets[key]

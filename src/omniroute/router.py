@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ._checks import check_duration, check_reason, levels, real
 from .agent_index import AgentIndex
@@ -43,6 +44,14 @@ from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
 from .views import AgentView, WaitingView
 from .waiting import WaitingIndex
 
+try:  # read by mypyc when it compiles this module; the pure build needs nothing
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - mypy_extensions is absent
+
+    def mypyc_attr(*_args: object, **_kwargs: object) -> Callable[[type], type]:  # type: ignore[misc]
+        return lambda cls: cls
+
+
 __all__ = ["Router"]
 
 _WRAP = "wrap-up"
@@ -51,6 +60,7 @@ _RULE = "rule"
 _INF = math.inf
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Router:
     """Skills-based router for one contact centre.
 
@@ -60,16 +70,19 @@ class Router:
 
     Every mutating call returns the :class:`~omniroute.Assignment` objects it caused, in
     decision order.
+
+    Arguments are checked by the router itself (their hints say ``Any`` so that the
+    compiled build leaves bad values to those checks): ``queues`` an iterable of
+    :class:`~omniroute.Queue`; ``now`` seconds as a float, int or numpy number; ids strings;
+    ``wrap_up`` seconds >= 0; reasons non-empty strings or None.
     """
 
-    _agent_index_type: type = AgentIndex
-    _waiting_index_type: type = WaitingIndex
 
     def __init__(
         self,
-        queues: Iterable[Queue],
-        agent_policy: AgentPolicy | None = None,
-        contact_policy: ContactPolicy | None = None,
+        queues: Any,
+        agent_policy: Any = None,
+        contact_policy: Any = None,
     ) -> None:
         if isinstance(queues, (str, bytes, Queue)) or not isinstance(queues, Iterable):
             raise ValidationError(
@@ -102,8 +115,9 @@ class Router:
         self._on_assign = None if getattr(hook, "__func__", None) is AgentPolicy.on_assign else hook
         self._agents: dict[str, AgentState] = {}
         self._contacts: dict[str, Entry] = {}  # live: waiting or assigned
-        self._agent_index = self._agent_index_type(agent_policy)
-        self._waiting = self._waiting_index_type(contact_policy)
+        # Typed Any: the reference router swaps in scanning stand-ins (same methods).
+        self._agent_index: Any = AgentIndex(agent_policy)
+        self._waiting: Any = WaitingIndex(contact_policy)
         self._timers: list[tuple] = []
         self._timer_limit = 1024  # compact the timer heap when it grows past this
         self._tick_instants = 0
@@ -131,11 +145,11 @@ class Router:
             heapq.heappop(timers)
         return timers[0][0] if timers else None
 
-    def status(self, contact_id: str) -> str:
+    def status(self, contact_id: Any) -> str:
         """"waiting" or "assigned"; completed and abandoned contacts are forgotten."""
         return self._contact(contact_id).state
 
-    def agent(self, agent_id: str) -> AgentView:
+    def agent(self, agent_id: Any) -> AgentView:
         """A snapshot of one agent's live state."""
         return self._view(self._agent(agent_id))
 
@@ -165,13 +179,13 @@ class Router:
                 return False
         return True
 
-    def assigned_to(self, contact_id: str) -> str | None:
+    def assigned_to(self, contact_id: Any) -> str | None:
         """The id of the agent handling ``contact_id``, or None while it waits."""
         a = self._contact(contact_id).agent
         return a.id if a is not None else None
 
     # ================================================================== agents
-    def add_agent(self, agent: Agent, now: float) -> list[Assignment]:
+    def add_agent(self, agent: Any, now: Any) -> list[Assignment]:
         """Add an agent; it starts logged out (call :meth:`set_available`)."""
         now = self._check_now(now)
         if not isinstance(agent, Agent):
@@ -192,7 +206,7 @@ class Router:
         self._agent_index.add(a)
         return []
 
-    def remove_agent(self, agent_id: str, now: float) -> list[Assignment]:
+    def remove_agent(self, agent_id: Any, now: Any) -> list[Assignment]:
         """Remove an agent who holds nothing (log it out and complete its contacts first)."""
         now = self._check_now(now)
         a = self._agent(agent_id)
@@ -206,7 +220,7 @@ class Router:
         del self._agents[agent_id]
         return []
 
-    def set_available(self, agent_id: str, now: float) -> list[Assignment]:
+    def set_available(self, agent_id: Any, now: Any) -> list[Assignment]:
         """The agent is ready for contacts; it may take waiting ones at once."""
         now = self._check_now(now)
         a = self._agent(agent_id)
@@ -219,15 +233,15 @@ class Router:
             self._route_agent(a, now, "available", out)
         return out
 
-    def set_away(self, agent_id: str, now: float, reason: str | None = None) -> list[Assignment]:
+    def set_away(self, agent_id: Any, now: Any, reason: Any = None) -> list[Assignment]:
         """The agent takes no new contacts (break, training...); it keeps what it holds."""
         return self._presence(agent_id, now, AWAY, reason)
 
-    def logout(self, agent_id: str, now: float) -> list[Assignment]:
+    def logout(self, agent_id: Any, now: Any) -> list[Assignment]:
         """The agent logs out; contacts it holds continue until completed."""
         return self._presence(agent_id, now, LOGGED_OUT, None)
 
-    def _presence(self, agent_id: str, now: float, presence: str, reason: str | None) -> list[Assignment]:
+    def _presence(self, agent_id: Any, now: Any, presence: str, reason: Any) -> list[Assignment]:
         now = self._check_now(now)
         a = self._agent(agent_id)
         check_reason("set_away", "reason", reason)
@@ -237,7 +251,7 @@ class Router:
         return []
 
     # ================================================================== contacts
-    def submit(self, contact: Contact, now: float) -> list[Assignment]:
+    def submit(self, contact: Any, now: Any) -> list[Assignment]:
         """A new contact arrives; it goes to an agent at once or waits."""
         now = self._check_now(now)
         if not isinstance(contact, Contact):
@@ -262,7 +276,7 @@ class Router:
         self._route_contact(e, now, "submit", out)
         return out
 
-    def complete(self, contact_id: str, now: float, wrap_up: float = 0.0) -> list[Assignment]:
+    def complete(self, contact_id: Any, now: Any, wrap_up: Any = 0.0) -> list[Assignment]:
         """The agent finished the contact; its capacity comes back after ``wrap_up`` seconds."""
         now = self._check_now(now)
         e = self._assigned_contact(contact_id, "complete")
@@ -272,6 +286,7 @@ class Router:
             raise ValidationError(f"complete: now + wrap_up must be finite (got wrap_up={wrap_up!r})")
         self._now = now
         a = e.agent
+        assert a is not None  # an assigned contact has its agent
         self._drop(e, "completed")
         del a.contacts[contact_id]
         out: list[Assignment] = []
@@ -282,13 +297,13 @@ class Router:
             self._route_agent(a, now, "release", out)
         return out
 
-    def abandon(self, contact_id: str, now: float) -> list[Assignment]:
+    def abandon(self, contact_id: Any, now: Any) -> list[Assignment]:
         """The customer left before being assigned."""
         now = self._check_now(now)
         e = self._contact(contact_id)
         if e.state != "waiting":
             raise InvalidStateError(
-                f"abandon: contact {contact_id!r} is {e.state} (with agent {e.agent.id!r}); "
+                f"abandon: contact {contact_id!r} is {e.state} (with agent {self.assigned_to(contact_id)!r}); "
                 "only a waiting contact can be abandoned (use complete())"
             )
         self._now = now
@@ -296,10 +311,11 @@ class Router:
         self._drop(e, "abandoned")
         return []
 
-    def decline(self, contact_id: str, now: float, away: str | None = None) -> list[Assignment]:
+    def decline(self, contact_id: Any, now: Any, away: Any = None) -> list[Assignment]:
         """The agent refused the offer (or it timed out): the contact waits again.
 
-        It keeps its original age and is never offered to that agent again.  With ``away``
+        It keeps its original age and is not offered to that agent again (for good, or for
+        the queue's ``forget_declines`` seconds).  With ``away``
         (a reason), the agent is set away first, as platforms do after a missed offer.
         """
         now = self._check_now(now)
@@ -307,6 +323,7 @@ class Router:
         check_reason("decline", "away", away)
         self._now = now
         a = e.agent
+        assert a is not None
         del a.contacts[contact_id]
         a.handled -= 1
         self._release(a, e.channel, now)
@@ -324,11 +341,11 @@ class Router:
 
     def transfer(
         self,
-        contact_id: str,
-        now: float,
-        queue: str | None = None,
-        needs: Mapping[str, int] | None = None,
-        wrap_up: float = 0.0,
+        contact_id: Any,
+        now: Any,
+        queue: Any = None,
+        needs: Any = None,
+        wrap_up: Any = 0.0,
     ) -> list[Assignment]:
         """Move a contact to another queue and/or other needs, keeping its original arrival.
 
@@ -349,6 +366,7 @@ class Router:
         if e.state == "waiting":
             self._waiting.remove(e)
         else:
+            assert a is not None
             del a.contacts[contact_id]
             self._exclude(e, a.id, _INF)  # never offered back to the agent who moved it on
             if wrap_up > 0:
@@ -365,7 +383,7 @@ class Router:
             self._route_agent(a, now, "release", out)
         return out
 
-    def tick(self, now: float) -> list[Assignment]:
+    def tick(self, now: Any) -> list[Assignment]:
         """Apply every timed rule due by ``now``, in time order, and route what it frees.
 
         Rules that fall due at the same instant take effect together: wrap-ups end and
@@ -470,6 +488,7 @@ class Router:
                 if self.agent_policy.draws:
                     found = self._pick_agent(e)
                 waiting.remove(e)
+                assert found is not None
                 a, score = found
                 self._assign(e, a, now, triggers[e.id], self.agent_policy.name, score, out)
             elif best is not None:
@@ -589,6 +608,7 @@ class Router:
             trigger = kind
             if kind == "overflow":
                 ov = e.queue.overflow
+                assert ov is not None
                 q = self._queues[ov.to]
                 e.queue, e.entered, e.steps, e.step = q, due, q.steps_for(e.contact.segment), 0
                 if ov.needs is not None:
@@ -622,7 +642,7 @@ class Router:
         del self._contacts[e.id]
 
     # ------------------------------------------------------------------ validation
-    def _check_now(self, now: float) -> float:
+    def _check_now(self, now: Any) -> float:
         """``now`` as a float, after checking it (numpy numbers are accepted)."""
         if now.__class__ is float and self._now <= now < _INF:
             return now  # the common case, checked cheaply
@@ -645,13 +665,13 @@ class Router:
                 f"knows under the name {ch.name!r}; one name means one channel"
             )
 
-    def _agent(self, agent_id: str) -> AgentState:
+    def _agent(self, agent_id: Any) -> AgentState:
         try:
             return self._agents[agent_id]
         except (KeyError, TypeError):
             raise UnknownAgentError(f"unknown agent id {agent_id!r}") from None
 
-    def _contact(self, contact_id: str) -> Entry:
+    def _contact(self, contact_id: Any) -> Entry:
         try:
             return self._contacts[contact_id]
         except (KeyError, TypeError):
@@ -660,7 +680,7 @@ class Router:
                 "or already completed or abandoned)"
             ) from None
 
-    def _assigned_contact(self, contact_id: str, call: str) -> Entry:
+    def _assigned_contact(self, contact_id: Any, call: str) -> Entry:
         e = self._contact(contact_id)
         if e.state != "assigned":
             raise InvalidStateError(
@@ -668,9 +688,9 @@ class Router:
             )
         return e
 
-    def _queue(self, name: object, field: str) -> Queue:
+    def _queue(self, name: Any, field: str) -> Queue:
         try:
-            return self._queues[name]
+            return self._queues[name]  # type: ignore[index]
         except (KeyError, TypeError):
             raise UnknownQueueError(f"{field}={name!r} is not a queue; known: {sorted(self._queues)}") from None
 

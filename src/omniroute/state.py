@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from .agents import Agent
 from .channels import Channel
@@ -139,7 +140,7 @@ class Entry:
         self.version = 0
         self.priority = contact.priority
         self.key: tuple = ()  # contact policy's order key, set when it starts waiting
-        self.cls: object = None  # the waiting index's bucket, while waiting
+        self.cls: Any = None  # the waiting index's bucket, while waiting
         self.slot = 0  # the waiting index's token for its current heap entry
 
     def meets(self, a: AgentState) -> bool:

@@ -8,9 +8,10 @@ are answered by looking at every agent and every waiting contact.  Any disagreem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..policies import AgentPolicy, ContactPolicy
+from ..queues import Queue
 from ..router import Router
 from ..state import AVAILABLE, AgentState, Entry
 
@@ -93,5 +94,8 @@ class ScanWaiting:
 class ReferenceRouter(Router):
     """A :class:`~omniroute.Router` that answers every routing question by a full scan."""
 
-    _agent_index_type = ScanAgents
-    _waiting_index_type = ScanWaiting
+    def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
+                 contact_policy: ContactPolicy | None = None) -> None:
+        super().__init__(queues, agent_policy=agent_policy, contact_policy=contact_policy)
+        self._agent_index = ScanAgents(self.agent_policy)
+        self._waiting = ScanWaiting(self.contact_policy)
