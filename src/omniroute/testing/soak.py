@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import ACCELERATED
 from .. import policies as pol
 from ..agents import Agent
 from ..channels import CHAT, EMAIL, VOICE, Channel
@@ -297,7 +298,8 @@ def report(command: str, runs: list[dict], seconds: float, samples: list[dict], 
         "## Soak",
         "",
         f"Command: `{command}` (Python {platform.python_version()}, {platform.machine()}, "
-        f"{time.strftime('%Y-%m-%d')})",
+        f"{time.strftime('%Y-%m-%d')}; the {'compiled' if ACCELERATED else 'pure-Python'} build of the core; "
+        "run it with `OMNIROUTE_PURE_PYTHON=1` for the other)",
         "",
     ]
     if runs:
