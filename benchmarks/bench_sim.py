@@ -5,6 +5,8 @@
 2. 20 skills, 500 agents with 3 random skills each, every contact needs one random skill,
    utilisation 0.9 and 0.97: omniroute vs SimPy with a ``FilterStore`` of agents (how SimPy
    users model skills today).
+3. The scale row: 100 skills, 500 and 5,000 agents with 3 random skills each, one needed
+   skill, utilisation 0.95: the same two models, and how each one's time per contact grows.
 
 omniroute runs on both builds of its core, each in a child process: compiled (mypyc) and
 pure Python (``OMNIROUTE_PURE_PYTHON=1``).
@@ -135,32 +137,33 @@ def mmn_ciw(n: int, agents: int, rho: float):
 SKILLS, AGENTS, PER_AGENT = 20, 500, 3
 
 
-def skill_sets(seed: int = 1) -> list[list[int]]:
+def skill_sets(seed: int = 1, skills: int = SKILLS, agents: int = AGENTS,
+               per_agent: int = PER_AGENT) -> list[list[int]]:
     rng = np.random.default_rng(seed)
-    return [sorted(rng.choice(SKILLS, PER_AGENT, replace=False).tolist()) for _ in range(AGENTS)]
+    return [sorted(rng.choice(skills, per_agent, replace=False).tolist()) for _ in range(agents)]
 
 
-def skills_omniroute(n: int, rho: float):
-    lam = rho * AGENTS / HANDLE
+def skills_omniroute(n: int, rho: float, skills: int = SKILLS, agents: int = AGENTS):
+    lam = rho * agents / HANDLE
     groups = [sim.AgentGroup(1, skills={f"s{k}": 1 for k in sk}, team="pool", prefix=f"a{i}")
-              for i, sk in enumerate(skill_sets())]
-    queues = [sim.QueueSpec(orr.Queue(f"s{k}"), needs={f"s{k}": 1}) for k in range(SKILLS)]
-    demand = [sim.Demand(f"s{k}", sim.Arrivals(lam * 3600 / SKILLS), sim.Exponential(HANDLE))
-              for k in range(SKILLS)]
+              for i, sk in enumerate(skill_sets(skills=skills, agents=agents))]
+    queues = [sim.QueueSpec(orr.Queue(f"s{k}"), needs={f"s{k}": 1}) for k in range(skills)]
+    demand = [sim.Demand(f"s{k}", sim.Arrivals(lam * 3600 / skills), sim.Exponential(HANDLE))
+              for k in range(skills)]
     sc = sim.Scenario(queues, groups, demand, horizon=n / lam, name="skills")
     r = sim.run(sc, 1)
     return r.kpis["overall"]["offered"], r.kpis["overall"]["asa"]
 
 
-def skills_filterstore(n: int, rho: float):
-    lam = rho * AGENTS / HANDLE
+def skills_filterstore(n: int, rho: float, skills: int = SKILLS, agents: int = AGENTS):
+    lam = rho * agents / HANDLE
     rng = np.random.default_rng(2)
     gaps = rng.exponential(1 / lam, n).tolist()
     handles = rng.exponential(HANDLE, n).tolist()
-    needs = rng.integers(0, SKILLS, n).tolist()
+    needs = rng.integers(0, skills, n).tolist()
     env = simpy.Environment()
     store = simpy.FilterStore(env)
-    store.items = [frozenset(sk) for sk in skill_sets()]
+    store.items = [frozenset(sk) for sk in skill_sets(skills=skills, agents=agents)]
     waits: list[float] = []
 
     def customer(i):
@@ -181,12 +184,19 @@ def skills_filterstore(n: int, rho: float):
     return n, float(np.mean(waits))
 
 
+#: The scale row: many skills, agents with 3 each, one needed skill, utilisation 0.95.
+SCALE_SKILLS, SCALE_RHO, SCALE_AGENTS = 100, 0.95, (500, 5_000)
+
+
 # ----------------------------------------------------------------------------- main
 
 
 def omniroute_figures(n1: int, n2: int, repeat: int) -> dict:
     """The omniroute side of every comparison, on the build of the core this process runs."""
     out: dict = {"accelerated": orr.ACCELERATED}
+    for agents in SCALE_AGENTS:
+        out[f"scale{agents}"] = best(
+            lambda agents=agents: skills_omniroute(n2, SCALE_RHO, SCALE_SKILLS, agents), repeat)
     out["mmn"] = best(lambda: mmn_omniroute(n1, 100, 0.95), repeat)
     out["router"] = best(lambda: mmn_router_only(n1, 100, 0.95), repeat)
     for rho in (0.9, 0.97):
@@ -260,6 +270,26 @@ def main(argv: list[str] | None = None) -> int:
         line(f"| {rho} | SimPy FilterStore | {t_f:.2f} | {c_f / t_f:,.0f} | {w_f:.1f} | {t_f / tc:.2f}x | {t_f / tp:.2f}x |")
         verdicts.append(f"vs FilterStore at {rho} {t_f / tc:.2f}x compiled (target 1.0x), "
                         f"{t_f / tp:.2f}x pure (target 0.7x)")
+    line("")
+    line(f"### 3. Scale: {SCALE_SKILLS} skills, agents with {PER_AGENT} random skills, one random skill "
+         f"needed, utilisation {SCALE_RHO}, {n2:,} arrivals")
+    line("")
+    line("| agents | model | seconds | contacts/s | mean wait (s) | compiled omniroute's speed-up |")
+    line("|---:|---|---:|---:|---:|---:|")
+    per_contact: dict[str, list[float]] = {}
+    for agents in SCALE_AGENTS:
+        t_f, (c_f, w_f) = best(lambda agents=agents: skills_filterstore(n2, SCALE_RHO, SCALE_SKILLS, agents),
+                               args.repeat)
+        tc = builds["compiled"][f"scale{agents}"][0]
+        for build, fig in builds.items():
+            t_o, (c_o, w_o) = fig[f"scale{agents}"]
+            per_contact.setdefault(build, []).append(t_o / c_o)
+            line(f"| {agents:,} | omniroute.sim, {build} core | {t_o:.2f} | {c_o / t_o:,.0f} | {w_o:.1f} | "
+                 f"{tc / t_o:.2f}x |")
+        per_contact.setdefault("FilterStore", []).append(t_f / c_f)
+        line(f"| {agents:,} | SimPy FilterStore | {t_f:.2f} | {c_f / t_f:,.0f} | {w_f:.1f} | {t_f / tc:.2f}x |")
+    growth = "; ".join(f"{name} {v[1] / v[0]:.2f}x" for name, v in per_contact.items())
+    verdicts.append(f"scale row, time per contact from {SCALE_AGENTS[0]:,} to {SCALE_AGENTS[1]:,} agents: {growth}")
     cmd = "python benchmarks/bench_sim.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     header = (f"Command: `{cmd.strip()}` on {platform.python_implementation()} "
               f"{platform.python_version()}, {platform.machine()}; simpy {simpy.__version__}; "
