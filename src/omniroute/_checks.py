@@ -62,16 +62,13 @@ def real(value: object) -> float | None:
     """
     if value.__class__ is float:
         return value  # type: ignore[return-value]
-    if isinstance(value, (bool, complex)) or not isinstance(value, numbers.Real):
-        return None
-    if value.__class__.__name__ == "bool_":  # numpy's bool is not a number of seconds
+    # numbers.Real takes numpy's numbers (not numpy's bool) and leaves out complex numbers
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     try:
         return float(value)
     except OverflowError:
         return math.inf if value > 0 else -math.inf
-    except (TypeError, ValueError):
-        return None
 
 
 def check_duration(owner: str, field: str, value: object, *, allow_inf: bool = False) -> float:

@@ -35,9 +35,10 @@ import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any
 
-from .policies import AgentPolicy
+from .policies import AgentPolicy, draw_index
 from .state import AVAILABLE, AgentState, Entry
 
 __all__ = ["AgentIndex"]
@@ -46,6 +47,7 @@ _heappush = heapq.heappush
 _heappop = heapq.heappop
 _append = deque.append
 _consume: Any = deque(maxlen=0).extend  # runs a map() to the end in C
+_joined = attrgetter("order")
 # A bucket no contact has looked up for this many sweep periods is dropped.  Rebuilding a
 # bucket costs a scan of its skill's members, so only long-forgotten ones go: every agent
 # files into each of its buckets on every update, and memory is bounded either way
@@ -296,8 +298,9 @@ class AgentIndex:
         ch = e.channel.name
         orders = []
         fifo = self._fifo
-        if self.policy.draws:
-            return self._draw(e, [self._bucket(ch, skills, t) for t in tiers], draw)
+        rng = self.policy.draw_rng
+        if rng is not None:
+            return self._draw(e, [self._bucket(ch, skills, t) for t in tiers], rng, draw)
         for t in tiers:
             b = self._bucket(ch, skills, t)
             if fifo:
@@ -325,20 +328,20 @@ class AgentIndex:
         walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
         return self._walk(walk, e, len(skills))
 
-    def _draw(self, e: Entry, buckets: list, draw: bool) -> tuple[AgentState, tuple] | None:
+    def _draw(self, e: Entry, buckets: list, rng: Any, draw: bool) -> tuple[AgentState, tuple] | None:
         """A drawing policy's choice: every eligible agent, in joining order, then one draw."""
-        # Keys are (order,), so the merged heaps give agents in the order they joined.
-        merged = heapq.merge(*(sorted(b) for b in buckets)) if len(buckets) > 1 else sorted(buckets[0])
         eligible = []
-        for item in merged:
-            a = item[-1]
-            if item[-2] == a.version and e.meets(a):
-                if not draw:
-                    return a, ()
-                eligible.append(a)
+        for b in buckets:
+            for item in b:
+                a = item[-1]
+                if item[-2] == a.version and e.meets(a):
+                    if not draw:
+                        return a, ()
+                    eligible.append(a)
         if not eligible:
             return None
-        k = self.policy.draw(len(eligible))
+        eligible.sort(key=_joined)
+        k = draw_index(rng, len(eligible))
         return eligible[k], (k, len(eligible))
 
     def _walk(self, ordered: Iterable[tuple], e: Entry, covered: int) -> tuple[AgentState, tuple] | None:

@@ -45,6 +45,7 @@ __all__ = [
     "RealtimeFirst",
     "agent_policy",
     "contact_policy",
+    "draw_index",
     "AGENT_POLICIES",
     "CONTACT_POLICIES",
 ]
@@ -62,13 +63,10 @@ class AgentPolicy(abc.ABC):
     #: Preferred-agent hold, in seconds (only :class:`PreferredAgent` sets it).
     hold = 0.0
     prefers = False
-    #: True if the policy draws its choice among all eligible agents with ``draw(n)``
-    #: (listed in the order they joined) instead of taking the smallest key.
-    draws = False
-
-    def draw(self, n: int) -> int:
-        """For a drawing policy: the index of the chosen one of ``n`` eligible agents."""
-        raise NotImplementedError(f"{type(self).__name__} does not draw")
+    #: Set by a policy that chooses at random (:class:`Random`): the router then lists every
+    #: eligible agent, in the order they joined, and draws one with :func:`draw_index`
+    #: from this generator instead of taking the smallest key.  None: the policy ranks.
+    draw_rng: np.random.Generator | None = None
 
     @abc.abstractmethod
     def key(self, a: AgentState) -> tuple:
@@ -95,6 +93,11 @@ class AgentPolicy(abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def draw_index(rng: np.random.Generator, n: int) -> int:
+    """A uniform index in ``range(n)`` from ``rng`` (no number spent when ``n`` is 1)."""
+    return int(rng.integers(n)) if n > 1 else 0
 
 
 class LongestIdle(AgentPolicy):
@@ -192,7 +195,6 @@ class Random(AgentPolicy):
     """
 
     name = "random"
-    draws = True
 
     def __init__(self, seed: int | np.random.Generator | None = 0) -> None:
         if isinstance(seed, np.random.Generator):
@@ -203,13 +205,10 @@ class Random(AgentPolicy):
             raise ValidationError(
                 f"Random.seed must be an int >= 0, a numpy Generator or None (got {seed!r})"
             )
+        self.draw_rng = self.rng
 
     def key(self, a: AgentState) -> tuple:
         return (a.order,)
-
-    def draw(self, n: int) -> int:
-        """The index, uniform in ``range(n)``, of the chosen one of ``n`` eligible agents."""
-        return int(self.rng.integers(n)) if n > 1 else 0
 
 
 class PreferredAgent(AgentPolicy):
@@ -234,10 +233,7 @@ class PreferredAgent(AgentPolicy):
         self.name = f"preferred+{self.then.name}"
         self.per_skill = self.then.per_skill
         self.fifo = self.then.fifo
-        self.draws = self.then.draws
-
-    def draw(self, n: int) -> int:
-        return self.then.draw(n)
+        self.draw_rng = self.then.draw_rng
 
     def key(self, a: AgentState) -> tuple:
         return self.then.key(a)

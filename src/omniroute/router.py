@@ -485,7 +485,7 @@ class Router:
                     best = (got[1], got[0], a)
             if first is not None and (best is None or first[0] <= best[0]):
                 rank, e, found = first
-                if self.agent_policy.draws:
+                if self.agent_policy.draw_rng is not None:
                     found = self._pick_agent(e)
                 waiting.remove(e)
                 assert found is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ..policies import AgentPolicy, ContactPolicy
+from ..policies import AgentPolicy, ContactPolicy, draw_index
 from ..queues import Queue
 from ..router import Router
 from ..state import AVAILABLE, AgentState, Entry
@@ -41,14 +41,15 @@ class ScanAgents:
         a.version = self._stamp
 
     def best(self, e: Entry, draw: bool = True) -> tuple[AgentState, tuple] | None:
-        if self.policy.draws:
+        rng = self.policy.draw_rng
+        if rng is not None:
             eligible = [a for a in self._agents.values()
                         if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)]
             if not eligible:
                 return None
             if not draw:
                 return eligible[0], ()
-            k = self.policy.draw(len(eligible))
+            k = draw_index(rng, len(eligible))
             return eligible[k], (k, len(eligible))
         best, best_rank = None, ()
         for a in self._agents.values():
