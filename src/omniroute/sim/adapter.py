@@ -63,6 +63,20 @@ class ContactRequest(simpy.Event):
 Handler = Callable[[Assignment], None]
 
 
+def delay_until(now: float, wake: float) -> float:
+    """The SimPy delay that brings the clock from ``now`` to at least ``wake`` (0 if past).
+
+    ``now + (wake - now)`` may round below ``wake``; the delay is nudged up until the rule
+    is due when the timeout fires.
+    """
+    delay = wake - now
+    if delay <= 0:
+        return 0.0
+    while now + delay < wake:
+        delay = math.nextafter(delay, math.inf)
+    return delay
+
+
 class RouterResource:
     """Drives a :class:`~omniroute.Router` from a SimPy environment.
 
@@ -161,15 +175,7 @@ class RouterResource:
         if wake is not None and (self._tick_at is None or wake < self._tick_at):
             self._tick_at = wake
             self._tick_token += 1
-            now = self.env.now
-            delay = wake - now
-            if delay <= 0:
-                delay = 0.0
-            else:
-                # now + (wake - now) may round below wake: make sure the rule is due then
-                while now + delay < wake:
-                    delay = math.nextafter(delay, math.inf)
-            ev = self.env.timeout(delay, self._tick_token)
+            ev = self.env.timeout(delay_until(self.env.now, wake), self._tick_token)
             ev.callbacks.append(self._tick)
 
     def _tick(self, ev: simpy.Event) -> None:

@@ -1,12 +1,14 @@
 """One replication: arrivals, bot stage, patience, retrials, callbacks, transfers and
-agents' shifts and breaks, driving an unchanged :class:`~omniroute.Router` through
-:class:`~omniroute.sim.adapter.RouterResource`.
+agents' shifts and breaks, driving an unchanged :class:`~omniroute.Router`.
 
-Each contact costs a few SimPy timeouts with plain callbacks (no process per contact).
-Randomness comes from independent streams keyed by (demand, purpose), drawn up front in
-arrival order where possible, so two policies run with one seed see the same customers
-(common random numbers).  The result is a list of per-leg :class:`Leg` records and the
-agents' staffed and busy intervals; :mod:`omniroute.sim.metrics` turns them into KPIs.
+SimPy is the clock.  Each contact costs a few SimPy timeouts whose value is the contact's
+leg index and whose callback is one of the engine's methods: no process, object or closure
+per contact.  Arrivals are one chain of timeouts (no generator to resume).  Randomness
+comes from independent streams keyed by (demand, purpose), drawn up front in arrival order
+where possible, so two policies run with one seed see the same customers (common random
+numbers).  The result holds the legs and the agents' busy spans as columns (:class:`Legs`,
+:class:`Busy`) and the agents' staffed intervals; :mod:`omniroute.sim.metrics` turns them
+into KPIs with numpy.
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ import simpy
 from ..agents import Agent
 from ..assignment import Assignment
 from ..contacts import Contact
-from ..errors import ValidationError
+from ..errors import InvalidStateError, ValidationError
 from ..policies import agent_policy, contact_policy
 from ..router import Router
-from .adapter import RouterResource
+from .adapter import delay_until
 from .limits import MAX_ARRIVALS, MAX_LEGS
 from .scenario import DAY, Arrivals, Demand, Scenario, Shift, Trace, break_offset
 
-__all__ = ["Leg", "Outcome", "simulate", "stream", "arrival_times"]
+__all__ = ["Busy", "Leg", "Legs", "Outcome", "simulate", "stream", "arrival_times"]
 
 # stream purposes, per demand
 _ARRIVALS, _HANDLE, _PATIENCE, _BOT, _RETRIAL, _CALLBACK, _TRANSFER = range(7)
@@ -77,63 +79,6 @@ def arrival_times(arr: Arrivals, horizon: float, rng: np.random.Generator,
     return t
 
 
-class Leg:
-    """One contact's passage through one queue (a transfer makes a second leg)."""
-
-    __slots__ = (
-        "eng", "spec", "demand", "queue", "within", "arrival", "entered", "answered",
-        "abandoned", "ended", "agent", "served_queue", "handle", "patience", "attempt",
-        "callback", "leg", "contained", "moved", "contact",
-    )
-
-    def __init__(self, eng: _Engine, demand: int, spec: _Spec, arrival: float,
-                 handle: float, patience: float, attempt: int = 1) -> None:
-        self.eng = eng
-        self.spec = spec
-        self.demand = demand
-        self.queue = spec.queue
-        self.within = spec.within
-        self.arrival = arrival
-        self.entered = self.answered = self.abandoned = self.ended = math.nan
-        self.agent: str | None = None
-        self.served_queue: str | None = None  # the queue it was answered from (after overflow)
-        self.handle = handle
-        self.patience = patience
-        self.attempt = attempt
-        self.callback = self.moved = self.contained = False
-        self.leg = 0
-
-    # SimPy callbacks (bound methods: no closure per contact)
-    @property
-    def channel(self) -> str:
-        return self.spec.channel.name
-
-    @property
-    def segment(self) -> str | None:
-        return self.spec.segment
-
-    def assigned(self, a: Assignment) -> None:
-        env = self.eng.env
-        self.answered = env.now
-        self.agent = a.agent_id
-        self.served_queue = a.queue
-        env.timeout(self.handle).callbacks.append(self.finish)
-
-    def finish(self, _ev: Any) -> None:
-        self.eng.finish(self)
-
-    def renege(self, _ev: Any) -> None:
-        if self.answered != self.answered and not self.callback and self.abandoned != self.abandoned:
-            self.eng.renege(self)
-
-    def offer_callback(self, _ev: Any) -> None:
-        if self.answered != self.answered and self.abandoned != self.abandoned:
-            self.eng.offer_callback(self)
-
-    def after_bot(self, _ev: Any) -> None:
-        self.eng.after_bot(self)
-
-
 class _Spec:
     """What every contact of one demand shares."""
 
@@ -172,22 +117,126 @@ class _Spec:
                        priority=self.priority, segment=self.segment)
 
 
+class Legs:
+    """Every leg of a replication, one array per field (index ``k`` is one leg).
+
+    A leg is one contact's passage through one queue (a transfer makes a second leg);
+    legs are in the order they were created (arrivals, retrials and transfers as they
+    happened).  Times are seconds, ``nan`` where the event did not happen.  ``agent`` holds
+    indexes into ``agent_ids`` (-1: none).
+    """
+
+    __slots__ = ("n", "arrival", "entered", "answered", "abandoned", "ended", "within",
+                 "handle", "patience", "attempt", "leg", "demand", "contained", "callback",
+                 "moved", "queue", "served_queue", "agent", "agent_ids", "spec", "contact")
+
+    def __init__(self, **cols: Any) -> None:
+        for k, v in cols.items():
+            setattr(self, k, v)
+        self.n = len(self.arrival)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def channel(self) -> list[str]:
+        """Each leg's channel name."""
+        return [s.channel.name for s in self.spec]
+
+    def segment(self) -> list[str | None]:
+        """Each leg's customer segment (None: none)."""
+        return [s.segment for s in self.spec]
+
+    def agent_names(self) -> list[str | None]:
+        """Each leg's agent id (None: not answered)."""
+        ids = self.agent_ids
+        return [ids[i] if i >= 0 else None for i in self.agent.tolist()]
+
+
+class Leg:
+    """One leg as a record (read from :class:`Legs`; for tests and inspection)."""
+
+    __slots__ = ("arrival", "entered", "answered", "abandoned", "ended", "within", "handle",
+                 "patience", "attempt", "leg", "demand", "contained", "callback", "moved",
+                 "queue", "served_queue", "agent", "spec", "contact")
+
+    def __init__(self, legs: Legs, k: int) -> None:
+        for f in ("arrival", "entered", "answered", "abandoned", "ended", "within", "handle",
+                  "patience"):
+            setattr(self, f, float(getattr(legs, f)[k]))
+        for f in ("attempt", "leg", "demand"):
+            setattr(self, f, int(getattr(legs, f)[k]))
+        for f in ("contained", "callback", "moved"):
+            setattr(self, f, bool(getattr(legs, f)[k]))
+        self.queue = legs.queue[k]
+        self.served_queue = legs.served_queue[k]
+        a = int(legs.agent[k])
+        self.agent = legs.agent_ids[a] if a >= 0 else None
+        self.spec = legs.spec[k]
+        self.contact = legs.contact[k]
+
+    @property
+    def channel(self) -> str:
+        return self.spec.channel.name
+
+    @property
+    def segment(self) -> str | None:
+        return self.spec.segment
+
+
+class Busy:
+    """Agents' busy spans, one array per field: ``agent`` (index into the outcome's agents),
+    ``start`` (answer), ``end`` (end of wrap-up) and ``weight`` (the share of the agent's
+    capacity the contact took), in the order the contacts ended."""
+
+    __slots__ = ("agent", "start", "end", "weight")
+
+    def __init__(self, agent: np.ndarray, start: np.ndarray, end: np.ndarray,
+                 weight: np.ndarray) -> None:
+        self.agent, self.start, self.end, self.weight = agent, start, end, weight
+
+
 class Outcome:
-    """What a replication leaves: legs, agents' staffed and busy intervals, end time."""
+    """What a replication leaves: its legs and the agents' busy spans as columns, the agents'
+    staffed intervals, the agents and the end time."""
 
-    __slots__ = ("legs", "staffed", "busy", "agents", "end")
+    __slots__ = ("columns", "staffed", "busy", "agents", "end")
 
-    def __init__(self, legs: list[Leg], staffed: dict[str, list[tuple[float, float]]],
-                 busy: dict[str, list[tuple[float, float, float]]], agents: dict[str, Agent],
-                 end: float) -> None:
-        self.legs = legs
+    def __init__(self, columns: Legs, staffed: dict[str, list[tuple[float, float]]],
+                 busy: Busy, agents: dict[str, Agent], end: float) -> None:
+        self.columns = columns
         self.staffed = staffed
         self.busy = busy
         self.agents = agents
         self.end = end
 
+    @property
+    def legs(self) -> list[Leg]:
+        """The legs as records, in creation order (built on each access)."""
+        c = self.columns
+        return [Leg(c, k) for k in range(c.n)]
+
+
+class _Start(simpy.events.Event):
+    """Calls ``fn`` first thing at the current time, scheduled as SimPy starts a process
+    (urgent), so it keeps the place a process started here would take among same-time
+    events."""
+
+    def __init__(self, env: simpy.Environment, fn: Any) -> None:
+        self.env = env
+        self.callbacks = [fn]
+        self._value = None
+        self._ok = True
+        env.schedule(self, simpy.events.URGENT)
+
+
+_NAN = math.nan
+
 
 class _Engine:
+    """One replication.  Legs live in columns (Python lists indexed by leg, turned into
+    arrays at the end); SimPy timeouts carry the leg's index as their value, so a contact
+    costs no object and no closure of its own."""
+
     def __init__(self, sc: Scenario, ss: np.random.SeedSequence) -> None:
         self.sc = sc
         self.ss = ss
@@ -198,24 +247,49 @@ class _Engine:
             agent_policy(r.agent, seed=pol_rng, hold=r.hold)
         cp = r.contact() if callable(r.contact) and not isinstance(r.contact, str) else contact_policy(r.contact)
         self.router = Router([q.queue for q in sc.queues], agent_policy=ap, contact_policy=cp)
-        self.res = RouterResource(env, self.router)
-        self.legs: list[Leg] = []
         self.live = 0
         self.next_id = 0
         self.rngs: dict[tuple[int, int], np.random.Generator] = {}
         self.agents: dict[str, Agent] = {}
+        self.agent_index: dict[str, int] = {}
         self.weights: dict[str, dict[Any, float]] = {}
         self.staffed: dict[str, list[tuple[float, float]]] = {}
         self.on_since: dict[str, float] = {}
-        self.busy: dict[str, list[tuple[float, float, float]]] = {}
         self.specs: list[_Spec] = []
         self.drained = env.event()  # fires once the horizon passed and nobody is left
+        self.leg_of: dict[str, int] = {}  # live contact id -> its current leg
+        self.made = 0  # legs created so far (creation order of the columns)
+        self.tick_at: float | None = None
+        self.tick_token = 0
+        # busy spans
+        self.b_agent: list[int] = []
+        self.b_start: list[float] = []
+        self.b_end: list[float] = []
+        self.b_weight: list[float] = []
 
     def rng(self, d: int, purpose: int) -> np.random.Generator:
         g = self.rngs.get((d, purpose))
         if g is None:
             g = self.rngs[(d, purpose)] = stream(self.ss, d, purpose)
         return g
+
+    # ------------------------------------------------------------------ router calls
+    def dispatch(self, done: list[Assignment]) -> None:
+        """Hand the router's assignments to their legs, then re-arm the ticker if the call
+        created an earlier timed rule (as :class:`RouterResource` does)."""
+        for a in done:
+            self.assigned(a)
+        wake = self.router.next_wakeup()
+        if wake is not None and (self.tick_at is None or wake < self.tick_at):
+            self.tick_at = wake
+            self.tick_token += 1
+            self.env.timeout(delay_until(self.env.now, wake), self.tick_token).callbacks.append(self.tick)
+
+    def tick(self, ev: simpy.Event) -> None:
+        if ev._value != self.tick_token:
+            return  # superseded by an earlier wakeup
+        self.tick_at = None
+        self.dispatch(self.router.tick(self.env.now))
 
     # ------------------------------------------------------------------ agents
     def setup_agents(self) -> list[tuple[float, int, str, list[str]]]:
@@ -231,11 +305,11 @@ class _Engine:
                 n = counters.get(prefix, 0)
                 counters[prefix] = n + 1
                 a = g.agent(n, prefix)
-                router.add_agent(a, now=0.0)
+                self.dispatch(router.add_agent(a, now=0.0))
+                self.agent_index[a.id] = len(self.agents)
                 self.agents[a.id] = a
                 self.weights[a.id] = _weights(a)
                 self.staffed[a.id] = []
-                self.busy[a.id] = []
                 ids.append(a.id)
             if not g.shifts:
                 for aid in ids:
@@ -250,16 +324,17 @@ class _Engine:
     def on(self, aid: str) -> None:
         if aid not in self.on_since:
             self.on_since[aid] = self.env.now
-        self.res.set_available(aid)
+        self.dispatch(self.router.set_available(aid, now=self.env.now))
 
     def off(self, aid: str, kind: str) -> None:
+        now = self.env.now
         t0 = self.on_since.pop(aid, None)
         if t0 is not None:
-            self.staffed[aid].append((t0, self.env.now))
+            self.staffed[aid].append((t0, now))
         if kind == "off":
-            self.res.logout(aid)
+            self.dispatch(self.router.logout(aid, now=now))
         else:
-            self.res.set_away(aid, reason="break")
+            self.dispatch(self.router.set_away(aid, reason="break", now=now))
 
     def left(self) -> None:
         """A customer left for good."""
@@ -281,7 +356,9 @@ class _Engine:
                     self.off(aid, kind)
 
     # ------------------------------------------------------------------ arrivals
-    def schedule_arrivals(self) -> tuple[list[float], list[int], list[int]]:
+    def schedule_arrivals(self) -> int:
+        """Draw every arrival (in time order) and lay out their legs' columns; returns how
+        many there are.  Leg ``k < n`` is the ``k``-th arrival."""
         sc = self.sc
         factors = None
         if sc.busyness is not None:
@@ -290,38 +367,40 @@ class _Engine:
             ndays = int(math.ceil(sc.horizon / DAY))
             factors = stream(self.ss, _GLOBAL, _BUSYNESS).gamma(k, 1.0 / k, ndays)
         times, dids, idx = [], [], []
-        drawn = 0
-        self.handles: list[list[float]] = []
-        self.patiences: list[list[float] | None] = []
+        handles: list[np.ndarray] = []
+        patiences: list[np.ndarray] = []
         self.bot_times: list[list[float] | None] = []
         self.bot_u: list[list[float] | None] = []
-        self.trace_specs: list[list[_Spec] | None] = []
+        trace_specs: list[list[_Spec] | None] = []
+        drawn = 0
         for d, dem in enumerate(sc.demand):
             if isinstance(dem, Trace):
                 recs = [r for r in dem.records if 0 <= r.arrival < sc.horizon]
                 t = np.array([r.arrival for r in recs], dtype=float)
                 self.specs.append(_Spec(None, sc, sc.queues[0].name, wrap=dem.wrap_up))
-                self.trace_specs.append([
+                trace_specs.append([
                     _Spec(None, sc, r.queue, channel=r.channel, priority=r.priority,
                           segment=r.segment, wrap=dem.wrap_up) for r in recs])
-                self.handles.append([r.handle for r in recs])
-                self.patiences.append([math.inf if r.patience is None else r.patience for r in recs])
+                handles.append(np.array([r.handle for r in recs], dtype=float))
+                patiences.append(np.array([math.inf if r.patience is None else r.patience
+                                           for r in recs], dtype=float))
                 self.bot_times.append(None)
                 self.bot_u.append(None)
             else:
                 spec = _Spec(dem, sc, dem.queue, priority=dem.priority, segment=dem.segment,
                              wrap=dem.wrap_up)
                 self.specs.append(spec)
-                self.trace_specs.append(None)
+                trace_specs.append(None)
                 try:
                     t = arrival_times(dem.arrivals, sc.horizon, self.rng(d, _ARRIVALS), factors,
                                       offset=sc.start_day * DAY)
                 except ValidationError as exc:
                     raise ValidationError(f"demand[{d}].{exc}") from None
                 n = len(t)
-                self.handles.append(dem.handle.sample(self.rng(d, _HANDLE), n).tolist())
+                handles.append(np.asarray(dem.handle.sample(self.rng(d, _HANDLE), n), dtype=float))
                 pd = spec.patience_dist
-                self.patiences.append(pd.sample(self.rng(d, _PATIENCE), n).tolist() if pd is not None else None)
+                patiences.append(np.asarray(pd.sample(self.rng(d, _PATIENCE), n), dtype=float)
+                                 if pd is not None else np.full(n, math.inf))
                 if dem.bot is not None:
                     rb = self.rng(d, _BOT)
                     self.bot_times.append(dem.bot.time.sample(rb, n).tolist())
@@ -337,19 +416,93 @@ class _Engine:
             times.append(t)
             dids.append(np.full(len(t), d, dtype=np.int64))
             idx.append(np.arange(len(t), dtype=np.int64))
-        if not times:
-            return [], [], []
-        tt, dd, ii = np.concatenate(times), np.concatenate(dids), np.concatenate(idx)
-        order = np.lexsort((ii, dd, tt))
-        return tt[order].tolist(), dd[order].tolist(), ii[order].tolist()
+        if times:
+            tt, dd, ii = np.concatenate(times), np.concatenate(dids), np.concatenate(idx)
+            order = np.lexsort((ii, dd, tt))
+            self.times = tt[order].tolist()
+            dems = dd[order].tolist()
+            self.index = ii[order].tolist()
+            handle = np.concatenate(handles)[order].tolist()
+            patience = np.concatenate(patiences)[order].tolist()
+        else:
+            self.times, dems, self.index, handle, patience = [], [], [], [], []
+        n = len(self.times)
+        specs = self.specs
+        spec = [trace_specs[d][i] if trace_specs[d] is not None else specs[d]  # type: ignore[index]
+                for d, i in zip(dems, self.index, strict=True)]
+        self.c_spec = spec
+        self.c_demand = dems
+        self.c_queue = [s.queue for s in spec]
+        self.c_within = [s.within for s in spec]
+        self.c_arrival = list(self.times)  # until each arrives, see arrive()
+        self.c_handle = handle
+        self.c_patience = patience
+        self.c_entered = [_NAN] * n
+        self.c_answered = [_NAN] * n
+        self.c_abandoned = [_NAN] * n
+        self.c_ended = [_NAN] * n
+        self.c_attempt = [1] * n
+        self.c_leg = [0] * n
+        self.c_contained = [False] * n
+        self.c_callback = [False] * n
+        self.c_moved = [False] * n
+        self.c_agent: list[str | None] = [None] * n
+        self.c_served: list[str | None] = [None] * n
+        self.c_contact: list[Contact | None] = [None] * n
+        self.c_made = [-1] * n  # creation rank; an arrival's leg is created when it arrives
+        return n
 
-    def arrivals(self, times: list[float], dems: list[int], idx: list[int]):
-        env = self.env
-        arrive = self.arrive
-        for t, d, i in zip(times, dems, idx, strict=True):
+    def add_leg(self, k: int, arrival: float, handle: float, patience: float,
+                attempt: int) -> int:
+        """A new leg like leg ``k`` (a retrial or a transfer); returns its index."""
+        if len(self.c_arrival) >= MAX_LEGS:
+            raise ValidationError(
+                f"demand[{self.c_demand[k]}].retrial: this replication reached {MAX_LEGS:,} contacts "
+                "(arrivals and their retrials), the most one replication may hold; lower "
+                "retrial.probability or retrial.max_attempts")
+        j = len(self.c_arrival)
+        self.c_spec.append(self.c_spec[k])
+        self.c_demand.append(self.c_demand[k])
+        self.c_queue.append(self.c_queue[k])
+        self.c_within.append(self.c_within[k])
+        self.c_arrival.append(arrival)
+        self.c_handle.append(handle)
+        self.c_patience.append(patience)
+        self.c_entered.append(_NAN)
+        self.c_answered.append(_NAN)
+        self.c_abandoned.append(_NAN)
+        self.c_ended.append(_NAN)
+        self.c_attempt.append(attempt)
+        self.c_leg.append(0)
+        self.c_contained.append(False)
+        self.c_callback.append(False)
+        self.c_moved.append(False)
+        self.c_agent.append(None)
+        self.c_served.append(None)
+        self.c_contact.append(None)
+        self.c_made.append(self.made)
+        self.made += 1
+        return j
+
+    def start_arrivals(self, _ev: Any) -> None:
+        self.next_arrival(0)
+
+    def next_arrival(self, k: int) -> None:
+        """Arrive every arrival due now from ``k`` on, then wait for the next one."""
+        env, times = self.env, self.times
+        n = len(times)
+        while k < n:
+            t = times[k]
             if t > env.now:
-                yield env.timeout(t - env.now)
-            arrive(d, i)
+                env.timeout(t - env.now, k).callbacks.append(self.arrival_due)
+                return
+            self.arrive(k)
+            k += 1
+
+    def arrival_due(self, ev: simpy.Event) -> None:
+        k = ev._value
+        self.arrive(k)
+        self.next_arrival(k + 1)
 
     def horizon(self):
         yield self.env.timeout(self.sc.horizon)
@@ -360,105 +513,142 @@ class _Engine:
         self.next_id += 1
         return str(self.next_id)
 
-    def arrive(self, d: int, i: int) -> None:
-        ts = self.trace_specs[d]
-        spec = ts[i] if ts is not None else self.specs[d]
-        pat = self.patiences[d]
-        leg = Leg(self, d, spec, self.env.now, self.handles[d][i],
-                  pat[i] if pat is not None else math.inf)
-        self.legs.append(leg)
+    def arrive(self, k: int) -> None:
+        self.c_arrival[k] = self.env.now  # the clock's own sum, which may differ by an ulp
+        self.c_made[k] = self.made
+        self.made += 1
         self.live += 1
+        d = self.c_demand[k]
         bt = self.bot_times[d]
         if bt is not None:
-            leg.contained = self.bot_u[d][i] < spec.bot.containment  # type: ignore[union-attr,index]
-            self.env.timeout(bt[i]).callbacks.append(leg.after_bot)
+            i = self.index[k]
+            self.c_contained[k] = self.bot_u[d][i] < self.c_spec[k].bot.containment  # type: ignore[index,union-attr]
+            self.env.timeout(bt[i], k).callbacks.append(self.after_bot)
         else:
-            self.enter(leg)
+            self.enter(k)
 
-    def after_bot(self, leg: Leg) -> None:
-        if leg.contained:
-            leg.ended = self.env.now
+    def after_bot(self, ev: simpy.Event) -> None:
+        k = ev._value
+        if self.c_contained[k]:
+            self.c_ended[k] = self.env.now
             self.left()
         else:
-            self.enter(leg)
+            self.enter(k)
 
-    def enter(self, leg: Leg) -> None:
+    def enter_due(self, ev: simpy.Event) -> None:
+        self.enter(ev._value)
+
+    def enter(self, k: int) -> None:
         env = self.env
-        leg.entered = env.now
-        spec = leg.spec
+        now = env.now
+        self.c_entered[k] = now
+        spec = self.c_spec[k]
         pool = spec.pool
-        leg.contact = c = pool.pop() if pool else spec.contact(self.new_id())
-        self.res.submit(c, leg.assigned)
-        if leg.answered == leg.answered:  # assigned at once
+        c = pool.pop() if pool else spec.contact(self.new_id())
+        self.c_contact[k] = c
+        self.leg_of[c.id] = k
+        self.dispatch(self.router.submit(c, now))
+        answered = self.c_answered[k]
+        if answered == answered:  # assigned at once
             return
-        p = leg.patience
+        p = self.c_patience[k]
         if p < math.inf:
-            env.timeout(p).callbacks.append(leg.renege)
+            env.timeout(p, k).callbacks.append(self.renege_due)
         cb = spec.callback
-        if cb is not None and leg.leg == 0 and cb.after < p:
-            env.timeout(cb.after).callbacks.append(leg.offer_callback)
+        if cb is not None and self.c_leg[k] == 0 and cb.after < p:
+            env.timeout(cb.after, k).callbacks.append(self.callback_due)
 
-    def renege(self, leg: Leg) -> None:
-        if not self.res.abandon(leg.contact.id):
-            return
+    def assigned(self, a: Assignment) -> None:
+        k = self.leg_of[a.contact_id]
+        env = self.env
+        self.c_answered[k] = env.now
+        self.c_agent[k] = a.agent_id
+        self.c_served[k] = a.queue
+        env.timeout(self.c_handle[k], k).callbacks.append(self.finish)
+
+    def renege_due(self, ev: simpy.Event) -> None:
+        k = ev._value
+        if self.c_answered[k] != self.c_answered[k] and not self.c_callback[k] \
+                and self.c_abandoned[k] != self.c_abandoned[k]:
+            self.renege(k)
+
+    def renege(self, k: int) -> None:
+        c = self.c_contact[k]
+        assert c is not None
         now = self.env.now
-        leg.abandoned = now
-        spec = leg.spec
-        spec.pool.append(leg.contact)
+        try:
+            self.dispatch(self.router.abandon(c.id, now=now))
+        except InvalidStateError:  # pragma: no cover - handlers run at once: never assigned here
+            return
+        del self.leg_of[c.id]
+        self.c_abandoned[k] = now
+        spec = self.c_spec[k]
+        spec.pool.append(c)
         rt = spec.retrial
-        if rt is not None and leg.attempt < rt.max_attempts:
-            rng = self.rng(leg.demand, _RETRIAL)
+        attempt = self.c_attempt[k]
+        if rt is not None and attempt < rt.max_attempts:
+            d = self.c_demand[k]
+            rng = self.rng(d, _RETRIAL)
             if rng.random() < rt.probability:
                 delay = float(rt.delay.sample(rng, 1)[0])
                 pat = math.inf
                 if spec.patience_dist is not None:
                     pat = float(spec.patience_dist.sample(rng, 1)[0])
-                if len(self.legs) >= MAX_LEGS:
-                    raise ValidationError(
-                        f"demand[{leg.demand}].retrial: this replication reached {MAX_LEGS:,} contacts "
-                        "(arrivals and their retrials), the most one replication may hold; lower "
-                        "retrial.probability or retrial.max_attempts")
-                nxt = Leg(self, leg.demand, spec, now + delay, leg.handle, pat,
-                          attempt=leg.attempt + 1)
-                self.legs.append(nxt)
-                self.env.timeout(delay).callbacks.append(lambda _ev: self.enter(nxt))
+                j = self.add_leg(k, now + delay, self.c_handle[k], pat, attempt + 1)
+                self.env.timeout(delay, j).callbacks.append(self.enter_due)
                 return
         self.left()
 
-    def offer_callback(self, leg: Leg) -> None:
-        cb = leg.spec.callback
-        if self.rng(leg.demand, _CALLBACK).random() >= cb.probability:  # type: ignore[union-attr]
-            return
-        leg.callback = True
-        self.res.transfer(leg.contact.id, queue=cb.queue or leg.queue, handler=leg.assigned)  # type: ignore[union-attr]
+    def callback_due(self, ev: simpy.Event) -> None:
+        k = ev._value
+        if self.c_answered[k] != self.c_answered[k] and self.c_abandoned[k] != self.c_abandoned[k]:
+            self.offer_callback(k)
 
-    def finish(self, leg: Leg) -> None:
+    def offer_callback(self, k: int) -> None:
+        spec = self.c_spec[k]
+        cb = spec.callback
+        if self.rng(self.c_demand[k], _CALLBACK).random() >= cb.probability:  # type: ignore[union-attr]
+            return
+        self.c_callback[k] = True
+        c = self.c_contact[k]
+        assert c is not None
+        self.dispatch(self.router.transfer(c.id, queue=cb.queue or self.c_queue[k],  # type: ignore[union-attr]
+                                           needs=None, wrap_up=0.0, now=self.env.now))
+
+    def finish(self, ev: simpy.Event) -> None:
+        k = ev._value
         now = self.env.now
-        leg.ended = now
-        aid = leg.agent
-        spec = leg.spec
+        self.c_ended[k] = now
+        aid = self.c_agent[k]
+        assert aid is not None
+        spec = self.c_spec[k]
         wrap = spec.wrap
-        self.busy[aid].append((leg.answered, now + wrap, self.weights[aid][spec.channel]))  # type: ignore[index]
+        self.b_agent.append(self.agent_index[aid])
+        self.b_start.append(self.c_answered[k])
+        self.b_end.append(now + wrap)
+        self.b_weight.append(self.weights[aid][spec.channel])
+        c = self.c_contact[k]
+        assert c is not None
         tr = spec.transfer
-        if tr is not None and leg.leg == 0 and self.agents[aid].tier in tr.from_tiers:  # type: ignore[index]
-            rng = self.rng(leg.demand, _TRANSFER)
+        if tr is not None and self.c_leg[k] == 0 and self.agents[aid].tier in tr.from_tiers:
+            rng = self.rng(self.c_demand[k], _TRANSFER)
             if rng.random() < tr.probability:
                 handle = (tr.handle or spec.handle_dist).sample(rng, 1)[0]  # type: ignore[union-attr]
-                nxt = Leg(self, leg.demand, spec, leg.arrival, float(handle), math.inf,
-                          attempt=leg.attempt)
-                nxt.queue = tr.to
-                nxt.within = self.sc.queue(tr.to).queue.sla.within
-                nxt.leg = 1
-                nxt.entered = now
-                nxt.contact = leg.contact
-                leg.moved = True
-                self.legs.append(nxt)
-                self.res.transfer(leg.contact.id, queue=tr.to, needs=tr.needs, wrap_up=wrap,
-                                  handler=nxt.assigned)
+                j = self.add_leg(k, self.c_arrival[k], float(handle), math.inf, self.c_attempt[k])
+                self.c_queue[j] = tr.to
+                self.c_within[j] = self.sc.queue(tr.to).queue.sla.within
+                self.c_leg[j] = 1
+                self.c_entered[j] = now
+                self.c_contact[j] = c
+                self.c_moved[k] = True
+                done = self.router.transfer(c.id, queue=tr.to, needs=tr.needs, wrap_up=wrap,
+                                            now=now)
+                self.leg_of[c.id] = j
+                self.dispatch(done)
                 return
         self.left()
-        c = leg.contact
-        self.res.release(c.id, wrap)
+        del self.leg_of[c.id]
+        self.dispatch(self.router.complete(c.id, now, wrap))
         spec.pool.append(c)
 
     # ------------------------------------------------------------------ run
@@ -467,9 +657,8 @@ class _Engine:
         events = self.setup_agents()
         if events:
             env.process(self.shifts(events))
-        times, dems, idx = self.schedule_arrivals()
-        if times:
-            env.process(self.arrivals(times, dems, idx))
+        if self.schedule_arrivals():
+            _Start(env, self.start_arrivals)
         env.process(self.horizon())
         try:
             env.run(until=self.drained)  # later events (stale timers) change nothing
@@ -478,7 +667,41 @@ class _Engine:
         end = env.now
         for aid, t0 in self.on_since.items():
             self.staffed[aid].append((t0, max(end, self.sc.horizon)))
-        return Outcome(self.legs, self.staffed, self.busy, self.agents, end)
+        return Outcome(self.columns(), self.staffed, self.busy(), self.agents, end)
+
+    def columns(self) -> Legs:
+        made = np.array(self.c_made, dtype=np.int64)
+        order = np.argsort(made, kind="stable")
+        order = order[made[order] >= 0]  # arrivals that never came (a stuck run) have no leg
+        ids = list(self.agents)
+        index = self.agent_index
+        agent = np.array([-1 if a is None else index[a] for a in self.c_agent], dtype=np.int64)
+
+        def floats(xs: list[float]) -> np.ndarray:
+            return np.array(xs, dtype=float)[order]
+
+        def objs(xs: list[Any]) -> list[Any]:
+            return [xs[i] for i in order.tolist()]
+
+        return Legs(
+            arrival=floats(self.c_arrival), entered=floats(self.c_entered),
+            answered=floats(self.c_answered), abandoned=floats(self.c_abandoned),
+            ended=floats(self.c_ended), within=floats(self.c_within),
+            handle=floats(self.c_handle), patience=floats(self.c_patience),
+            attempt=np.array(self.c_attempt, dtype=np.int64)[order],
+            leg=np.array(self.c_leg, dtype=np.int64)[order],
+            demand=np.array(self.c_demand, dtype=np.int64)[order],
+            contained=np.array(self.c_contained, dtype=bool)[order],
+            callback=np.array(self.c_callback, dtype=bool)[order],
+            moved=np.array(self.c_moved, dtype=bool)[order],
+            queue=objs(self.c_queue), served_queue=objs(self.c_served),
+            agent=agent[order], agent_ids=ids, spec=objs(self.c_spec),
+            contact=objs(self.c_contact),
+        )
+
+    def busy(self) -> Busy:
+        return Busy(np.array(self.b_agent, dtype=np.int64), np.array(self.b_start, dtype=float),
+                    np.array(self.b_end, dtype=float), np.array(self.b_weight, dtype=float))
 
 
 def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:

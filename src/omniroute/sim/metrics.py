@@ -39,7 +39,7 @@ A KPI without a defined value (no contact offered) is ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -64,36 +64,32 @@ def _val(x: float) -> float | None:
 
 
 class _Columns:
+    """The columns the KPIs read, derived from the replication's :class:`Legs`."""
+
     def __init__(self, out: Outcome) -> None:
-        legs = out.legs
-        self.n = len(legs)
-        f = np.fromiter
-        self.arrival = f((g.arrival for g in legs), float, self.n)
-        self.entered = f((g.entered for g in legs), float, self.n)
-        self.answered = f((g.answered for g in legs), float, self.n)
-        self.abandoned = f((g.abandoned for g in legs), float, self.n)
-        self.ended = f((g.ended for g in legs), float, self.n)
-        self.within = f((g.within for g in legs), float, self.n)
-        self.leg = f((g.leg for g in legs), np.int64, self.n)
-        self.attempt = f((g.attempt for g in legs), np.int64, self.n)
-        self.contained = f((g.contained for g in legs), bool, self.n)
-        self.callback = f((g.callback for g in legs), bool, self.n)
-        self.queue = [g.queue for g in legs]
-        self.channel = [g.channel for g in legs]
-        self.segment = [g.segment for g in legs]
-        self.agent = [g.agent for g in legs]
-        self.transferred = f((g.moved for g in legs), bool, self.n)
-        self.overflowed = f((g.served_queue is not None and g.served_queue != _home(g) for g in legs),
-                            bool, self.n)
+        legs = out.columns
+        self.n = legs.n
+        for f in ("arrival", "entered", "answered", "abandoned", "ended", "within", "leg",
+                  "attempt", "contained", "callback", "queue"):
+            setattr(self, f, getattr(legs, f))
+        self.channel = legs.channel()
+        self.segment = legs.segment()
+        self.agent = legs.agent  # index into out.agents, -1: none
+        self.transferred = legs.moved
+        served = legs.served_queue
+        self.overflowed = np.fromiter(
+            (sq is not None and sq != _home(q, cb, sp) for sq, q, cb, sp
+             in zip(served, legs.queue, legs.callback.tolist(), legs.spec, strict=True)),
+            bool, self.n)
         self.end = out.end
 
 
-def _home(g: Any) -> str:
+def _home(queue: str, callback: bool, spec: Any) -> str:
     """The queue a leg waits in before any overflow: its own, or its callback's queue."""
-    cb = g.spec.callback
-    if g.callback and cb is not None and cb.queue is not None:
-        return cb.queue
-    return g.queue
+    cb = spec.callback
+    if callback and cb is not None and cb.queue is not None:
+        return cb.queue  # type: ignore[no-any-return]
+    return queue
 
 
 def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
@@ -132,33 +128,63 @@ def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _union_length(iv: Iterable[tuple[float, float]], lo: float, hi: float) -> float:
-    total, cur_s, cur_e = 0.0, None, None
-    for s, e in sorted((max(s, lo), min(e, hi)) for s, e in iv):
-        if e <= s:
-            continue
-        if cur_e is None or s > cur_e:
-            if cur_e is not None:
-                total += cur_e - cur_s  # type: ignore[operator]
-            cur_s, cur_e = s, e
-        elif e > cur_e:
-            cur_e = e
-    if cur_e is not None:
-        total += cur_e - cur_s  # type: ignore[operator]
-    return total
+def _merged(group: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's spans merged: (group, start, end) of the disjoint intervals, sorted by
+    group then start.  Empty spans (``e <= s``) are dropped; overlapping and touching spans
+    merge.
+
+    A sweep over the spans' ends: +1 at a start, -1 at an end, sorted by (group, time, starts
+    first); each group's changes add up to zero, so one running sum over all groups is every
+    group's own count of open spans, and an interval runs from a 0 -> 1 step to the next
+    1 -> 0 step.
+    """
+    keep = e > s
+    group, s, e = group[keep], s[keep], e[keep]
+    n = len(s)
+    if not n:
+        empty = np.zeros(0)
+        return np.zeros(0, np.int64), empty, empty
+    t = np.concatenate([s, e])
+    d = np.concatenate([np.ones(n, np.int64), np.full(n, -1, np.int64)])
+    g = np.concatenate([group, group])
+    order = np.lexsort((-d, t, g))
+    t, d, g = t[order], d[order], g[order]
+    open_ = np.cumsum(d)
+    opens = (d == 1) & (open_ == 1)
+    closes = (d == -1) & (open_ == 0)
+    return g[opens], t[opens], t[closes]
 
 
 def _agent_time(out: Outcome, lo: float, hi: float) -> dict[str, tuple[float, float, float]]:
-    """Per agent: (busy seconds, capacity-weighted busy seconds, staffed seconds)."""
-    res = {}
-    for aid in out.agents:
-        busy = out.busy[aid]
-        spans = [(s, e) for s, e, _w in busy]
-        b = _union_length(spans, lo, hi)
-        u = sum(w * max(0.0, min(e, hi) - max(s, lo)) for s, e, w in busy)
-        staffed = _union_length([*out.staffed[aid], *spans], lo, hi)
-        res[aid] = (b, u, staffed)
-    return res
+    """Per agent: (busy seconds, capacity-weighted busy seconds, staffed seconds), over
+    ``[lo, hi)``."""
+    ids = list(out.agents)
+    na = len(ids)
+    busy = out.busy
+    bs, be = np.maximum(busy.start, lo), np.minimum(busy.end, hi)
+    g, s, e = _merged(busy.agent, bs, be)
+    # sequential sums in each agent's order, as a running total would add them
+    b = np.bincount(g, weights=e - s, minlength=na)
+    u = np.bincount(busy.agent, weights=busy.weight * np.maximum(be - bs, 0.0), minlength=na)
+    st_g, st_s, st_e = _staffed_spans(out)
+    g, s, e = _merged(np.concatenate([st_g, busy.agent]),
+                      np.maximum(np.concatenate([st_s, busy.start]), lo),
+                      np.minimum(np.concatenate([st_e, busy.end]), hi))
+    staffed = np.bincount(g, weights=e - s, minlength=na)
+    return {aid: (float(b[i]), float(u[i]), float(staffed[i])) for i, aid in enumerate(ids)}
+
+
+def _staffed_spans(out: Outcome) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The agents' staffed intervals as columns (agent index, start, end)."""
+    g: list[int] = []
+    s: list[float] = []
+    e: list[float] = []
+    for i, spans in enumerate(out.staffed.values()):
+        for a, b in spans:
+            g.append(i)
+            s.append(a)
+            e.append(b)
+    return np.array(g, dtype=np.int64), np.array(s, dtype=float), np.array(e, dtype=float)
 
 
 def _agent_kpis(rows: list[tuple[float, float, float]], answered: int) -> dict[str, Any]:
@@ -196,11 +222,9 @@ def compute(sc: Scenario, out: Outcome) -> tuple[dict[str, Any], dict[str, Any]]
 
     # agents, teams, tiers
     times = _agent_time(out, lo, hi)
-    handled: dict[str, int] = {}
     ans_w = ~np.isnan(c.answered) & window
-    for i in np.flatnonzero(ans_w):
-        a = c.agent[i]
-        handled[a] = handled.get(a, 0) + 1  # type: ignore[index]
+    counts = np.bincount(c.agent[ans_w], minlength=len(out.agents)).tolist()
+    handled = dict(zip(out.agents, counts, strict=True))
     teams: dict[str, list[str]] = {}
     tiers: dict[str, list[str]] = {}
     for aid, a in out.agents.items():
@@ -239,19 +263,6 @@ def _spread(s: np.ndarray, e: np.ndarray, edges: np.ndarray,
 
     f = part(s) - part(e)
     return np.maximum(np.diff(f), 0.0)
-
-
-def _merge(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The union of ``spans`` as sorted disjoint intervals."""
-    out: list[list[float]] = []
-    for s, e in sorted(spans):
-        if e <= s:
-            continue
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return [(s, e) for s, e in out]
 
 
 def _channels(sc: Scenario, c: _Columns) -> list[str]:
@@ -330,30 +341,33 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
 def _tier_intervals(out: Outcome, edges: np.ndarray, length: np.ndarray) -> dict[str, Any]:
     """Per tier and interval: ``occupancy``, ``utilization`` (as the KPIs, over the interval)
     and ``staffed`` (mean number of agents staffed)."""
-    spans: dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]],
-                           list[tuple[float, float, float]]]] = {}
-    for aid, a in out.agents.items():
-        busy = out.busy[aid]
-        bspans = [(s, e) for s, e, _w in busy]
-        b_l, s_l, w_l = spans.setdefault(str(a.tier), ([], [], []))
-        b_l.extend(_merge(bspans))
-        s_l.extend(_merge([*out.staffed[aid], *bspans]))
-        w_l.extend(busy)
+    tier_of = np.array([str(a.tier) for a in out.agents.values()], dtype=object)
+    busy = out.busy
+    mb_g, mb_s, mb_e = _merged(busy.agent, busy.start, busy.end)
+    st_g, st_s, st_e = _staffed_spans(out)
+    ms_g, ms_s, ms_e = _merged(np.concatenate([st_g, busy.agent]),
+                               np.concatenate([st_s, busy.start]),
+                               np.concatenate([st_e, busy.end]))
+    by_agent = np.argsort(busy.agent, kind="stable")  # each agent's spans, agents in order
+    w_g, w_s, w_e, w_w = (busy.agent[by_agent], busy.start[by_agent], busy.end[by_agent],
+                          busy.weight[by_agent])
     res = {}
-    for tier in sorted(spans):
-        b_l, s_l, w_l = spans[tier]
 
-        def area(iv: list[Any], weighted: bool = False) -> np.ndarray:
-            if not iv:
-                return np.zeros(len(length))
-            arr = np.array(iv, dtype=float)
-            return _spread(arr[:, 0], arr[:, 1], edges, arr[:, 2] if weighted else None)
+    def area(mine: np.ndarray, g: np.ndarray, s: np.ndarray, e: np.ndarray,
+             w: np.ndarray | None = None) -> np.ndarray:
+        m = mine[g] if len(g) else np.zeros(0, bool)
+        if not m.any():
+            return np.zeros(len(length))
+        return _spread(s[m], e[m], edges, w[m] if w is not None else None)
 
-        staffed = area(s_l)
-        busy = np.minimum(area(b_l), staffed)  # float noise of the prefix sums: never above 1
-        used = np.minimum(area(w_l, weighted=True), staffed)
+    for tier in sorted(set(tier_of.tolist())):
+        mine = tier_of == tier
+        staffed = area(mine, ms_g, ms_s, ms_e)
+        # float noise of the prefix sums: never above 1
+        busy_a = np.minimum(area(mine, mb_g, mb_s, mb_e), staffed)
+        used = np.minimum(area(mine, w_g, w_s, w_e, w_w), staffed)
         with np.errstate(invalid="ignore", divide="ignore"):
-            occ = np.where(staffed > 0, busy / staffed, np.nan)
+            occ = np.where(staffed > 0, busy_a / staffed, np.nan)
             util = np.where(staffed > 0, used / staffed, np.nan)
         res[tier] = {
             "occupancy": [_val(x) for x in occ],

@@ -45,7 +45,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Report:
     out = simulate(scenario, ss)
     kpis, intervals = compute(scenario, out)
     return Report(scenario.name, seed if isinstance(seed, int) else _jsonable(ss), kpis,
-                  intervals, len(out.legs), out.end)
+                  intervals, out.columns.n, out.end)
 
 
 def seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:

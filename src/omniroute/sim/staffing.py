@@ -328,14 +328,16 @@ def _counts(sc: Scenario, ss: np.random.SeedSequence, queues: tuple[str, ...],
     offered = np.zeros((len(queues), nbins), dtype=np.int64)
     good = np.zeros((len(queues), nbins), dtype=np.int64)
     h_end = sc.horizon
-    for leg in out.legs:
-        qi = index.get(leg.queue)
-        if qi is None or leg.contained or not 0 <= leg.arrival < h_end:
-            continue
-        b = min(int(leg.arrival // width), nbins - 1)
-        offered[qi, b] += 1
-        if leg.answered == leg.answered and leg.answered - leg.entered <= within[qi] + _TOL:
-            good[qi, b] += 1
+    legs = out.columns
+    qi = np.array([index.get(q, -1) for q in legs.queue], dtype=np.int64)
+    m = (qi >= 0) & ~legs.contained & (legs.arrival >= 0) & (legs.arrival < h_end)
+    b = np.minimum((legs.arrival[m] // width).astype(np.int64), nbins - 1)
+    q = qi[m]
+    np.add.at(offered, (q, b), 1)
+    wait = legs.answered[m] - legs.entered[m]  # nan: not answered
+    limit = np.array(within, dtype=float)[q] + _TOL if len(q) else np.zeros(0)
+    ok = wait <= limit
+    np.add.at(good, (q[ok], b[ok]), 1)
     return offered, good
 
 
