@@ -16,7 +16,9 @@ EXPECTED = {
                                "dedicated", "blended"],
     "human_ai.py": ["contained by the bots", "no bot", "better bot", "segment senior, high value"],
     "bank_trace.py": [],  # checked below: depends on the shared data
+    "calibrate_bank.py": [],  # checked below: depends on the shared data
 }
+NEEDS_DATA = {"bank_trace.py", "calibrate_bank.py"}
 
 
 def test_every_example_is_listed():
@@ -28,8 +30,13 @@ def test_example_runs(name, capsys):
     ns = runpy.run_path(str(EXAMPLES / name))
     ns["main"]()
     out = capsys.readouterr().out
-    if name == "bank_trace.py" and "skipping" in out:
+    if name in NEEDS_DATA and "skipping" in out:
         assert "data not found" in out
+        return
+    if name == "calibrate_bank.py":
+        for label in ("Handle time per queue", "Kaplan-Meier", "AIC", "skill groups", "ASA rec.",
+                      "ASA sim.", "abandon rec.", "abandon sim.", "overall"):
+            assert label in out, f"{name}: {label!r} missing from its output"
         return
     for label in [*EXPECTED[name], "overall", "±"]:
         assert label in out, f"{name}: {label!r} missing from its output"
@@ -37,8 +44,9 @@ def test_example_runs(name, capsys):
         assert "ASA rec." in out and "ASA sim." in out and "abandon rec." in out
 
 
-def test_bank_trace_skips_without_data(monkeypatch, tmp_path, capsys):
-    ns = runpy.run_path(str(EXAMPLES / "bank_trace.py"))
+@pytest.mark.parametrize("name", sorted(NEEDS_DATA))
+def test_bank_examples_skip_without_data(monkeypatch, tmp_path, capsys, name):
+    ns = runpy.run_path(str(EXAMPLES / name))
     ns["main"].__globals__["DATA"] = tmp_path / "absent"
     ns["main"]()
     assert "data not found" in capsys.readouterr().out

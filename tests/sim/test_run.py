@@ -100,6 +100,7 @@ def test_run_refuses_bad_arguments(small):
 def test_exports():
     assert sorted(sim.__all__) == sorted(n for n in sim.__all__ if hasattr(sim, n))
     for name in ("Scenario", "run", "replicate", "load_scenario", "RouterResource", "Report",
-                 "Summary", "bundled_scenario_path"):
+                 "Summary", "bundled_scenario_path", "calibrate", "Calibration", "kaplan_meier",
+                 "KaplanMeier"):
         assert name in sim.__all__
     assert orr.sim is sim

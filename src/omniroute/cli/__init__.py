@@ -1,6 +1,7 @@
 """The ``omniroute`` command (also ``python -m omniroute``).
 
-Commands: ``demo``, ``simulate``, ``compare``, ``staff``, ``check``, ``scenarios``; see
+Commands: ``demo``, ``simulate``, ``compare``, ``staff``, ``check``, ``scenarios``,
+``calibrate``; see
 ``omniroute COMMAND --help`` and ``docs/cli.md``.  :func:`main` returns the exit status:
 0 success, 1 ``check`` found problems, 2 a usage error or a bad scenario (its messages on
 stderr, never a traceback), 130 interrupted, 141 the reader of the output went away (``|
@@ -59,7 +60,17 @@ def _outputs(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ._parse import agents, alpha, clock, duration, fraction, rate, rates_list, service_level
+    from ._parse import (
+        agents,
+        alpha,
+        clock,
+        duration,
+        fraction,
+        positive_int,
+        rate,
+        rates_list,
+        service_level,
+    )
 
     parser = _Parser(prog=PROG, description="omniroute: routing engine of an omnichannel contact "
                      "centre; simulate scenarios, compare policies, size teams.",
@@ -138,6 +149,38 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Without NAME: list the bundled scenarios. With NAME: print its TOML, "
                                    "e.g. `omniroute scenarios retail_bank > my.toml`.")
     p.add_argument("name", nargs="?", metavar="NAME")
+
+    p = sub.add_parser("calibrate", help="estimate a scenario from a per-call log (CSV)",
+                       description="Estimate a scenario from LOG.csv, one row per call with the columns "
+                                   "arrival, queue, wait, outcome (answered|abandoned), service_start, "
+                                   "service_end, agent (optional: priority, wrap_up; see docs/calibrate.md): "
+                                   "arrival rates per interval and weekday, handle time and patience per "
+                                   "queue (fits chosen by AIC; patience from censored waits), agents per "
+                                   "interval and their skills. Prints what was estimated; writes the "
+                                   "scenario to --out only when everything succeeded.",
+                       epilog="example: omniroute calibrate calls.csv --out my.toml --interval 30m; "
+                              "then omniroute check my.toml; omniroute simulate my.toml")
+    p.add_argument("log", metavar="LOG.csv")
+    p.add_argument("--out", required=True, metavar="PATH", help="the scenario TOML to write")
+    p.add_argument("--interval", type=duration, default=3600.0, metavar="DURATION",
+                   help="width of the arrival and staffing profile, whole minutes dividing a day (default 1h)")
+    p.add_argument("--profile", choices=("week", "day"), default="week",
+                   help="a rate per interval of each weekday (default), or of every day alike")
+    p.add_argument("--gap", type=duration, default=600.0, metavar="DURATION",
+                   help="services of one agent less than this apart count as one stretch of presence "
+                        "(default 10m)")
+    p.add_argument("--handle", choices=("exponential", "lognormal", "gamma"),
+                   help="handle-time family to write (default: the lowest AIC)")
+    p.add_argument("--patience", choices=("exponential", "lognormal", "gamma", "none"),
+                   help="patience family to write (default: the lowest AIC); none: nobody abandons")
+    p.add_argument("--start-day", default="mon", metavar="DAY",
+                   help="weekday of day 0 when the log's times are seconds (default mon)")
+    p.add_argument("--contact-policy", default="priority-fifo", metavar="NAME",
+                   help="the contact policy to write into [routing] (default priority-fifo)")
+    p.add_argument("--name", metavar="NAME", help="the scenario's name")
+    p.add_argument("--min-calls", type=positive_int, default=10, metavar="N",
+                   help="a queue with fewer answered calls (or abandonments) takes the fit over all "
+                        "queues (default 10)")
     return parser
 
 

@@ -20,7 +20,7 @@ from .. import reports
 from ..policies import agent_policy, contact_policy
 from ..queues import ServiceLevel
 
-__all__ = ["CommandError", "demo", "simulate", "compare", "staff", "check", "scenarios"]
+__all__ = ["CommandError", "demo", "simulate", "compare", "staff", "check", "scenarios", "calibrate"]
 
 
 class CommandError(Exception):
@@ -396,4 +396,19 @@ def scenarios(args: argparse.Namespace) -> int:
             print(name)
         return 0
     sys.stdout.write(bundled_scenario_path(args.name).read_text(encoding="utf-8"))
+    return 0
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    """Estimate a scenario from a call log; print the summary; write the TOML last, whole."""
+    from ..sim import calibrate as run_calibration
+
+    contact_policy(args.contact_policy)  # a bad name: exit 2 with the allowed names, before the work
+    _writable(args.out, "--out")
+    cal = run_calibration(args.log, interval=args.interval, profile=args.profile, gap=args.gap,
+                          handle=args.handle, patience=args.patience, start_day=args.start_day,
+                          name=args.name, contact=args.contact_policy, min_calls=args.min_calls)
+    print(cal.summary())
+    cal.write(args.out)
+    print(f"\nwrote {args.out}: check it with `omniroute check {args.out}`")
     return 0

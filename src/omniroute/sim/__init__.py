@@ -2,7 +2,8 @@
 
 The only layer of omniroute that imports SimPy.  Build a :class:`Scenario` in code or load
 one from TOML (:func:`load_scenario`), :func:`run` one replication into a :class:`Report`,
-or :func:`replicate` it into a :class:`Summary` with 95% intervals.  For your own SimPy
+or :func:`replicate` it into a :class:`Summary` with 95% intervals; :func:`calibrate` estimates
+one from a per-call log.  For your own SimPy
 models, :class:`RouterResource` puts a router where a ``simpy.Resource`` would be.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from .adapter import ContactRequest as ContactRequest
 from .adapter import RouterResource as RouterResource
+from .calibrate import Calibration as Calibration
+from .calibrate import calibrate as calibrate
 from .distributions import Deterministic as Deterministic
 from .distributions import Distribution as Distribution
 from .distributions import Empirical as Empirical
@@ -18,6 +21,8 @@ from .distributions import Gamma as Gamma
 from .distributions import Lognormal as Lognormal
 from .distributions import Uniform as Uniform
 from .distributions import distribution as distribution
+from .fitting import KaplanMeier as KaplanMeier
+from .fitting import kaplan_meier as kaplan_meier
 from .loader import bundled_scenario_path as bundled_scenario_path
 from .loader import bundled_scenarios as bundled_scenarios
 from .loader import load_scenario as load_scenario
@@ -58,4 +63,5 @@ __all__ = [
     "bundled_scenario_path", "bundled_scenarios", "distribution", "load_scenario",
     "parse_clock", "parse_duration", "parse_scenario", "replicate", "run", "seeds", "summarize",
     "SimStaffing", "SimStaffingRow", "staff_by_simulation",
+    "Calibration", "calibrate", "KaplanMeier", "kaplan_meier",
 ]
