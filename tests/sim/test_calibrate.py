@@ -76,6 +76,16 @@ def test_handle_fit_picks_the_family_by_aic():
         choose(x, family="weibull")
 
 
+def test_equal_handle_times_are_deterministic():
+    rows = mmcm_log(hours=3)
+    for r in rows:
+        if r["outcome"] == "answered":
+            r["service_end"] = r["service_start"] + 60
+    cal = sim.calibrate(rows, profile="day")
+    assert cal.queues[0].handle.criterion == "all values equal"
+    assert cal.scenario.demand[0].handle.value == pytest.approx(60.0)
+
+
 # ---- calibration on a log drawn from known rates -------------------------------------------
 
 

@@ -395,6 +395,8 @@ def _clock(t: float) -> str:
 
 def _dist(f: FitChoice) -> str:
     c = f.chosen
+    if c.family == "deterministic":
+        return f'{{ dist = "deterministic", value = {_num(c.mean)} }}'
     extra = "" if c.family == "exponential" else f", cv = {_num(c.cv)}"
     return f'{{ dist = "{c.family}", mean = {_num(c.mean)}{extra} }}'
 
@@ -516,5 +518,6 @@ def _summary(c: Calibration) -> str:
             f"agent-hours a {'week' if c.profile == 'week' else 'day'}",
             "  skill groups (who served which queue):"]
     for s in c.skill_groups:
-        out.append(f"    {'+'.join(s.skills):<30} {s.agents:>3} agents, mean present {s.mean_present:.2f}")
+        plural = "s" if s.agents != 1 else " "
+        out.append(f"    {'+'.join(s.skills):<30} {s.agents:>3} agent{plural}, mean present {s.mean_present:.2f}")
     return "\n".join(out)

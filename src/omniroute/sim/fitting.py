@@ -52,8 +52,8 @@ class Fit:
 
     def distribution(self) -> Distribution:
         """The fitted distribution, as ``omniroute.sim`` samples it."""
-        if self.family == "exponential":
-            return distribution("exponential", mean=self.mean)
+        if self.family in ("exponential", "deterministic"):
+            return distribution(self.family, mean=self.mean)
         return distribution(self.family, mean=self.mean, cv=self.cv)
 
     def cdf(self, t: np.ndarray) -> np.ndarray:
@@ -216,12 +216,17 @@ def choose(values: Sequence[float] | np.ndarray, censored: Sequence[float] | np.
     """Fit every family and choose the lowest AIC among the usable fits (or ``family``).
 
     Without censoring each fit's ``distance`` is its KS statistic; with ``km`` (censored
-    data) its largest gap to the Kaplan-Meier curve.
+    data) its largest gap to the Kaplan-Meier curve.  Uncensored values all equal are
+    ``deterministic`` (criterion ``"all values equal"``).
     """
     if family is not None and family not in FAMILIES:
         raise ValidationError(f"unknown family {family!r}; allowed: {', '.join(FAMILIES)} "
                               "(or None: the lowest AIC)")
     x = np.asarray(values, dtype=float)
+    if x.size and x.max() - x.min() <= 1e-9 * x.max() and not np.any(np.asarray(censored, dtype=float) > 0):
+        # every value the same (to rounding): no family has a likelihood maximum; the value is the fit
+        same = Fit("deterministic", float(np.mean(x)), 0.0, math.nan, math.nan, 0.0, int(x.size), int(x.size))
+        return FitChoice((same,), same, "all values equal")
     fits = []
     for fam in FAMILIES:
         f = fit(fam, x, censored)
