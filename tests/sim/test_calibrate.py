@@ -201,6 +201,26 @@ def test_bad_logs_name_row_column_value(tmp_path, monkeypatch, text, message):
     assert "\n" not in str(exc.value)
 
 
+COLUMNS = ("arrival", "queue", "wait", "outcome", "service_start", "service_end", "agent", "priority")
+SMALL = mmcm_log(hours=1, rate_h=30, agents=2, seed=11)
+
+
+@settings(max_examples=15, deadline=None)
+@given(row=st.integers(0, len(SMALL) - 1), col=st.sampled_from(COLUMNS),
+       value=st.one_of(st.text(max_size=8), st.floats(allow_nan=True), st.integers(-5, 5)))
+def test_any_bad_cell_is_named_or_calibrates(row, col, value):
+    rows = [dict(r, priority=0) for r in SMALL]
+    rows[row][col] = value
+    try:
+        cal = sim.calibrate(rows, profile="day", patience=None, min_calls=1)
+    except orr.ValidationError as exc:
+        msg = str(exc)
+        assert "\n" not in msg
+        assert msg.startswith(f"log row {row}: {col} ") or msg.startswith("log: ")
+    else:
+        assert cal.scenario.queues
+
+
 def test_bad_options_and_no_agents():
     rows = mmcm_log(hours=1)
     with pytest.raises(orr.ValidationError, match="interval must be whole minutes that divide a day"):
