@@ -134,7 +134,8 @@ def comparison(rec: dict[int, list[float]], simd: dict[int, list[float]],
         rows.append([f"{h:02d}-{h + 1:02d}", f"{r[0] / r[4]:.0f}", f"{s[0] / s[4]:.0f}", f"{agents:.1f}",
                      f"{asa_r:.0f}", f"{asa_s:.0f}", f"{ab_r:.1%}", f"{ab_s:.1%}"])
     rows.append([])
-    rows.append(["all", f"{tot_r[0] / rec[8][4]:.0f}", f"{tot_s[0] / len(WORKDAYS):.0f}", "",
+    days = next(iter(rec.values()))[4]
+    rows.append(["all", f"{tot_r[0] / days:.0f}", f"{tot_s[0] / len(WORKDAYS):.0f}", "",
                  f"{tot_r[2] / tot_r[1]:.0f}", f"{tot_s[2] / tot_s[1]:.0f}",
                  f"{tot_r[3] / tot_r[0]:.1%}", f"{tot_s[3] / tot_s[0]:.1%}"])
     return head, rows, points

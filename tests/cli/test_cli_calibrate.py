@@ -63,3 +63,12 @@ def test_bad_options_exit_2(tmp_path, capsys):
     assert main(["calibrate", str(log), "--out", str(tmp_path / "x.toml"), "--patience", "weibull"]) == 2
     assert main(["calibrate", str(log)]) == 2  # --out is required
     assert not (tmp_path / "x.toml").exists()
+
+
+def test_failed_calibration_leaves_an_existing_output_as_it_was(tmp_path, capsys):
+    log, out = tmp_path / "calls.csv", tmp_path / "my.toml"
+    log.write_text(HEAD + "1,a,1,answered,3,900,x\n", encoding="utf-8")
+    out.write_text("# my own scenario\n", encoding="utf-8")
+    assert main(["calibrate", str(log), "--out", str(out)]) == 2
+    assert out.read_text(encoding="utf-8") == "# my own scenario\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv", "my.toml"]

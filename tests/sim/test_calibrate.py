@@ -176,7 +176,7 @@ HEAD = "arrival,queue,wait,outcome,service_start,service_end,agent\n"
      "wait; a call log needs arrival, queue, wait, outcome, service_start, service_end, agent"),
     (HEAD + "1,a,2,answered,3,10,x\n7:61,a,2,abandoned,,,\n",
      "calls.csv:3: arrival '7:61' is not a time (use seconds since midnight of day 0, or an ISO 8601"),
-    (HEAD + "1,a,-2,answered,3,10,x\n", "calls.csv:2: wait '-2' must be a number of seconds >= 0"),
+    (HEAD + "1,a,-2,answered,3,10,x\n", "calls.csv:2: wait '-2' must be a number of seconds >= 0 (at most 366 days)"),
     (HEAD + "1,a,2,answered,30,10,x\n",
      "calls.csv:2: service_end '10' is before service_start '30' (a handle time of -20 s)"),
     (HEAD + "1,a,2,hangup,,,\n", "calls.csv:2: outcome 'hangup' must be answered or abandoned"),
@@ -216,9 +216,23 @@ def test_any_bad_cell_is_named_or_calibrates(row, col, value):
     except orr.ValidationError as exc:
         msg = str(exc)
         assert "\n" not in msg
-        assert msg.startswith(f"log row {row}: {col} ") or msg.startswith("log: ")
+        named = {"service_start": ("service_start", "service_end"), "service_end": ("service_end",)}
+        assert msg.startswith("log: ") or any(msg.startswith(f"log row {row}: {c} ")
+                                              for c in named.get(col, (col,)))
     else:
         assert cal.scenario.queues
+
+
+def test_a_log_longer_than_a_year_is_refused():
+    rows = mmcm_log(hours=1)
+    rows[3]["arrival"] = 1e13
+    with pytest.raises(orr.ValidationError, match=r"log row 3: arrival 10000000000000.0 is more than 366 days from day 0"):
+        sim.calibrate(rows)
+    rows = mmcm_log(hours=1)
+    i = next(k for k, r in enumerate(rows) if r["outcome"] == "answered")
+    rows[i]["service_end"] = 400 * 86400.0
+    with pytest.raises(orr.ValidationError, match=rf"log row {i}: service_end 34560000.0 is more than 366"):
+        sim.calibrate(rows)
 
 
 def test_bad_options_and_no_agents():

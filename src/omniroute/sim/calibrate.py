@@ -228,14 +228,20 @@ def _queue_fits(cl: CallLog, queues: list[str], qarr: np.ndarray, handle: str | 
     everyone = np.ones(len(cl), dtype=bool)
     pooled: dict[str, Any] = {}
 
-    def handle_fit(mask: np.ndarray) -> FitChoice:
+    def handle_fit(mask: np.ndarray, q: str) -> FitChoice:
         x = h[mask & answered]
-        return choose(x[x > 0], family=handle)
+        try:
+            return choose(x[x > 0], family=handle)
+        except ValidationError as exc:
+            raise ValidationError(f"{cl.source}: handle time of {q}: {exc}") from None
 
-    def patience_fit(mask: np.ndarray) -> tuple[FitChoice, KaplanMeier]:
+    def patience_fit(mask: np.ndarray, q: str) -> tuple[FitChoice, KaplanMeier]:
         w, ab = cl.wait[mask], cl.abandoned[mask]
         km = kaplan_meier(w, ab)
-        return choose(np.maximum(w[ab], ZERO_EVENT), w[~ab], family=patience, km=km), km
+        try:
+            return choose(np.maximum(w[ab], ZERO_EVENT), w[~ab], family=patience, km=km), km
+        except ValidationError as exc:
+            raise ValidationError(f"{cl.source}: patience in {q}: {exc}") from None
 
     if not np.any(h[answered] > 0):
         raise ValidationError(f"{cl.source}: every answered call has a handle time of 0 "
@@ -247,14 +253,14 @@ def _queue_fits(cl: CallLog, queues: list[str], qarr: np.ndarray, handle: str | 
         positive = int(np.sum(h[mask & answered] > 0))
         h_pooled = positive < min_calls
         if h_pooled and "handle" not in pooled:
-            pooled["handle"] = handle_fit(everyone)
-        hf = pooled["handle"] if h_pooled else handle_fit(mask)
+            pooled["handle"] = handle_fit(everyone, "all queues")
+        hf = pooled["handle"] if h_pooled else handle_fit(mask, f"queue {q!r}")
         pf, km, p_pooled = None, None, False
         if patience != "none":
             p_pooled = ab < min_calls
             if p_pooled and "patience" not in pooled:
-                pooled["patience"] = patience_fit(everyone)
-            pf, km = pooled["patience"] if p_pooled else patience_fit(mask)
+                pooled["patience"] = patience_fit(everyone, "all queues")
+            pf, km = pooled["patience"] if p_pooled else patience_fit(mask, f"queue {q!r}")
         wrap, wrap_n = None, 0
         if cl.wrap_up is not None:
             wv = cl.wrap_up[mask & answered]

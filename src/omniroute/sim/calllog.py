@@ -15,7 +15,7 @@ column                    required  value
 ``service_start``         answered  when the agent answered (the same kind of time as arrival)
 ``service_end``           answered  when the service ended, not before ``service_start``
 ``agent``                 answered  who served it
-``priority``              no        an integer, larger first (empty: 0)
+``priority``              no        an integer, larger first (empty: 0), at most 1,000,000 either way
 ``wrap_up``               no        seconds of after-call work, >= 0 (empty: unknown)
 ========================  ========  =========================================================
 
@@ -37,14 +37,17 @@ import attrs
 import numpy as np
 
 from ..errors import ValidationError
+from .limits import MAX_DURATION
 from .loader import parse_day, read_regular_file
 
-__all__ = ["REQUIRED", "OPTIONAL", "CallLog", "read_log", "MAX_LOG_BYTES"]
+__all__ = ["REQUIRED", "OPTIONAL", "CallLog", "read_log", "MAX_LOG_BYTES", "MAX_PRIORITY"]
 
 #: The columns a log must have.
 REQUIRED = ("arrival", "queue", "wait", "outcome", "service_start", "service_end", "agent")
 #: The columns a log may have.
 OPTIONAL = ("priority", "wrap_up")
+#: The largest priority (in absolute value) a log may give.
+MAX_PRIORITY = 1_000_000
 #: The largest log file read (bytes).
 MAX_LOG_BYTES = 1 << 30
 _OUTCOMES = ("answered", "abandoned")
@@ -131,9 +134,23 @@ class _Rows:
             x = float(v.strip() if isinstance(v, str) else v)
         except (TypeError, ValueError):
             x = math.nan
-        if isinstance(v, bool) or not (math.isfinite(x) and x >= 0):
-            raise self.fail(i, col, v, "must be a number of seconds >= 0")
+        if isinstance(v, bool) or not (math.isfinite(x) and 0 <= x <= MAX_DURATION):
+            raise self.fail(i, col, v, "must be a number of seconds >= 0 (at most 366 days)")
         return x
+
+    def priority(self, i: int, v: Any) -> int:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return 0
+        try:
+            p = int(v.strip()) if isinstance(v, str) else v
+        except ValueError:
+            p = None
+        if isinstance(p, float) and p.is_integer():
+            p = int(p)
+        if isinstance(p, bool) or not isinstance(p, int) or abs(p) > MAX_PRIORITY:
+            raise self.fail(i, "priority", v, f"must be an integer from {-MAX_PRIORITY:,} to "
+                                              f"{MAX_PRIORITY:,} (larger first)")
+        return p
 
     def text(self, i: int, col: str, v: Any) -> str:
         if not isinstance(v, str) or not v.strip():
@@ -205,14 +222,7 @@ def read_log(log: str | Path | Iterable[Mapping[str, Any]], *, start_day: int | 
         if outcome not in _OUTCOMES:
             raise reader.fail(i, "outcome", out, "must be answered or abandoned")
         aband.append(outcome == "abandoned")
-        p = cell("priority")
-        if p is None or (isinstance(p, str) and not p.strip()):
-            prio.append(0)
-        else:
-            try:
-                prio.append(int(p.strip() if isinstance(p, str) else p))
-            except (TypeError, ValueError):
-                raise reader.fail(i, "priority", p, "must be an integer (larger first)") from None
+        prio.append(reader.priority(i, cell("priority")))
         wrap.append(reader.seconds(i, "wrap_up", cell("wrap_up"), empty=math.nan) if has_wrap else math.nan)
         if outcome == "abandoned":
             s_start.append(None)
@@ -240,10 +250,21 @@ def read_log(log: str | Path | Iterable[Mapping[str, Any]], *, start_day: int | 
     else:
         def secs(x: Any) -> float:
             return math.nan if x is None else float(x)
+    t_arr = np.array([secs(x) for x in arrival])
+    t_start = np.array([secs(x) for x in s_start])
+    t_end = np.array([secs(x) for x in s_end])
+    for col, values, t in (("arrival", arrival, t_arr), ("service_start", s_start, t_start),
+                           ("service_end", s_end, t_end)):
+        far = np.flatnonzero(np.nan_to_num(np.abs(t)) > MAX_DURATION)
+        if far.size:
+            i = int(far[0])
+            raise reader.fail(i, col, rows[i].get(names[col], values[i]),
+                              "is more than 366 days from day 0 (time 0, or the first arrival's midnight): a log of "
+                              "at most 366 days is calibrated (split a longer one)")
     return CallLog(
-        arrival=np.array([secs(x) for x in arrival]), queue=tuple(queue),
+        arrival=t_arr, queue=tuple(queue),
         priority=np.array(prio, dtype=np.int64), wait=np.array(wait), abandoned=np.array(aband, dtype=bool),
-        service_start=np.array([secs(x) for x in s_start]), service_end=np.array([secs(x) for x in s_end]),
+        service_start=t_start, service_end=t_end,
         agent=tuple(agent), wrap_up=np.array(wrap) if has_wrap else None, start_day=int(start_day),
         day0=day0, source=source,
         ignored=tuple(c for c in columns if c.strip().lower() not in REQUIRED + OPTIONAL))
