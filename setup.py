@@ -1,7 +1,8 @@
 """Build: the router's core compiled with mypyc where a compiler is at hand, pure otherwise.
 
-``pip install .`` (or ``-e .``) compiles ``state``, ``agent_index``, ``waiting`` and
-``router`` — the same source files the pure build runs — into C extensions.  If mypyc is
+``pip install .`` (or ``-e .``) compiles ``state``, ``agent_index``, ``waiting``,
+``router`` and ``sim/engine`` — the same source files the pure build runs — into C
+extensions.  If mypyc is
 missing, the environment says ``OMNIROUTE_PURE_PYTHON=1`` at build time, or compiling fails
 for any reason, the build says so in one line and installs the pure-Python package, which
 works the same (``omniroute.ACCELERATED`` tells which one runs).
@@ -15,7 +16,7 @@ import sys
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED = ["state", "agent_index", "waiting", "router"]
+COMPILED = ["state", "agent_index", "waiting", "router", "sim/engine"]
 
 
 def _say(msg: str) -> None:
@@ -45,7 +46,7 @@ def extensions() -> list:
         _say("mypyc is not available; installing the pure-Python build")
         return []
     here = os.path.dirname(os.path.abspath(__file__))
-    paths = [os.path.join("src", "omniroute", f"{name}.py") for name in COMPILED]
+    paths = [os.path.join("src", "omniroute", *name.split("/")) + ".py" for name in COMPILED]
     cwd = os.getcwd()
     try:
         os.chdir(here)

@@ -1,4 +1,5 @@
-"""The two builds of the router's core: compiled (mypyc) and pure Python, same decisions."""
+"""The two builds of the core (router and simulation engine): compiled (mypyc) and pure
+Python, same decisions and same simulation reports."""
 
 from __future__ import annotations
 
@@ -32,9 +33,20 @@ print(orr.ACCELERATED, digest.hexdigest())
 """
 
 
-def run_stream(pure: bool) -> tuple[str, str]:
+# Every engine path (lean_cases.features) and a bundled scenario: prints whether the
+# engine is the compiled one and a digest of the reports.
+SIM = f"""
+import sys; sys.path.insert(0, {str(Path(__file__).parent / "sim")!r})
+import omniroute.sim.engine as engine
+from omniroute import sim
+from lean_cases import cases, digest
+print(not engine.__file__.endswith(".py"), "-".join(digest(sim.run(sc, seed)) for sc, seed in cases().values()))
+"""
+
+
+def run_stream(pure: bool, code: str = STREAM) -> tuple[str, str]:
     env = dict(os.environ, OMNIROUTE_PURE_PYTHON="1" if pure else "0")
-    out = subprocess.run([sys.executable, "-c", STREAM], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     build, digest = out.stdout.split()
     return build, digest
 
@@ -52,6 +64,14 @@ def test_pure_python_is_forced_by_the_environment() -> None:
 def test_compiled_and_pure_builds_make_identical_decisions() -> None:
     compiled, want = run_stream(pure=False)
     pure, got = run_stream(pure=True)
+    assert (compiled, pure) == ("True", "False")
+    assert got == want
+
+
+@pytest.mark.skipif(not compiled_present(), reason="this install is the pure-Python build")
+def test_compiled_and_pure_engines_give_identical_reports() -> None:
+    compiled, want = run_stream(pure=False, code=SIM)
+    pure, got = run_stream(pure=True, code=SIM)
     assert (compiled, pure) == ("True", "False")
     assert got == want
 

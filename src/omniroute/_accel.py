@@ -1,8 +1,9 @@
 """Which build of the router's core runs: compiled (mypyc) or pure Python.
 
-``pip install`` compiles ``state``, ``agent_index``, ``waiting`` and ``router`` into C
-extensions next to their sources when it can; Python then imports the extensions.  This
-module runs first in ``import omniroute`` and decides:
+``pip install`` compiles ``state``, ``agent_index``, ``waiting``, ``router`` and the
+simulation engine ``sim.engine`` into C extensions next to their sources when it can;
+Python then imports the extensions.  This module runs first in ``import omniroute`` and
+decides:
 
 * ``OMNIROUTE_PURE_PYTHON=1`` in the environment forces the ``.py`` sources;
 * in a source checkout, an extension older than its source (edited since the last build)
@@ -25,8 +26,10 @@ from types import ModuleType
 
 __all__ = ["COMPILED", "select", "accelerated"]
 
-#: The core modules the compiled build compiles.
-COMPILED = ("state", "agent_index", "waiting", "router")
+#: The modules the compiled build compiles (dotted, under ``omniroute``).
+COMPILED = ("state", "agent_index", "waiting", "router", "sim.engine")
+#: Those ``import omniroute`` loads at once (the engine imports SimPy: loaded on demand).
+_CORE = ("state", "agent_index", "waiting", "router")
 _PKG = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -36,13 +39,17 @@ class _PureFinder(MetaPathFinder):
     def find_spec(self, fullname: str, path: object = None, target: ModuleType | None = None) -> ModuleSpec | None:
         pkg, _, name = fullname.partition(".")
         if pkg == "omniroute" and name in COMPILED:
-            return importlib.util.spec_from_file_location(fullname, os.path.join(_PKG, f"{name}.py"))
+            return importlib.util.spec_from_file_location(fullname, _source(name))
         return None
+
+
+def _source(name: str) -> str:
+    return os.path.join(_PKG, *name.split(".")) + ".py"
 
 
 def _extension(name: str) -> str | None:
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        path = os.path.join(_PKG, name + suffix)
+        path = os.path.join(_PKG, *name.split(".")) + suffix
         if os.path.exists(path):
             return path
     return None
@@ -55,7 +62,7 @@ def _stale() -> list[str]:
     out = []
     for name in COMPILED:
         ext = _extension(name)
-        if ext is not None and os.path.getmtime(os.path.join(_PKG, f"{name}.py")) > os.path.getmtime(ext):
+        if ext is not None and os.path.getmtime(_source(name)) > os.path.getmtime(ext):
             out.append(name)
     return out
 
@@ -82,7 +89,7 @@ def select() -> None:
         _go_pure()
         return
     try:
-        for name in COMPILED:
+        for name in _CORE:
             importlib.import_module(f"omniroute.{name}")
     except ImportError as exc:
         warnings.warn(f"omniroute: the compiled core does not load ({exc}); running the pure-Python build",

@@ -27,6 +27,7 @@ from ..policies import agent_policy, contact_policy
 from ..router import Router
 from .adapter import delay_until
 from .limits import MAX_ARRIVALS, MAX_LEGS
+from .records import Busy, Leg, Legs, Outcome, Start
 from .scenario import DAY, Arrivals, Demand, Scenario, Shift, Trace, break_offset
 
 __all__ = ["Busy", "Leg", "Legs", "Outcome", "simulate", "stream", "arrival_times"]
@@ -117,118 +118,6 @@ class _Spec:
                        priority=self.priority, segment=self.segment)
 
 
-class Legs:
-    """Every leg of a replication, one array per field (index ``k`` is one leg).
-
-    A leg is one contact's passage through one queue (a transfer makes a second leg);
-    legs are in the order they were created (arrivals, retrials and transfers as they
-    happened).  Times are seconds, ``nan`` where the event did not happen.  ``agent`` holds
-    indexes into ``agent_ids`` (-1: none).
-    """
-
-    __slots__ = ("n", "arrival", "entered", "answered", "abandoned", "ended", "within",
-                 "handle", "patience", "attempt", "leg", "demand", "contained", "callback",
-                 "moved", "queue", "served_queue", "agent", "agent_ids", "spec", "contact")
-
-    def __init__(self, **cols: Any) -> None:
-        for k, v in cols.items():
-            setattr(self, k, v)
-        self.n = len(self.arrival)
-
-    def __len__(self) -> int:
-        return self.n
-
-    def channel(self) -> list[str]:
-        """Each leg's channel name."""
-        return [s.channel.name for s in self.spec]
-
-    def segment(self) -> list[str | None]:
-        """Each leg's customer segment (None: none)."""
-        return [s.segment for s in self.spec]
-
-    def agent_names(self) -> list[str | None]:
-        """Each leg's agent id (None: not answered)."""
-        ids = self.agent_ids
-        return [ids[i] if i >= 0 else None for i in self.agent.tolist()]
-
-
-class Leg:
-    """One leg as a record (read from :class:`Legs`; for tests and inspection)."""
-
-    __slots__ = ("arrival", "entered", "answered", "abandoned", "ended", "within", "handle",
-                 "patience", "attempt", "leg", "demand", "contained", "callback", "moved",
-                 "queue", "served_queue", "agent", "spec", "contact")
-
-    def __init__(self, legs: Legs, k: int) -> None:
-        for f in ("arrival", "entered", "answered", "abandoned", "ended", "within", "handle",
-                  "patience"):
-            setattr(self, f, float(getattr(legs, f)[k]))
-        for f in ("attempt", "leg", "demand"):
-            setattr(self, f, int(getattr(legs, f)[k]))
-        for f in ("contained", "callback", "moved"):
-            setattr(self, f, bool(getattr(legs, f)[k]))
-        self.queue = legs.queue[k]
-        self.served_queue = legs.served_queue[k]
-        a = int(legs.agent[k])
-        self.agent = legs.agent_ids[a] if a >= 0 else None
-        self.spec = legs.spec[k]
-        self.contact = legs.contact[k]
-
-    @property
-    def channel(self) -> str:
-        return self.spec.channel.name
-
-    @property
-    def segment(self) -> str | None:
-        return self.spec.segment
-
-
-class Busy:
-    """Agents' busy spans, one array per field: ``agent`` (index into the outcome's agents),
-    ``start`` (answer), ``end`` (end of wrap-up) and ``weight`` (the share of the agent's
-    capacity the contact took), in the order the contacts ended."""
-
-    __slots__ = ("agent", "start", "end", "weight")
-
-    def __init__(self, agent: np.ndarray, start: np.ndarray, end: np.ndarray,
-                 weight: np.ndarray) -> None:
-        self.agent, self.start, self.end, self.weight = agent, start, end, weight
-
-
-class Outcome:
-    """What a replication leaves: its legs and the agents' busy spans as columns, the agents'
-    staffed intervals, the agents and the end time."""
-
-    __slots__ = ("columns", "staffed", "busy", "agents", "end")
-
-    def __init__(self, columns: Legs, staffed: dict[str, list[tuple[float, float]]],
-                 busy: Busy, agents: dict[str, Agent], end: float) -> None:
-        self.columns = columns
-        self.staffed = staffed
-        self.busy = busy
-        self.agents = agents
-        self.end = end
-
-    @property
-    def legs(self) -> list[Leg]:
-        """The legs as records, in creation order (built on each access)."""
-        c = self.columns
-        return [Leg(c, k) for k in range(c.n)]
-
-
-class _Start(simpy.events.Event):
-    """Calls ``fn`` first thing at the current time, scheduled as SimPy starts a process
-    (urgent), so it keeps the place a process started here would take among same-time
-    events."""
-
-    def __init__(self, env: simpy.Environment, fn: Any) -> None:
-        self.env = env
-        self.callbacks = [fn]
-        self._value = None
-        self._ok = True
-        env.schedule(self, simpy.events.URGENT)
-
-
 _NAN = math.nan
 
 
@@ -243,16 +132,19 @@ class _Engine:
         self.env = env = simpy.Environment()
         r = sc.routing
         pol_rng = stream(ss, _GLOBAL, _POLICY)
-        ap = r.agent(pol_rng) if callable(r.agent) and not isinstance(r.agent, str) else \
-            agent_policy(r.agent, seed=pol_rng, hold=r.hold)
-        cp = r.contact() if callable(r.contact) and not isinstance(r.contact, str) else contact_policy(r.contact)
+        make_agent: Any = r.agent
+        make_contact: Any = r.contact
+        ap = make_agent(pol_rng) if callable(make_agent) and not isinstance(make_agent, str) else \
+            agent_policy(make_agent, seed=pol_rng, hold=r.hold)
+        cp = make_contact() if callable(make_contact) and not isinstance(make_contact, str) \
+            else contact_policy(make_contact)
         self.router = Router([q.queue for q in sc.queues], agent_policy=ap, contact_policy=cp)
         self.live = 0
         self.next_id = 0
         self.rngs: dict[tuple[int, int], np.random.Generator] = {}
         self.agents: dict[str, Agent] = {}
         self.agent_index: dict[str, int] = {}
-        self.weights: dict[str, dict[Any, float]] = {}
+        self.weights: dict[str, dict[str, float]] = {}
         self.staffed: dict[str, list[tuple[float, float]]] = {}
         self.on_since: dict[str, float] = {}
         self.specs: list[_Spec] = []
@@ -261,11 +153,34 @@ class _Engine:
         self.made = 0  # legs created so far (creation order of the columns)
         self.tick_at: float | None = None
         self.tick_token = 0
+        # legs' columns, laid out by schedule_arrivals(), one slot per leg
+        self.times: list[float] = []
+        self.index: list[int] = []
+        self.bot_times: list[list[float] | None] = []
+        self.bot_u: list[list[float] | None] = []
+        self.c_spec: list[_Spec] = []
+        self.c_demand: list[int] = []
+        self.c_queue: list[str] = []
+        self.c_within: list[float] = []
+        self.c_arrival: list[float] = []
+        self.c_handle: list[float] = []
+        self.c_patience: list[float] = []
+        self.c_entered: list[float] = []
+        self.c_answered: list[float] = []
+        self.c_abandoned: list[float] = []
+        self.c_ended: list[float] = []
+        self.c_attempt: list[int] = []
+        self.c_leg: list[int] = []
+        self.c_contained: list[bool] = []
+        self.c_callback: list[bool] = []
+        self.c_moved: list[bool] = []
+        self.c_agent: list[str | None] = []
+        self.c_served: list[str | None] = []
+        self.c_contact: list[Contact | None] = []
+        self.c_made: list[int] = []
         # busy spans
-        self.b_agent: list[int] = []
-        self.b_start: list[float] = []
-        self.b_end: list[float] = []
-        self.b_weight: list[float] = []
+        self.c_fin: list[int] = []  # finishing rank (-1: not finished): the busy spans' order
+        self.finished = 0
 
     def rng(self, d: int, purpose: int) -> np.random.Generator:
         g = self.rngs.get((d, purpose))
@@ -369,8 +284,8 @@ class _Engine:
         times, dids, idx = [], [], []
         handles: list[np.ndarray] = []
         patiences: list[np.ndarray] = []
-        self.bot_times: list[list[float] | None] = []
-        self.bot_u: list[list[float] | None] = []
+        self.bot_times = []
+        self.bot_u = []
         trace_specs: list[list[_Spec] | None] = []
         drawn = 0
         for d, dem in enumerate(sc.demand):
@@ -428,12 +343,14 @@ class _Engine:
             self.times, dems, self.index, handle, patience = [], [], [], [], []
         n = len(self.times)
         specs = self.specs
-        spec = [trace_specs[d][i] if trace_specs[d] is not None else specs[d]  # type: ignore[index]
-                for d, i in zip(dems, self.index, strict=True)]
-        self.c_spec = spec
+        leg_specs: list[_Spec] = []
+        for d, i in zip(dems, self.index, strict=True):
+            ts = trace_specs[d]
+            leg_specs.append(ts[i] if ts is not None else specs[d])
+        self.c_spec = leg_specs
         self.c_demand = dems
-        self.c_queue = [s.queue for s in spec]
-        self.c_within = [s.within for s in spec]
+        self.c_queue = [s.queue for s in leg_specs]
+        self.c_within = [s.within for s in leg_specs]
         self.c_arrival = list(self.times)  # until each arrives, see arrive()
         self.c_handle = handle
         self.c_patience = patience
@@ -446,10 +363,11 @@ class _Engine:
         self.c_contained = [False] * n
         self.c_callback = [False] * n
         self.c_moved = [False] * n
-        self.c_agent: list[str | None] = [None] * n
-        self.c_served: list[str | None] = [None] * n
-        self.c_contact: list[Contact | None] = [None] * n
+        self.c_agent = [None] * n
+        self.c_served = [None] * n
+        self.c_contact = [None] * n
         self.c_made = [-1] * n  # creation rank; an arrival's leg is created when it arrives
+        self.c_fin = [-1] * n
         return n
 
     def add_leg(self, k: int, arrival: float, handle: float, patience: float,
@@ -481,6 +399,7 @@ class _Engine:
         self.c_served.append(None)
         self.c_contact.append(None)
         self.c_made.append(self.made)
+        self.c_fin.append(-1)
         self.made += 1
         return j
 
@@ -623,10 +542,8 @@ class _Engine:
         assert aid is not None
         spec = self.c_spec[k]
         wrap = spec.wrap
-        self.b_agent.append(self.agent_index[aid])
-        self.b_start.append(self.c_answered[k])
-        self.b_end.append(now + wrap)
-        self.b_weight.append(self.weights[aid][spec.channel])
+        self.c_fin[k] = self.finished  # its busy span, (answered, now + wrap), see busy()
+        self.finished += 1
         c = self.c_contact[k]
         assert c is not None
         tr = spec.transfer
@@ -658,7 +575,7 @@ class _Engine:
         if events:
             env.process(self.shifts(events))
         if self.schedule_arrivals():
-            _Start(env, self.start_arrivals)
+            Start(env, self.start_arrivals)
         env.process(self.horizon())
         try:
             env.run(until=self.drained)  # later events (stale timers) change nothing
@@ -667,15 +584,16 @@ class _Engine:
         end = env.now
         for aid, t0 in self.on_since.items():
             self.staffed[aid].append((t0, max(end, self.sc.horizon)))
-        return Outcome(self.columns(), self.staffed, self.busy(), self.agents, end)
+        index = self.agent_index
+        agent = np.array([-1 if a is None else index[a] for a in self.c_agent], dtype=np.int64)
+        return Outcome(self.columns(agent), self.staffed, self.busy(agent), self.agents, end)
 
-    def columns(self) -> Legs:
+    def columns(self, agent: np.ndarray) -> Legs:
+        """The legs' columns in creation order (``agent``: each leg's agent index)."""
         made = np.array(self.c_made, dtype=np.int64)
         order = np.argsort(made, kind="stable")
         order = order[made[order] >= 0]  # arrivals that never came (a stuck run) have no leg
         ids = list(self.agents)
-        index = self.agent_index
-        agent = np.array([-1 if a is None else index[a] for a in self.c_agent], dtype=np.int64)
 
         def floats(xs: list[float]) -> np.ndarray:
             return np.array(xs, dtype=float)[order]
@@ -699,9 +617,23 @@ class _Engine:
             contact=objs(self.c_contact),
         )
 
-    def busy(self) -> Busy:
-        return Busy(np.array(self.b_agent, dtype=np.int64), np.array(self.b_start, dtype=float),
-                    np.array(self.b_end, dtype=float), np.array(self.b_weight, dtype=float))
+    def busy(self, agent: np.ndarray) -> Busy:
+        """The agents' busy spans, one per finished leg, in the order they finished: from the
+        answer to the end of its wrap-up, weighted by the share of capacity it took."""
+        fin = np.array(self.c_fin, dtype=np.int64)
+        legs = np.flatnonzero(fin >= 0)
+        legs = legs[np.argsort(fin[legs], kind="stable")]
+        ks = legs.tolist()
+        spec, who, weights = self.c_spec, self.c_agent, self.weights
+        wrap = np.array([spec[k].wrap for k in ks], dtype=float)
+        shares: list[float] = []
+        for k in ks:
+            aid = who[k]
+            assert aid is not None  # a finished leg was answered
+            shares.append(weights[aid][spec[k].channel.name])
+        weight = np.array(shares, dtype=float)
+        ended = np.array(self.c_ended, dtype=float)[legs]
+        return Busy(agent[legs], np.array(self.c_answered, dtype=float)[legs], ended + wrap, weight)
 
 
 def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -761,12 +693,13 @@ def shift_events(shifts: tuple[Shift, ...], start_day: int, end: float) -> list[
     return acts
 
 
-def _weights(a: Agent) -> dict[Any, float]:
-    """Share of an agent's capacity one contact of each channel takes (for utilization)."""
+def _weights(a: Agent) -> dict[str, float]:
+    """Share of an agent's capacity one contact of each channel (by name) takes, for
+    utilization."""
     nonexcl = sum(n for ch, n in a.capacity.items() if not ch.exclusive)
     if a.max_total is not None:
         nonexcl = min(nonexcl, a.max_total)
-    return {ch: (1.0 if ch.exclusive else 1.0 / max(nonexcl, 1)) for ch in a.capacity}
+    return {ch.name: (1.0 if ch.exclusive else 1.0 / max(nonexcl, 1)) for ch in a.capacity}
 
 
 def simulate(scenario: Scenario, ss: np.random.SeedSequence) -> Outcome:

@@ -76,20 +76,16 @@ class _Columns:
         self.segment = legs.segment()
         self.agent = legs.agent  # index into out.agents, -1: none
         self.transferred = legs.moved
-        served = legs.served_queue
-        self.overflowed = np.fromiter(
-            (sq is not None and sq != _home(q, cb, sp) for sq, q, cb, sp
-             in zip(served, legs.queue, legs.callback.tolist(), legs.spec, strict=True)),
-            bool, self.n)
+        # overflowed: answered from another queue than its home (the callback's queue for
+        # a callback to another queue)
+        home = np.array(legs.queue, dtype=object)
+        for k in np.flatnonzero(legs.callback).tolist():
+            cb = legs.spec[k].callback
+            if cb is not None and cb.queue is not None:
+                home[k] = cb.queue
+        served = np.array(legs.served_queue, dtype=object)
+        self.overflowed = np.not_equal(served, None) & np.not_equal(served, home)
         self.end = out.end
-
-
-def _home(queue: str, callback: bool, spec: Any) -> str:
-    """The queue a leg waits in before any overflow: its own, or its callback's queue."""
-    cb = spec.callback
-    if callback and cb is not None and cb.queue is not None:
-        return cb.queue  # type: ignore[no-any-return]
-    return queue
 
 
 def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
@@ -133,10 +129,10 @@ def _merged(group: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray
     group then start.  Empty spans (``e <= s``) are dropped; overlapping and touching spans
     merge.
 
-    A sweep over the spans' ends: +1 at a start, -1 at an end, sorted by (group, time, starts
-    first); each group's changes add up to zero, so one running sum over all groups is every
-    group's own count of open spans, and an interval runs from a 0 -> 1 step to the next
-    1 -> 0 step.
+    The spans sorted by (group, start); a span opens a new interval unless it starts at or
+    before the largest end seen so far in its group.  That running maximum is taken over
+    ``group * n + rank(end)`` (exact integers that order by group first), so one
+    ``maximum.accumulate`` serves every group at once.
     """
     keep = e > s
     group, s, e = group[keep], s[keep], e[keep]
@@ -144,15 +140,20 @@ def _merged(group: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray
     if not n:
         empty = np.zeros(0)
         return np.zeros(0, np.int64), empty, empty
-    t = np.concatenate([s, e])
-    d = np.concatenate([np.ones(n, np.int64), np.full(n, -1, np.int64)])
-    g = np.concatenate([group, group])
-    order = np.lexsort((-d, t, g))
-    t, d, g = t[order], d[order], g[order]
-    open_ = np.cumsum(d)
-    opens = (d == 1) & (open_ == 1)
-    closes = (d == -1) & (open_ == 0)
-    return g[opens], t[opens], t[closes]
+    order = np.lexsort((s, group))
+    g, s, e = group[order], s[order], e[order]
+    by_end = np.argsort(e, kind="stable")
+    ends = e[by_end]
+    rank = np.empty(n, np.int64)
+    rank[by_end] = np.arange(n, dtype=np.int64)
+    base = g.astype(np.int64) * n
+    reach = ends[np.maximum.accumulate(base + rank) - base]  # each group's running max end
+    new = np.empty(n, bool)
+    new[0] = True
+    new[1:] = (g[1:] != g[:-1]) | (s[1:] > reach[:-1])
+    first = np.flatnonzero(new)
+    last = np.append(first[1:] - 1, n - 1)
+    return g[first], s[first], reach[last]
 
 
 def _agent_time(out: Outcome, lo: float, hi: float) -> dict[str, tuple[float, float, float]]:
@@ -200,9 +201,9 @@ def _agent_kpis(rows: list[tuple[float, float, float]], answered: int) -> dict[s
 
 
 def _groups(keys: list[Any], base: np.ndarray) -> dict[str, np.ndarray]:
-    arr = np.array([k if k is not None else "" for k in keys], dtype=object)
+    arr = np.array(keys, dtype=object)
     out = {}
-    for k in sorted({k for k in keys if k is not None}):
+    for k in sorted(set(keys) - {None}):
         out[str(k)] = base & (arr == k)
     return out
 
