@@ -24,8 +24,12 @@ LABELS = {
     "occupancy": "occupancy", "utilization": "utilization", "staffed_hours": "staffed h",
     "bot_contained": "bot contained", "transferred": "transferred", "callbacks": "callbacks",
     "retrials": "retrials", "unanswered": "unanswered", "overflowed": "overflowed",
+    "service_level_ex_short": "SL excl. short abandons", "service_level_answered": "SL of answered",
+    "service_level_customer": "SL per customer", "abandoned_within": "abandoned in SLA",
+    "abandoned_after": "abandoned after SLA", "customers": "customers", "blocked": "blocked",
 }
-_PERCENT = {"service_level", "p_wait", "abandon_rate", "occupancy", "utilization"}
+_PERCENT = {"service_level", "service_level_ex_short", "service_level_answered",
+            "service_level_customer", "p_wait", "abandon_rate", "occupancy", "utilization"}
 _SECONDS = {"asa", "mean_wait", "aht"}
 
 #: The KPIs of a contact row (overall, queue, channel, segment) and of an agent row (tier, team).

@@ -178,6 +178,7 @@ class _Engine:
         self.c_served: list[str | None] = []
         self.c_contact: list[Contact | None] = []
         self.c_made: list[int] = []
+        self.c_customer: list[int] = []  # the customer's first leg (retrials, transfers: theirs)
         # busy spans
         self.c_fin: list[int] = []  # finishing rank (-1: not finished): the busy spans' order
         self.finished = 0
@@ -368,6 +369,7 @@ class _Engine:
         self.c_contact = [None] * n
         self.c_made = [-1] * n  # creation rank; an arrival's leg is created when it arrives
         self.c_fin = [-1] * n
+        self.c_customer = list(range(n))
         return n
 
     def add_leg(self, k: int, arrival: float, handle: float, patience: float,
@@ -400,6 +402,7 @@ class _Engine:
         self.c_contact.append(None)
         self.c_made.append(self.made)
         self.c_fin.append(-1)
+        self.c_customer.append(self.c_customer[k])
         self.made += 1
         return j
 
@@ -510,9 +513,12 @@ class _Engine:
             rng = self.rng(d, _RETRIAL)
             if rng.random() < rt.probability:
                 delay = float(rt.delay.sample(rng, 1)[0])
-                pat = math.inf
-                if spec.patience_dist is not None:
+                if rt.patience == "same":  # the same caller: the patience they had
+                    pat = self.c_patience[k]
+                elif spec.patience_dist is not None:
                     pat = float(spec.patience_dist.sample(rng, 1)[0])
+                else:
+                    pat = math.inf
                 j = self.add_leg(k, now + delay, self.c_handle[k], pat, attempt + 1)
                 self.env.timeout(delay, j).callbacks.append(self.enter_due)
                 return
@@ -594,6 +600,9 @@ class _Engine:
         order = np.argsort(made, kind="stable")
         order = order[made[order] >= 0]  # arrivals that never came (a stuck run) have no leg
         ids = list(self.agents)
+        position = np.full(len(made), -1, dtype=np.int64)  # engine leg index -> column index
+        position[order] = np.arange(len(order), dtype=np.int64)
+        customer = position[np.array(self.c_customer, dtype=np.int64)[order]]
 
         def floats(xs: list[float]) -> np.ndarray:
             return np.array(xs, dtype=float)[order]
@@ -614,7 +623,7 @@ class _Engine:
             moved=np.array(self.c_moved, dtype=bool)[order],
             queue=objs(self.c_queue), served_queue=objs(self.c_served),
             agent=agent[order], agent_ids=ids, spec=objs(self.c_spec),
-            contact=objs(self.c_contact),
+            contact=objs(self.c_contact), customer=customer,
         )
 
     def busy(self, agent: np.ndarray) -> Busy:

@@ -41,6 +41,7 @@ from .limits import (
     number as fmt_number,
 )
 from .scenario import (
+    RETRIAL_PATIENCE,
     AgentGroup,
     Arrivals,
     Bot,
@@ -276,6 +277,12 @@ class _Parser:
     def string(self, v: Any, path: str) -> str | None:
         if not isinstance(v, str) or not v.strip():
             self.p.add(path, f"{_fmt(v)} must be a non-empty string")
+            return None
+        return v
+
+    def choice(self, v: Any, path: str, allowed: tuple[str, ...]) -> str | None:
+        if not isinstance(v, str) or v not in allowed:
+            self.p.add(path, f"{_fmt(v)} must be one of {', '.join(map(repr, allowed))}")
             return None
         return v
 
@@ -593,12 +600,14 @@ class _Parser:
         if "retrial" in d:
             rp = f"{path}.retrial"
             r = d["retrial"]
-            if self.table(r, rp, ("probability", "delay", "max_attempts"), ("probability", "delay")):
+            if self.table(r, rp, ("probability", "delay", "max_attempts", "patience"),
+                          ("probability", "delay")):
                 pr = self.get(r, "probability", rp, self.fraction)
                 dl = self.get(r, "delay", rp, self.dist)
                 ma = self.get(r, "max_attempts", rp, lambda x, p: self.integer(x, p, 1, MAX_ATTEMPTS), 3)
-                if None not in (pr, dl, ma):
-                    retrial = Retrial(pr, dl, ma)
+                pa = self.get(r, "patience", rp, lambda x, p: self.choice(x, p, RETRIAL_PATIENCE), "new")
+                if None not in (pr, dl, ma, pa):
+                    retrial = Retrial(pr, dl, ma, pa)
         if "callback" in d:
             cp = f"{path}.callback"
             c = d["callback"]

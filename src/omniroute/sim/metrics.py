@@ -50,12 +50,15 @@ from .scenario import Scenario
 __all__ = ["CONTACT_KPIS", "AGENT_KPIS", "compute"]
 
 CONTACT_KPIS = (
-    "offered", "answered", "abandoned", "service_level", "asa", "mean_wait", "p_wait",
-    "abandon_rate", "aht", "unanswered", "callbacks", "retrials", "transferred", "bot_contained",
-    "overflowed",
+    "offered", "answered", "abandoned", "service_level", "service_level_ex_short",
+    "service_level_answered", "service_level_customer", "abandoned_within", "abandoned_after",
+    "customers", "asa", "mean_wait", "p_wait", "abandon_rate", "aht", "unanswered", "callbacks",
+    "retrials", "transferred", "bot_contained", "overflowed",
 )
 AGENT_KPIS = ("occupancy", "utilization", "staffed_hours", "answered")
-INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "waiting")
+INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "waiting",
+                 "service_level_ex_short", "service_level_answered", "service_level_customer",
+                 "abandoned_within", "abandoned_after")
 TIER_INTERVAL_KPIS = ("occupancy", "utilization", "staffed")
 
 
@@ -86,6 +89,17 @@ class _Columns:
         served = np.array(legs.served_queue, dtype=object)
         self.overflowed = np.not_equal(served, None) & np.not_equal(served, home)
         self.end = out.end
+        # Per customer (indexed by the customer's first leg): total wait over its attempts'
+        # first legs (entry to answer, abandonment or the run's end) and whether one of them
+        # was answered; for the customer-level service level.
+        self.customer = legs.customer
+        queued = (self.leg == 0) & ~np.isnan(self.entered) & ~self.contained
+        w_end = np.where(~np.isnan(self.answered), self.answered,
+                         np.where(~np.isnan(self.abandoned), self.abandoned, self.end))
+        self.customer_wait = np.bincount(self.customer[queued], weights=(w_end - self.entered)[queued],
+                                         minlength=self.n)
+        self.customer_answered = np.bincount(self.customer[queued & ~np.isnan(self.answered)],
+                                             minlength=self.n) > 0
 
 
 def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
@@ -102,7 +116,13 @@ def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
     wait_un = np.where(np.isnan(ent_un), 0.0, np.maximum(c.end - np.nan_to_num(ent_un), 0.0))
     within = c.within[ans]
     nan = float("nan")
-    sl = float((wait_ans <= within + 1e-9).sum()) / offered if offered else nan
+    good = float((wait_ans <= within + 1e-9).sum())
+    sl = good / offered if offered else nan
+    ab_within = int((wait_ab <= c.within[ab] + 1e-9).sum())
+    ab_after = abandoned - ab_within
+    cust = offered_m & (c.attempt == 1) & (c.leg == 0)  # a customer's first attempt
+    customers = int(cust.sum())
+    good_c = float((cust & c.customer_answered & (c.customer_wait <= c.within + 1e-9)).sum())
     waits = np.concatenate([wait_ans, wait_ab, wait_un])  # one per offered contact
     handle = c.ended[ans] - c.answered[ans]
     return {
@@ -110,6 +130,12 @@ def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
         "answered": answered,
         "abandoned": abandoned,
         "service_level": _val(sl),
+        "service_level_ex_short": _val(good / (answered + ab_after) if answered + ab_after else nan),
+        "service_level_answered": _val(good / answered if answered else nan),
+        "service_level_customer": _val(good_c / customers if customers else nan),
+        "abandoned_within": ab_within,
+        "abandoned_after": ab_after,
+        "customers": customers,
         "asa": _val(float(wait_ans.mean()) if answered else nan),
         "mean_wait": _val(float(waits.mean()) if len(waits) else nan),
         "p_wait": _val(float((waits > 0).sum()) / offered if offered else nan),
@@ -308,16 +334,30 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
         abandoned = np.bincount(b[ab], minlength=nbins)
         good = np.bincount(b[ans & (wait <= c.within + 1e-9)], minlength=nbins)
         wsum = np.bincount(b[ans], weights=wait[ans], minlength=nbins)
+        short = ab & (np.where(ab, c.abandoned - c.entered, 0.0) <= c.within + 1e-9)
+        ab_within = np.bincount(b[short], minlength=nbins)
+        ab_after = abandoned - ab_within
+        cust = m & (c.attempt == 1)
+        customers = np.bincount(b[cust], minlength=nbins)
+        good_c = np.bincount(b[cust & c.customer_answered & (c.customer_wait <= c.within + 1e-9)],
+                             minlength=nbins)
         with np.errstate(invalid="ignore", divide="ignore"):
             sl = good / offered
             asa = wsum / answered
             ar = abandoned / offered
+            sl_ex = good / (answered + ab_after)
+            sl_ans = good / answered
+            sl_c = good_c / customers
         return {
             "offered": offered.tolist(), "answered": answered.tolist(),
             "abandoned": abandoned.tolist(),
             "service_level": [_val(x) for x in sl], "asa": [_val(x) for x in asa],
             "abandon_rate": [_val(x) for x in ar],
             "waiting": waiting(wait_m),
+            "service_level_ex_short": [_val(x) for x in sl_ex],
+            "service_level_answered": [_val(x) for x in sl_ans],
+            "service_level_customer": [_val(x) for x in sl_c],
+            "abandoned_within": ab_within.tolist(), "abandoned_after": ab_after.tolist(),
         }
 
     every = np.ones(c.n, bool)

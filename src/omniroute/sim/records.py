@@ -19,7 +19,7 @@ from ..agents import Agent
 __all__ = ["Busy", "Leg", "Legs", "Outcome", "Start"]
 
 _FLOATS = ("arrival", "entered", "answered", "abandoned", "ended", "within", "handle", "patience")
-_INTS = ("attempt", "leg", "demand")
+_INTS = ("attempt", "leg", "demand", "customer")
 _BOOLS = ("contained", "callback", "moved")
 
 
@@ -35,7 +35,8 @@ class Legs:
       ``handle``, ``patience``;
     * int arrays: ``attempt`` (1, then retrials), ``leg`` (0, 1 after a transfer),
       ``demand`` (index into the scenario's demand), ``agent`` (index into ``agent_ids``;
-      -1: not answered);
+      -1: not answered), ``customer`` (the index of the customer's first leg: a retrial's
+      and a transferred leg's are their first attempt's);
     * bool arrays: ``contained`` (by the bot), ``callback`` (took a callback), ``moved``
       (transferred on after this leg);
     * lists: ``queue``, ``served_queue`` (answered from; None), ``spec`` (the demand's shared
@@ -44,7 +45,8 @@ class Legs:
 
     __slots__ = ("n", "arrival", "entered", "answered", "abandoned", "ended", "within",
                  "handle", "patience", "attempt", "leg", "demand", "contained", "callback",
-                 "moved", "queue", "served_queue", "agent", "agent_ids", "spec", "contact")
+                 "moved", "queue", "served_queue", "agent", "agent_ids", "spec", "contact",
+                 "customer")
 
     def __init__(self, *, arrival: np.ndarray, entered: np.ndarray, answered: np.ndarray,
                  abandoned: np.ndarray, ended: np.ndarray, within: np.ndarray,
@@ -52,7 +54,7 @@ class Legs:
                  leg: np.ndarray, demand: np.ndarray, contained: np.ndarray,
                  callback: np.ndarray, moved: np.ndarray, queue: list[str],
                  served_queue: list[str | None], agent: np.ndarray, agent_ids: list[str],
-                 spec: list[Any], contact: list[Any]) -> None:
+                 spec: list[Any], contact: list[Any], customer: np.ndarray) -> None:
         self.arrival, self.entered, self.answered = arrival, entered, answered
         self.abandoned, self.ended, self.within = abandoned, ended, within
         self.handle, self.patience = handle, patience
@@ -61,6 +63,7 @@ class Legs:
         self.queue, self.served_queue = queue, served_queue
         self.agent, self.agent_ids = agent, agent_ids
         self.spec, self.contact = spec, contact
+        self.customer = customer
         self.n = len(arrival)
 
     def __len__(self) -> int:

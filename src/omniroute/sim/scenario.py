@@ -123,18 +123,30 @@ class Bot:
         _dist("Bot", "time", self.time)
 
 
+RETRIAL_PATIENCE = ("new", "same")
+
+
 @attrs.frozen(slots=True)
 class Retrial:
     """An abandoner tries again with ``probability``, after ``delay``; at most
-    ``max_attempts`` attempts in all.  The retry is a new offered contact (same handle
-    time, fresh patience)."""
+    ``max_attempts`` attempts in all.  The retry is a new offered contact of the same
+    customer (same handle time).
+
+    ``patience``: ``"new"`` (the default) draws a fresh patience for each attempt, as if a
+    different caller; ``"same"`` keeps the patience the caller had (the same person calling
+    back, as in retrial models with one patience per customer).
+    """
 
     probability: float = attrs.field(converter=lambda v: _fraction("Retrial", "probability", v))
     delay: Distribution
     max_attempts: int = 3
+    patience: str = "new"
 
     def __attrs_post_init__(self) -> None:
         _dist("Retrial", "delay", self.delay)
+        if self.patience not in RETRIAL_PATIENCE:
+            raise ValidationError(f"Retrial.patience must be one of {', '.join(map(repr, RETRIAL_PATIENCE))} "
+                                  f"(got {self.patience!r})")
         if check_int("Retrial", "max_attempts", self.max_attempts, low=1) > MAX_ATTEMPTS:
             raise ValidationError(f"Retrial.max_attempts must be at most {MAX_ATTEMPTS} (got {self.max_attempts!r})")
 
