@@ -23,7 +23,7 @@ __all__ = ["BETTER", "DEFAULT_KPIS", "Row", "compare", "comparison_table"]
 BETTER = {
     "service_level": +1, "service_level_ex_short": +1, "service_level_answered": +1,
     "service_level_customer": +1, "asa": -1, "mean_wait": -1, "p_wait": -1, "abandon_rate": -1,
-    "abandoned": -1, "abandoned_after": -1, "unanswered": -1, "blocked": -1,
+    "abandoned": -1, "abandoned_after": -1, "unanswered": -1, "blocked": -1, "block_rate": -1,
 }
 
 #: (group, kpis) compared by default.

@@ -27,9 +27,11 @@ LABELS = {
     "service_level_ex_short": "SL excl. short abandons", "service_level_answered": "SL of answered",
     "service_level_customer": "SL per customer", "abandoned_within": "abandoned in SLA",
     "abandoned_after": "abandoned after SLA", "customers": "customers", "blocked": "blocked",
+    "block_rate": "blocked %",
 }
 _PERCENT = {"service_level", "service_level_ex_short", "service_level_answered",
-            "service_level_customer", "p_wait", "abandon_rate", "occupancy", "utilization"}
+            "service_level_customer", "p_wait", "abandon_rate", "block_rate", "occupancy",
+            "utilization"}
 _SECONDS = {"asa", "mean_wait", "aht"}
 
 #: The KPIs of a contact row (overall, queue, channel, segment) and of an agent row (tier, team).

@@ -179,6 +179,15 @@ class _Engine:
         self.c_contact: list[Contact | None] = []
         self.c_made: list[int] = []
         self.c_customer: list[int] = []  # the customer's first leg (retrials, transfers: theirs)
+        self.c_blocked: list[bool] = []
+        self.c_line: list[str | None] = []  # the queue whose line the leg holds
+        self.c_trunk: list[bool] = []  # holds one of the centre's lines
+        # trunk lines: limits and lines taken, per queue and for the centre's calls
+        self.q_limit: dict[str, int] = {q.name: q.lines for q in sc.queues if q.lines is not None}
+        self.q_taken: dict[str, int] = dict.fromkeys(self.q_limit, 0)
+        self.trunks = sc.lines if sc.lines is not None else -1
+        self.trunks_taken = 0
+        self.lined = bool(self.q_limit) or sc.lines is not None
         # busy spans
         self.c_fin: list[int] = []  # finishing rank (-1: not finished): the busy spans' order
         self.finished = 0
@@ -370,6 +379,9 @@ class _Engine:
         self.c_made = [-1] * n  # creation rank; an arrival's leg is created when it arrives
         self.c_fin = [-1] * n
         self.c_customer = list(range(n))
+        self.c_blocked = [False] * n
+        self.c_line = [None] * n
+        self.c_trunk = [False] * n
         return n
 
     def add_leg(self, k: int, arrival: float, handle: float, patience: float,
@@ -403,6 +415,9 @@ class _Engine:
         self.c_made.append(self.made)
         self.c_fin.append(-1)
         self.c_customer.append(self.c_customer[k])
+        self.c_blocked.append(False)
+        self.c_line.append(None)
+        self.c_trunk.append(False)
         self.made += 1
         return j
 
@@ -440,6 +455,9 @@ class _Engine:
         self.c_made[k] = self.made
         self.made += 1
         self.live += 1
+        if self.lined and not self.take_line(k):
+            self.block(k)
+            return
         d = self.c_demand[k]
         bt = self.bot_times[d]
         if bt is not None:
@@ -453,12 +471,18 @@ class _Engine:
         k = ev._value
         if self.c_contained[k]:
             self.c_ended[k] = self.env.now
+            if self.lined:
+                self.free_line(k)
             self.left()
         else:
             self.enter(k)
 
     def enter_due(self, ev: simpy.Event) -> None:
-        self.enter(ev._value)
+        k = ev._value
+        if self.lined and not self.take_line(k):
+            self.block(k)
+            return
+        self.enter(k)
 
     def enter(self, k: int) -> None:
         env = self.env
@@ -506,23 +530,68 @@ class _Engine:
         self.c_abandoned[k] = now
         spec = self.c_spec[k]
         spec.pool.append(c)
+        if self.lined:
+            self.free_line(k)
+        if not self.retry(k):
+            self.left()
+
+    def retry(self, k: int) -> bool:
+        """The caller of attempt ``k`` (abandoned or blocked) may call again, as its demand's
+        ``retrial`` says; True if a new attempt is scheduled."""
+        spec = self.c_spec[k]
         rt = spec.retrial
         attempt = self.c_attempt[k]
-        if rt is not None and attempt < rt.max_attempts:
-            d = self.c_demand[k]
-            rng = self.rng(d, _RETRIAL)
-            if rng.random() < rt.probability:
-                delay = float(rt.delay.sample(rng, 1)[0])
-                if rt.patience == "same":  # the same caller: the patience they had
-                    pat = self.c_patience[k]
-                elif spec.patience_dist is not None:
-                    pat = float(spec.patience_dist.sample(rng, 1)[0])
-                else:
-                    pat = math.inf
-                j = self.add_leg(k, now + delay, self.c_handle[k], pat, attempt + 1)
-                self.env.timeout(delay, j).callbacks.append(self.enter_due)
-                return
-        self.left()
+        if rt is None or attempt >= rt.max_attempts:
+            return False
+        rng = self.rng(self.c_demand[k], _RETRIAL)
+        if rng.random() >= rt.probability:
+            return False
+        delay = float(rt.delay.sample(rng, 1)[0])
+        if rt.patience == "same":  # the same caller: the patience they had
+            pat = self.c_patience[k]
+        elif spec.patience_dist is not None:
+            pat = float(spec.patience_dist.sample(rng, 1)[0])
+        else:
+            pat = math.inf
+        j = self.add_leg(k, self.env.now + delay, self.c_handle[k], pat, attempt + 1)
+        self.env.timeout(delay, j).callbacks.append(self.enter_due)
+        return True
+
+    # ------------------------------------------------------------------ trunk lines
+    def take_line(self, k: int) -> bool:
+        """Attempt ``k`` takes a line of its queue and, for a call, of the centre; False (and
+        nothing taken) if one of them is full."""
+        q = self.c_queue[k]
+        limit = self.q_limit.get(q)
+        if limit is not None and self.q_taken[q] >= limit:
+            return False
+        ch = self.c_spec[k].channel
+        call = self.trunks >= 0 and ch.exclusive and ch.realtime
+        if call and self.trunks_taken >= self.trunks:
+            return False
+        if limit is not None:
+            self.q_taken[q] += 1
+            self.c_line[k] = q
+        if call:
+            self.trunks_taken += 1
+            self.c_trunk[k] = True
+        return True
+
+    def free_line(self, k: int) -> None:
+        q = self.c_line[k]
+        if q is not None:
+            self.q_taken[q] -= 1
+            self.c_line[k] = None
+        if self.c_trunk[k]:
+            self.trunks_taken -= 1
+            self.c_trunk[k] = False
+
+    def block(self, k: int) -> None:
+        """Attempt ``k`` found every line taken: it is not offered; the caller may retry."""
+        self.c_blocked[k] = True
+        self.c_ended[k] = self.env.now
+        if not self.retry(k):
+            self.left()
 
     def callback_due(self, ev: simpy.Event) -> None:
         k = ev._value
@@ -564,11 +633,16 @@ class _Engine:
                 self.c_entered[j] = now
                 self.c_contact[j] = c
                 self.c_moved[k] = True
+                if self.lined:  # the call keeps its lines
+                    self.c_line[j], self.c_trunk[j] = self.c_line[k], self.c_trunk[k]
+                    self.c_line[k], self.c_trunk[k] = None, False
                 done = self.router.transfer(c.id, queue=tr.to, needs=tr.needs, wrap_up=wrap,
                                             now=now)
                 self.leg_of[c.id] = j
                 self.dispatch(done)
                 return
+        if self.lined:
+            self.free_line(k)
         self.left()
         del self.leg_of[c.id]
         self.dispatch(self.router.complete(c.id, now, wrap))
@@ -621,6 +695,7 @@ class _Engine:
             contained=np.array(self.c_contained, dtype=bool)[order],
             callback=np.array(self.c_callback, dtype=bool)[order],
             moved=np.array(self.c_moved, dtype=bool)[order],
+            blocked=np.array(self.c_blocked, dtype=bool)[order],
             queue=objs(self.c_queue), served_queue=objs(self.c_served),
             agent=agent[order], agent_ids=ids, spec=objs(self.c_spec),
             contact=objs(self.c_contact), customer=customer,

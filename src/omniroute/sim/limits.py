@@ -16,7 +16,7 @@ from collections.abc import Iterable
 __all__ = [
     "MAX_DURATION", "MAX_INTERVALS", "MAX_PROFILE_PIECES", "MAX_PER_HOUR", "MAX_ARRIVALS",
     "MAX_AGENTS", "MAX_CV", "MAX_BUSYNESS_CV", "MAX_REPLICATIONS", "MAX_ATTEMPTS",
-    "MAX_FILE_BYTES", "MAX_TRACE_RECORDS", "MAX_LEGS", "MAX_PROCESSES",
+    "MAX_FILE_BYTES", "MAX_TRACE_RECORDS", "MAX_LEGS", "MAX_PROCESSES", "MAX_LINES",
     "expected_arrivals", "scenario_limits", "number",
 ]
 
@@ -37,6 +37,8 @@ MAX_PER_HOUR = 1_000_000.0
 MAX_ARRIVALS = 5_000_000
 #: Agents in all groups together.
 MAX_AGENTS = 100_000
+#: Trunk lines of a queue or of the centre (more is unlimited in practice: leave it out).
+MAX_LINES = 10_000_000
 #: Coefficient of variation of a lognormal or gamma distribution (a larger one draws
 #: times of 0 or beyond any horizon, and at about 1e154 overflows to infinity).
 MAX_CV = 10.0

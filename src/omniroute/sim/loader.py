@@ -32,6 +32,7 @@ from .limits import (
     MAX_CV,
     MAX_DURATION,
     MAX_FILE_BYTES,
+    MAX_LINES,
     MAX_PER_HOUR,
     MAX_REPLICATIONS,
     MAX_TRACE_RECORDS,
@@ -421,7 +422,7 @@ class _Parser:
 
     def queue(self, d: Any, path: str) -> QueueSpec | None:
         keys = ("name", "channel", "needs", "sla", "priority", "steps", "overflow", "min_tier",
-                "max_tier", "segment_steps")
+                "max_tier", "segment_steps", "lines")
         if not self.table(d, path, keys, ("name",)):
             return None
         name = self.get(d, "name", path, self.string)
@@ -458,12 +459,14 @@ class _Parser:
                     st = self.steps(sv, key_path(f"{path}.segment_steps", seg))
                     if st is not None:
                         seg_steps[seg] = st
-        if None in (name, ch, needs, priority, steps, min_tier) or ("max_tier" in d and max_tier is None):
+        lines = self.get(d, "lines", path, lambda x, p: self.integer(x, p, 1, MAX_LINES))
+        if None in (name, ch, needs, priority, steps, min_tier) or ("max_tier" in d and max_tier is None) \
+                or ("lines" in d and lines is None):
             return None
         q = self.build(lambda: Queue(name, sla=sla, priority=priority, steps=tuple(steps),
                                      overflow=overflow, min_tier=min_tier, max_tier=max_tier,
                                      segment_steps=seg_steps), path)
-        return QueueSpec(q, channel=ch, needs=needs) if q is not None else None
+        return QueueSpec(q, channel=ch, needs=needs, lines=lines) if q is not None else None
 
     def shift(self, d: Any, path: str) -> Shift | None:
         if not self.table(d, path, ("start", "end", "days", "breaks"), ("start", "end")):
@@ -737,7 +740,7 @@ class _Parser:
     # ---------------------------------------------------------------- scenario
     def scenario(self, data: Any) -> Scenario | None:
         top = ("name", "horizon", "warmup", "replications", "interval", "start_day", "drain",
-               "busyness", "routing", "queues", "agents", "demand")
+               "busyness", "routing", "queues", "agents", "demand", "lines")
         if not self.table(data, "", top, ("queues", "agents", "demand")):
             return None
         name = self.get(data, "name", "", self.string, "scenario")
@@ -747,6 +750,7 @@ class _Parser:
         drain = self.get(data, "drain", "", self.duration, 7 * 86400.0)
         reps = self.get(data, "replications", "", lambda x, p: self.integer(x, p, 1, MAX_REPLICATIONS), 10)
         start_day = self.get(data, "start_day", "", self.day, 0)
+        lines = self.get(data, "lines", "", lambda x, p: self.integer(x, p, 1, MAX_LINES))
         busy = None
         if "busyness" in data:
             b = data["busyness"]
@@ -818,7 +822,7 @@ class _Parser:
         queues = _overflow_needs(queues, raw_q)
         return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
                                            warmup, name, routing, busy, interval, reps, start_day,
-                                           drain), "")
+                                           drain, lines), "")
 
     def listof(self, data: Mapping, key: str, parse: Callable[[Any, str], Any]) -> list[Any]:
         v = data.get(key)

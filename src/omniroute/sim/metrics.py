@@ -52,13 +52,13 @@ __all__ = ["CONTACT_KPIS", "AGENT_KPIS", "compute"]
 CONTACT_KPIS = (
     "offered", "answered", "abandoned", "service_level", "service_level_ex_short",
     "service_level_answered", "service_level_customer", "abandoned_within", "abandoned_after",
-    "customers", "asa", "mean_wait", "p_wait", "abandon_rate", "aht", "unanswered", "callbacks",
-    "retrials", "transferred", "bot_contained", "overflowed",
+    "customers", "blocked", "block_rate", "asa", "mean_wait", "p_wait", "abandon_rate", "aht",
+    "unanswered", "callbacks", "retrials", "transferred", "bot_contained", "overflowed",
 )
 AGENT_KPIS = ("occupancy", "utilization", "staffed_hours", "answered")
 INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "waiting",
                  "service_level_ex_short", "service_level_answered", "service_level_customer",
-                 "abandoned_within", "abandoned_after")
+                 "abandoned_within", "abandoned_after", "blocked")
 TIER_INTERVAL_KPIS = ("occupancy", "utilization", "staffed")
 
 
@@ -73,7 +73,7 @@ class _Columns:
         legs = out.columns
         self.n = legs.n
         for f in ("arrival", "entered", "answered", "abandoned", "ended", "within", "leg",
-                  "attempt", "contained", "callback", "queue"):
+                  "attempt", "contained", "callback", "queue", "blocked"):
             setattr(self, f, getattr(legs, f))
         self.channel = legs.channel()
         self.segment = legs.segment()
@@ -103,7 +103,8 @@ class _Columns:
 
 
 def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
-    offered_m = m & ~c.contained
+    offered_m = m & ~c.contained & ~c.blocked
+    blocked = int((m & c.blocked).sum())
     ans = offered_m & ~np.isnan(c.answered)
     ab = offered_m & ~np.isnan(c.abandoned)
     un = offered_m & np.isnan(c.answered) & np.isnan(c.abandoned)  # still waiting at the end
@@ -120,7 +121,7 @@ def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
     sl = good / offered if offered else nan
     ab_within = int((wait_ab <= c.within[ab] + 1e-9).sum())
     ab_after = abandoned - ab_within
-    cust = offered_m & (c.attempt == 1) & (c.leg == 0)  # a customer's first attempt
+    cust = m & ~c.contained & (c.attempt == 1) & (c.leg == 0)  # a customer's first attempt
     customers = int(cust.sum())
     good_c = float((cust & c.customer_answered & (c.customer_wait <= c.within + 1e-9)).sum())
     waits = np.concatenate([wait_ans, wait_ab, wait_un])  # one per offered contact
@@ -136,6 +137,8 @@ def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
         "abandoned_within": ab_within,
         "abandoned_after": ab_after,
         "customers": customers,
+        "blocked": blocked,
+        "block_rate": _val(blocked / (offered + blocked) if offered + blocked else nan),
         "asa": _val(float(wait_ans.mean()) if answered else nan),
         "mean_wait": _val(float(waits.mean()) if len(waits) else nan),
         "p_wait": _val(float((waits > 0).sum()) / offered if offered else nan),
@@ -312,7 +315,8 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
     edges = np.minimum(np.arange(nbins + 1, dtype=float) * width, sc.horizon)
     length = np.diff(edges)
     b = np.minimum((c.arrival // width).astype(np.int64), nbins - 1) if c.n else np.zeros(0, np.int64)
-    inside = (c.arrival >= 0) & (c.arrival < sc.horizon) & ~c.contained
+    in_horizon = (c.arrival >= 0) & (c.arrival < sc.horizon) & ~c.contained
+    inside = in_horizon & ~c.blocked
 
     # waits (every leg that entered a queue, abandoners and unanswered included), as spans
     w_end = np.where(~np.isnan(c.answered), c.answered,
@@ -325,6 +329,7 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
         return [_val(x) for x in area / length]
 
     def series(m: np.ndarray, wait_m: np.ndarray) -> dict[str, list[Any]]:
+        m0 = m & in_horizon
         m = m & inside
         ans = m & ~np.isnan(c.answered)
         ab = m & ~np.isnan(c.abandoned)
@@ -337,7 +342,8 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
         short = ab & (np.where(ab, c.abandoned - c.entered, 0.0) <= c.within + 1e-9)
         ab_within = np.bincount(b[short], minlength=nbins)
         ab_after = abandoned - ab_within
-        cust = m & (c.attempt == 1)
+        blocked = np.bincount(b[m0 & c.blocked], minlength=nbins)
+        cust = m0 & (c.attempt == 1)
         customers = np.bincount(b[cust], minlength=nbins)
         good_c = np.bincount(b[cust & c.customer_answered & (c.customer_wait <= c.within + 1e-9)],
                              minlength=nbins)
@@ -358,6 +364,7 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
             "service_level_answered": [_val(x) for x in sl_ans],
             "service_level_customer": [_val(x) for x in sl_c],
             "abandoned_within": ab_within.tolist(), "abandoned_after": ab_after.tolist(),
+            "blocked": blocked.tolist(),
         }
 
     every = np.ones(c.n, bool)

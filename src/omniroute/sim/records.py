@@ -20,7 +20,7 @@ __all__ = ["Busy", "Leg", "Legs", "Outcome", "Start"]
 
 _FLOATS = ("arrival", "entered", "answered", "abandoned", "ended", "within", "handle", "patience")
 _INTS = ("attempt", "leg", "demand", "customer")
-_BOOLS = ("contained", "callback", "moved")
+_BOOLS = ("contained", "callback", "moved", "blocked")
 
 
 class Legs:
@@ -38,21 +38,21 @@ class Legs:
       -1: not answered), ``customer`` (the index of the customer's first leg: a retrial's
       and a transferred leg's are their first attempt's);
     * bool arrays: ``contained`` (by the bot), ``callback`` (took a callback), ``moved``
-      (transferred on after this leg);
+      (transferred on after this leg), ``blocked`` (found every trunk line taken: not offered);
     * lists: ``queue``, ``served_queue`` (answered from; None), ``spec`` (the demand's shared
       settings), ``contact`` (the :class:`~omniroute.Contact` routed), and ``agent_ids``.
     """
 
     __slots__ = ("n", "arrival", "entered", "answered", "abandoned", "ended", "within",
                  "handle", "patience", "attempt", "leg", "demand", "contained", "callback",
-                 "moved", "queue", "served_queue", "agent", "agent_ids", "spec", "contact",
+                 "moved", "blocked", "queue", "served_queue", "agent", "agent_ids", "spec", "contact",
                  "customer")
 
     def __init__(self, *, arrival: np.ndarray, entered: np.ndarray, answered: np.ndarray,
                  abandoned: np.ndarray, ended: np.ndarray, within: np.ndarray,
                  handle: np.ndarray, patience: np.ndarray, attempt: np.ndarray,
                  leg: np.ndarray, demand: np.ndarray, contained: np.ndarray,
-                 callback: np.ndarray, moved: np.ndarray, queue: list[str],
+                 callback: np.ndarray, moved: np.ndarray, blocked: np.ndarray, queue: list[str],
                  served_queue: list[str | None], agent: np.ndarray, agent_ids: list[str],
                  spec: list[Any], contact: list[Any], customer: np.ndarray) -> None:
         self.arrival, self.entered, self.answered = arrival, entered, answered
@@ -60,6 +60,7 @@ class Legs:
         self.handle, self.patience = handle, patience
         self.attempt, self.leg, self.demand = attempt, leg, demand
         self.contained, self.callback, self.moved = contained, callback, moved
+        self.blocked = blocked
         self.queue, self.served_queue = queue, served_queue
         self.agent, self.agent_ids = agent, agent_ids
         self.spec, self.contact = spec, contact

@@ -26,6 +26,7 @@ from .limits import (
     MAX_ATTEMPTS,
     MAX_BUSYNESS_CV,
     MAX_DURATION,
+    MAX_LINES,
     MAX_PER_HOUR,
     MAX_REPLICATIONS,
     scenario_limits,
@@ -267,6 +268,11 @@ class Trace:
         check_duration("Trace", "wrap_up", self.wrap_up)
 
 
+def _lines(owner: str, value: object) -> None:
+    if value is not None and check_int(owner, "lines", value, low=1) > MAX_LINES:
+        raise ValidationError(f"{owner}.lines must be at most {MAX_LINES:,} (got {value!r})")
+
+
 @attrs.frozen(slots=True)
 class QueueSpec:
     """A queue as a scenario names it: the router's :class:`~omniroute.Queue` plus the
@@ -275,6 +281,13 @@ class QueueSpec:
     queue: Queue
     channel: Channel = attrs.field(default=VOICE, converter=channel)
     needs: Mapping[str, int] = attrs.field(factory=dict, converter=lambda v: levels("QueueSpec", "needs", v), hash=False)
+    #: Trunk lines of this queue (None: unlimited): a contact holds one from its arrival
+    #: (bot stage included) until it leaves the centre; one arriving when all are taken is
+    #: blocked (and may retry, as its demand's ``retrial`` says).
+    lines: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _lines("QueueSpec", self.lines)
 
     @property
     def name(self) -> str:
@@ -433,8 +446,12 @@ class Scenario:
     replications: int = 10
     start_day: int = 0
     drain: float = WEEK
+    #: Trunk lines shared by the centre's calls (contacts of exclusive real-time channels,
+    #: voice and video; None: unlimited), beside any queue's own ``lines``.
+    lines: int | None = None
 
     def __attrs_post_init__(self) -> None:
+        _lines("Scenario", self.lines)
         problems = self.problems()
         if problems:
             raise ValidationError("Scenario: " + "; ".join(problems))
