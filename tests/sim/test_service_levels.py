@@ -12,6 +12,7 @@ import omniroute as orr
 from omniroute import sim
 from omniroute.errors import ValidationError
 from omniroute.sim.engine import simulate
+from omniroute.sim.loader import tomllib
 
 H = 3600.0
 
@@ -114,7 +115,7 @@ handle = { dist = "exponential", mean = "4m" }
 patience = { dist = "exponential", mean = "1m" }
 retrial = { probability = 0.5, delay = { dist = "exponential", mean = "2m" }, patience = %s }
 """
-    sc = sim.parse_scenario(__import__("tomllib").loads(base % '"same"'))
+    sc = sim.parse_scenario(tomllib.loads(base % '"same"'))
     assert sc.demand[0].retrial.patience == "same"
     with pytest.raises(orr.errors.ScenarioError, match=r"demand\[0\]\.retrial\.patience: 'later' must be one of 'new', 'same'"):
-        sim.parse_scenario(__import__("tomllib").loads(base % '"later"'))
+        sim.parse_scenario(tomllib.loads(base % '"later"'))

@@ -10,6 +10,7 @@ import omniroute as orr
 from omniroute import analytics, sim
 from omniroute.errors import ScenarioError, ValidationError
 from omniroute.sim.engine import simulate
+from omniroute.sim.loader import tomllib
 
 H = 3600.0
 
@@ -115,7 +116,6 @@ queue = "q"
 arrivals = { per_hour = 10 }
 handle = { dist = "exponential", mean = "3m" }
 """
-    import tomllib
     sc = sim.parse_scenario(tomllib.loads(toml % (4, 2)))
     assert (sc.lines, sc.queues[0].lines) == (4, 2)
     with pytest.raises(ScenarioError) as err:

@@ -247,6 +247,13 @@ def _why(sc: Scenario, s: _Stream) -> str:
     return "; ".join(reasons)
 
 
+def _on_duty(g: AgentGroup, t: float, start_day: int) -> int:
+    """How many of the group's agents are on duty at ``t`` (shifts or staffing by period)."""
+    if g.staffing:
+        return g.staffing[int(t // g.staffing_interval) % len(g.staffing)]
+    return g.count if _on_shift(g, t, start_day) else 0  # type: ignore[return-value]
+
+
 def _on_shift(g: AgentGroup, t: float, start_day: int) -> bool:
     if not g.shifts:
         return True
@@ -397,7 +404,7 @@ def _capacity(sc: Scenario, streams: list[_Stream], eligible: dict[int, set[int]
     work_total: dict[int, float] = {}
     for t0 in starts:
         mid = t0 + width / 2
-        on = [sc.agents[i].count if _on_shift(g, mid, sc.start_day) else 0 for i, g in enumerate(sc.agents)]
+        on = [_on_duty(g, mid, sc.start_day) for g in sc.agents]
         for i, n in enumerate(on):
             staffed_total[i] += n * width
         demand: dict[str, float] = {}
@@ -470,7 +477,7 @@ def _capacity(sc: Scenario, streams: list[_Stream], eligible: dict[int, set[int]
         h = sum(streams[k].per_hour(t0 + width / 2) * streams[k].handle for k in ks) / (lam * 3600.0)
         c = max(conc[k] for k in ks)
         able_groups = set().union(*(eligible[k] for k in ks))
-        able = sum(sc.agents[i].count for i in able_groups if _on_shift(sc.agents[i], t0 + width / 2, sc.start_day))
+        able = sum(_on_duty(sc.agents[i], t0 + width / 2, sc.start_day) for i in able_groups)
         pats = [streams[k] for k in ks]
         exp_pat = all(p.exponential_patience for p in pats)
         patience = (sum(p.patience_mean for p in pats) / len(pats)) if exp_pat else None

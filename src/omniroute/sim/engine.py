@@ -14,6 +14,7 @@ into KPIs with numpy.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -190,6 +191,13 @@ class _Engine:
         self.lined = bool(self.q_limit) or sc.lines is not None
         # busy spans
         self.c_fin: list[int] = []  # finishing rank (-1: not finished): the busy spans' order
+        # agent-dependent handle times, and staffing by period
+        self.scaled = False
+        self.factor: dict[str, dict[str, float]] = {}  # agent -> queue -> handle factor
+        self.periodic = False
+        self.group_of: dict[str, int] = {}  # agent -> index of its staffing group
+        self.leaving: list[int] = []  # per group: busy agents to leave as they become free
+        self.holding: dict[str, int] = {}  # agent -> contacts it holds (staffing groups)
         self.finished = 0
 
     def rng(self, d: int, purpose: int) -> np.random.Generator:
@@ -217,15 +225,27 @@ class _Engine:
         self.dispatch(self.router.tick(self.env.now))
 
     # ------------------------------------------------------------------ agents
-    def setup_agents(self) -> list[tuple[float, int, str, list[str]]]:
+    def setup_agents(self) -> list[tuple[float, int, str, list[str], int]]:
+        """Add every agent; returns the presence changes to come: (time, order, kind,
+        agents, staffing target), kind "on", "away", "off" (shifts) or "staff" (a group's
+        size by period, with ``staffing`` agents wanted)."""
         sc, router = self.sc, self.router
         counters: dict[str, int] = {}
-        events: list[tuple[float, int, str, list[str]]] = []
+        events: list[tuple[float, int, str, list[str], int]] = []
         end = sc.horizon + sc.drain
         seq = 0
-        for g in sc.agents:
+        queues = [q.name for q in sc.queues]
+        for gi, g in enumerate(sc.agents):
             prefix = g.prefix or g.team or "agent"
             ids = []
+            assert g.count is not None
+            factor = g.handle_factor
+            if isinstance(factor, Mapping):
+                by_queue = {q: float(factor.get(q, 1.0)) for q in queues}
+            else:
+                by_queue = dict.fromkeys(queues, float(factor))
+            scaled = any(f != 1.0 for f in by_queue.values())
+            self.scaled = self.scaled or scaled
             for _ in range(g.count):
                 n = counters.get(prefix, 0)
                 counters[prefix] = n + 1
@@ -235,16 +255,56 @@ class _Engine:
                 self.agents[a.id] = a
                 self.weights[a.id] = _weights(a)
                 self.staffed[a.id] = []
+                self.factor[a.id] = by_queue
                 ids.append(a.id)
+            if g.staffing:
+                self.periodic = True
+                self.leaving.append(0)
+                for aid in ids:
+                    self.group_of[aid] = gi
+                for t, n in staffing_events(g.staffing, g.staffing_interval, end):
+                    seq += 1
+                    events.append((t, seq, "staff", ids, n))
+                continue
+            self.leaving.append(0)
             if not g.shifts:
                 for aid in ids:
                     self.on(aid)
                 continue
             for t, kind in shift_events(g.shifts, sc.start_day, end):
                 seq += 1
-                events.append((t, seq, kind, ids))
+                events.append((t, seq, kind, ids, 0))
         events.sort(key=lambda e: (e[0], e[1]))
         return events
+
+    def staff(self, ids: list[str], want: int) -> None:
+        """A staffing group's size becomes ``want``: agents come (pending departures are
+        called off first) or go (idle ones at once, the rest as they become free)."""
+        if not ids:
+            return
+        gi = self.group_of[ids[0]]
+        on = [aid for aid in ids if aid in self.on_since]
+        have = len(on) - self.leaving[gi]
+        if want > have:
+            need = want - have
+            stay = min(need, self.leaving[gi])
+            self.leaving[gi] -= stay
+            need -= stay
+            for aid in ids:
+                if not need:
+                    break
+                if aid not in self.on_since:
+                    self.on(aid)
+                    need -= 1
+        elif want < have:
+            excess = have - want
+            for aid in reversed(on):
+                if not excess:
+                    break
+                if not self.holding.get(aid, 0):
+                    self.off(aid, "off")
+                    excess -= 1
+            self.leaving[gi] += excess  # busy: the first of them to become free leaves
 
     def on(self, aid: str) -> None:
         if aid not in self.on_since:
@@ -267,13 +327,16 @@ class _Engine:
         if not self.live and self.env.now >= self.sc.horizon and not self.drained.triggered:
             self.drained.succeed()
 
-    def shifts(self, events: list[tuple[float, int, str, list[str]]]):
+    def shifts(self, events: list[tuple[float, int, str, list[str], int]]):
         env, drained = self.env, self.drained
-        for t, _seq, kind, ids in events:
+        for t, _seq, kind, ids, want in events:
             if t > env.now:
                 yield env.timeout(t - env.now) | drained
             if drained.triggered:
                 return
+            if kind == "staff":
+                self.staff(ids, want)
+                continue
             for aid in ids:
                 if kind == "on":
                     self.on(aid)
@@ -508,9 +571,15 @@ class _Engine:
         k = self.leg_of[a.contact_id]
         env = self.env
         self.c_answered[k] = env.now
-        self.c_agent[k] = a.agent_id
+        aid = a.agent_id
+        self.c_agent[k] = aid
         self.c_served[k] = a.queue
-        env.timeout(self.c_handle[k], k).callbacks.append(self.finish)
+        handle = self.c_handle[k]
+        if self.scaled:  # this agent's speed on contacts of this queue
+            handle *= self.factor[aid][self.c_queue[k]]
+        if self.periodic:
+            self.holding[aid] = self.holding.get(aid, 0) + 1
+        env.timeout(handle, k).callbacks.append(self.finish)
 
     def renege_due(self, ev: simpy.Event) -> None:
         k = ev._value
@@ -621,6 +690,15 @@ class _Engine:
         self.finished += 1
         c = self.c_contact[k]
         assert c is not None
+        if self.periodic:
+            left = self.holding[aid] - 1
+            self.holding[aid] = left
+            gi = self.group_of.get(aid)
+            if gi is not None and not left and self.leaving[gi]:
+                # its group shrank while it was busy: it leaves now, before its capacity
+                # comes back (it still finishes any wrap-up)
+                self.leaving[gi] -= 1
+                self.off(aid, "off")
         tr = spec.transfer
         if tr is not None and self.c_leg[k] == 0 and self.agents[aid].tier in tr.from_tiers:
             rng = self.rng(self.c_demand[k], _TRANSFER)
@@ -775,6 +853,24 @@ def shift_events(shifts: tuple[Shift, ...], start_day: int, end: float) -> list[
             k += 1
         acts.append((e, "off"))
     return acts
+
+
+def staffing_events(counts: tuple[int, ...], interval: float, end: float) -> list[tuple[float, int]]:
+    """(time, agents wanted) at 0 and at every period boundary before ``end`` where the
+    wanted count changes; the counts repeat after the last one."""
+    out: list[tuple[float, int]] = []
+    last = -1
+    k = 0
+    n = len(counts)
+    while k * interval < end:
+        want = counts[k % n]
+        if want != last:
+            out.append((k * interval, want))
+            last = want
+        k += 1
+        if n == 1 and k:
+            break  # one count: nothing changes
+    return out
 
 
 def _weights(a: Agent) -> dict[str, float]:

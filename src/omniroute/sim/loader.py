@@ -32,6 +32,7 @@ from .limits import (
     MAX_CV,
     MAX_DURATION,
     MAX_FILE_BYTES,
+    MAX_HANDLE_FACTOR,
     MAX_LINES,
     MAX_PER_HOUR,
     MAX_REPLICATIONS,
@@ -515,10 +516,38 @@ class _Parser:
         return self.build(lambda: Shift(start, end, days, tuple(breaks)), path)
 
     def agents(self, d: Any, path: str) -> AgentGroup | None:
-        keys = ("team", "count", "tier", "skills", "capacity", "shifts", "max_total", "prefix")
-        if not self.table(d, path, keys, ("count",)):
+        keys = ("team", "count", "tier", "skills", "capacity", "shifts", "max_total", "prefix",
+                "handle_factor", "staffing", "staffing_interval")
+        if not self.table(d, path, keys, () if isinstance(d, Mapping) and "staffing" in d else ("count",)):
             return None
         count = self.get(d, "count", path, lambda x, p: self.integer(x, p, 0, MAX_AGENTS))
+        factor: Any = 1.0
+        if "handle_factor" in d:
+            f = d["handle_factor"]
+            fp = f"{path}.handle_factor"
+            if isinstance(f, Mapping):
+                factor = {}
+                for qn, x in f.items():
+                    v = self.number(x, key_path(fp, qn), MAX_HANDLE_FACTOR, True)
+                    factor = None if v is None or factor is None else {**factor, qn: v}
+            else:
+                factor = self.number(f, fp, MAX_HANDLE_FACTOR, True)
+        staffing: list[int] | None = []
+        if "staffing" in d:
+            sv = d["staffing"]
+            if not isinstance(sv, list) or not sv:
+                self.p.add(f"{path}.staffing", f"{_fmt(sv)} must be a non-empty list of agent counts")
+                staffing = None
+            else:
+                got = [self.integer(n, f"{path}.staffing[{i}]", 0, MAX_AGENTS) for i, n in enumerate(sv)]
+                staffing = None if None in got else got  # type: ignore[assignment]
+            if "shifts" in d:
+                self.p.add(f"{path}.staffing", "give shifts or staffing, not both")
+                staffing = None
+            if staffing and "count" in d and count is not None and count < max(staffing):
+                self.p.add(f"{path}.count", f"{count} must cover the largest staffing ({max(staffing)})")
+                staffing = None
+        s_int = self.get(d, "staffing_interval", path, self.positive_duration, 1800.0)
         tier = self.get(d, "tier", path, lambda x, p: self.integer(x, p, 1), 1)
         team = self.get(d, "team", path, self.string)
         prefix = self.get(d, "prefix", path, self.string)
@@ -547,11 +576,13 @@ class _Parser:
                 sh = self.shift(s, f"{path}.shifts[{i}]")
                 if sh is not None:
                     shifts.append(sh)
-        if None in (count, tier, skills, cap):
+        if None in (tier, skills, cap, factor, staffing, s_int) or (count is None and not staffing):
             return None
         return self.build(lambda: AgentGroup(count, skills=skills, tier=tier, capacity=cap,
                                              team=team, shifts=tuple(shifts), max_total=max_total,
-                                             prefix=prefix), path)
+                                             prefix=prefix, handle_factor=factor,
+                                             staffing=tuple(staffing or ()),
+                                             staffing_interval=s_int), path)
 
     def arrivals(self, d: Any, path: str) -> Arrivals | None:
         if not self.table(d, path, ("per_hour", "interval"), ("per_hour",)):

@@ -55,7 +55,8 @@ CONTACT_KPIS = (
     "customers", "blocked", "block_rate", "asa", "mean_wait", "p_wait", "abandon_rate", "aht",
     "unanswered", "callbacks", "retrials", "transferred", "bot_contained", "overflowed",
 )
-AGENT_KPIS = ("occupancy", "utilization", "staffed_hours", "answered")
+AGENT_KPIS = ("occupancy", "utilization", "staffed_hours", "answered", "occupancy_day",
+              "utilization_day", "staffed_hours_day")
 INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "waiting",
                  "service_level_ex_short", "service_level_answered", "service_level_customer",
                  "abandoned_within", "abandoned_after", "blocked")
@@ -270,7 +271,25 @@ def compute(sc: Scenario, out: Outcome) -> tuple[dict[str, Any], dict[str, Any]]
     agents_all = group(list(out.agents))
     kpis["overall"]["occupancy"] = agents_all["occupancy"]
     kpis["overall"]["utilization"] = agents_all["utilization"]
+    # The working day's variant: up to the end of the run (the drain after the horizon,
+    # while the last contacts are served, included), where the KPIs above stop at the horizon.
+    day = _agent_time(out, lo, max(hi, out.end))
+    for name, ids in (("tiers", tiers), ("teams", teams)):
+        for k, v in ids.items():
+            if k in kpis[name]:
+                kpis[name][k].update(_day_kpis([day[i] for i in v]))
+    for aid in out.agents:
+        kpis["agents"][aid].update(_day_kpis([day[aid]]))
+    all_day = _day_kpis(list(day.values()))
+    kpis["overall"]["occupancy_day"] = all_day["occupancy_day"]
+    kpis["overall"]["utilization_day"] = all_day["utilization_day"]
     return kpis, _intervals(sc, c, out)
+
+
+def _day_kpis(rows: list[tuple[float, float, float]]) -> dict[str, Any]:
+    k = _agent_kpis(rows, 0)
+    return {"occupancy_day": k["occupancy"], "utilization_day": k["utilization"],
+            "staffed_hours_day": k["staffed_hours"]}
 
 
 def _spread(s: np.ndarray, e: np.ndarray, edges: np.ndarray,
@@ -292,7 +311,14 @@ def _spread(s: np.ndarray, e: np.ndarray, edges: np.ndarray,
         return edges * cw[k] - cwx[k]
 
     f = part(s) - part(e)
-    return np.maximum(np.diff(f), 0.0)
+    area = np.maximum(np.diff(f), 0.0)
+    # A bin no span of positive length overlaps is exactly 0: the prefix sums' difference
+    # there is float noise (1e-11 at a day's times), not time.
+    real = e > s
+    starts, ends = np.sort(s[real]), np.sort(e[real])
+    over = np.searchsorted(starts, edges[1:], side="left") - np.searchsorted(ends, edges[:-1], side="right")
+    area[over <= 0] = 0.0
+    return area
 
 
 def _channels(sc: Scenario, c: _Columns) -> list[str]:

@@ -26,8 +26,10 @@ from .limits import (
     MAX_ATTEMPTS,
     MAX_BUSYNESS_CV,
     MAX_DURATION,
+    MAX_HANDLE_FACTOR,
     MAX_LINES,
     MAX_PER_HOUR,
+    MAX_PROFILE_PIECES,
     MAX_REPLICATIONS,
     scenario_limits,
 )
@@ -381,11 +383,40 @@ def _caps(v: Mapping[Any, int]) -> Mapping[Channel, int]:
     return FrozenMap({channel(k): n for k, n in v.items()})
 
 
+def _factor(v: Any) -> float | Mapping[str, float]:
+    """A handle-time factor (a number > 0) or a mapping queue -> factor."""
+    def one(x: Any, where: str) -> float:
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) \
+                or not 0 < x <= MAX_HANDLE_FACTOR:
+            raise ValidationError(f"AgentGroup.{where} must be a number > 0 and <= {MAX_HANDLE_FACTOR:g} "
+                                  f"(got {x!r})")
+        return float(x)
+    if isinstance(v, Mapping):
+        out = {}
+        for q, x in v.items():
+            if not isinstance(q, str) or not q:
+                raise ValidationError(f"AgentGroup.handle_factor keys must be queue names (got {q!r})")
+            out[q] = one(x, f"handle_factor[{q!r}]")
+        return FrozenMap(out)
+    return one(v, "handle_factor")
+
+
 @attrs.frozen(slots=True)
 class AgentGroup:
-    """``count`` identical agents (ids ``{team}-{i}``); ``shifts`` empty: always on."""
+    """``count`` identical agents (ids ``{team}-{i}``); ``shifts`` empty: always on.
 
-    count: int
+    ``handle_factor``: how long this group's agents take, as a multiple of the contact's
+    drawn handle time: one number for every contact, or ``{queue: factor}`` per queue of
+    entry (others 1); the field's models give the service rate by (contact type, group).
+
+    ``staffing``: the group's size per period instead of shifts, e.g. ``(12, 18, 9)`` with
+    ``staffing_interval=7200`` for three 2-hour periods from time 0, repeating like an
+    arrival profile.  ``count`` (default: the largest) must cover every period.  When the
+    size falls, idle agents leave at once and the rest leave as they become free: an agent
+    busy at the change finishes what it holds (a "ghost", staffed until it leaves).
+    """
+
+    count: int | None = None
     skills: Mapping[str, int] = attrs.field(factory=dict, converter=lambda v: levels("AgentGroup", "skills", v), hash=False)
     tier: int = 1
     capacity: Mapping[Channel, int] = attrs.field(factory=lambda: {VOICE: 1}, converter=_caps, hash=False)
@@ -393,8 +424,28 @@ class AgentGroup:
     shifts: tuple[Shift, ...] = attrs.field(default=(), converter=tuple)
     max_total: int | None = None
     prefix: str | None = None
+    handle_factor: float | Mapping[str, float] = attrs.field(default=1.0, converter=lambda v: _factor(v),
+                                                           hash=False)
+    staffing: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    staffing_interval: float = 1800.0
 
     def __attrs_post_init__(self) -> None:
+        if self.staffing:
+            for i, n in enumerate(self.staffing):
+                if check_int("AgentGroup", f"staffing[{i}]", n, low=0) > MAX_AGENTS:
+                    raise ValidationError(f"AgentGroup.staffing[{i}] must be at most {MAX_AGENTS:,} (got {n!r})")
+            if check_duration("AgentGroup", "staffing_interval", self.staffing_interval) <= 0:
+                raise ValidationError(f"AgentGroup.staffing_interval must be > 0 seconds "
+                                      f"(got {self.staffing_interval!r})")
+            if self.shifts:
+                raise ValidationError("AgentGroup: give shifts or staffing, not both")
+            if self.count is None:
+                object.__setattr__(self, "count", max(self.staffing))
+            elif check_int("AgentGroup", "count", self.count, low=0) < max(self.staffing):
+                raise ValidationError(f"AgentGroup.count ({self.count}) must cover the largest staffing "
+                                      f"({max(self.staffing)})")
+        if self.count is None:
+            raise ValidationError("AgentGroup.count is required (or give staffing)")
         if check_int("AgentGroup", "count", self.count, low=0) > MAX_AGENTS:
             raise ValidationError(f"AgentGroup.count must be at most {MAX_AGENTS:,} (got {self.count!r})")
         # builds one agent to validate skills, tier, capacity and max_total now
@@ -467,6 +518,14 @@ class Scenario:
             ov = q.queue.overflow
             if ov is not None and ov.to not in known:
                 out.append(f"queue {q.name!r}: overflow.to {ov.to!r} is not a queue; known: {sorted(known)}")
+        for i, g in enumerate(self.agents):
+            if g.staffing and (self.horizon + self.drain) / g.staffing_interval > MAX_PROFILE_PIECES:
+                out.append(f"agents[{i}].staffing_interval: {g.staffing_interval:g} s makes more than "
+                           f"{MAX_PROFILE_PIECES:,} periods over the horizon and drain")
+            if isinstance(g.handle_factor, Mapping):
+                for qn in g.handle_factor:
+                    if qn not in known:
+                        out.append(f"agents[{i}].handle_factor: {qn!r} is not a queue; known: {sorted(known)}")
         chans = {q.name: q.channel for q in self.queues}
         for i, d in enumerate(self.demand):
             refs: list[tuple[str, str]] = []
