@@ -20,6 +20,27 @@ def make_mmn(agents: int, per_hour: float, handle: float, *, patience: float | N
     )
 
 
+def one_queue_toml(*, top: str = "", queue: str = "", agents: str = "count = 1", demand: str = "",
+                   tail: str = "", horizon: str = "2h") -> str:
+    """The text of a scenario file with one queue ``q``, one agent group and one Poisson
+    demand stream, plus the given lines in each section (for the loader's tests)."""
+    return f"""
+horizon = "{horizon}"
+{top}
+[[queues]]
+name = "q"
+{queue}
+[[agents]]
+{agents}
+[[demand]]
+queue = "q"
+arrivals = {{ per_hour = 10 }}
+handle = {{ dist = "exponential", mean = "3m" }}
+{demand}
+{tail}
+"""
+
+
 @pytest.fixture
 def mmn():
     """The :func:`make_mmn` builder."""

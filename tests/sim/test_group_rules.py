@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import one_queue_toml
 
 import omniroute as orr
 from omniroute import analytics, sim
@@ -90,19 +91,10 @@ def test_staffing_events_repeat_and_skip_unchanged_periods() -> None:
 
 
 def test_staffing_from_toml_and_its_errors() -> None:
-    base = """
-horizon = "6h"
-[[queues]]
-name = "q"
-[[agents]]
-team = "t"
-%s
-[[demand]]
-queue = "q"
-arrivals = { per_hour = 10 }
-handle = { dist = "exponential", mean = "3m" }
-"""
-    sc = sim.parse_scenario(tomllib.loads(base % 'staffing = [12, 18, 9]\nstaffing_interval = "2h"\nhandle_factor = { q = 0.8 }'))
+    def base(lines: str) -> str:
+        return one_queue_toml(horizon="6h", agents=f"team = \"t\"\n{lines}")
+
+    sc = sim.parse_scenario(tomllib.loads(base('staffing = [12, 18, 9]\nstaffing_interval = "2h"\nhandle_factor = { q = 0.8 }')))
     g = sc.agents[0]
     assert (g.count, g.staffing, g.staffing_interval, dict(g.handle_factor)) == (18, (12, 18, 9), 7200.0, {"q": 0.8})
     for body, msg in [
@@ -114,7 +106,7 @@ handle = { dist = "exponential", mean = "3m" }
         ('staffing = [1]\nstaffing_interval = "0s"', "agents[0].staffing_interval"),
     ]:
         with pytest.raises(ScenarioError) as err:
-            sim.parse_scenario(tomllib.loads(base % body))
+            sim.parse_scenario(tomllib.loads(base(body)))
         assert msg in str(err.value), (body, str(err.value))
     with pytest.raises(ValidationError, match="give shifts or staffing, not both"):
         sim.AgentGroup(staffing=(1,), shifts=[sim.Shift(0.0, H)])

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import one_queue_toml
 
 import omniroute as orr
 from omniroute import sim
@@ -100,22 +101,13 @@ def test_retrial_patience_is_checked() -> None:
 
 
 def test_retrial_patience_from_toml(tmp_path) -> None:
-    base = """
-name = "r"
-horizon = "2h"
-[[queues]]
-name = "q"
-[[agents]]
-count = 2
-team = "t"
-[[demand]]
-queue = "q"
-arrivals = { per_hour = 30 }
-handle = { dist = "exponential", mean = "4m" }
-patience = { dist = "exponential", mean = "1m" }
-retrial = { probability = 0.5, delay = { dist = "exponential", mean = "2m" }, patience = %s }
-"""
-    sc = sim.parse_scenario(tomllib.loads(base % '"same"'))
+    def base(patience: str) -> str:
+        return one_queue_toml(agents="count = 2", demand=(
+            'patience = { dist = "exponential", mean = "1m" }\n'
+            'retrial = { probability = 0.5, delay = { dist = "exponential", mean = "2m" }, '
+            f'patience = {patience} }}'))
+
+    sc = sim.parse_scenario(tomllib.loads(base('"same"')))
     assert sc.demand[0].retrial.patience == "same"
     with pytest.raises(orr.errors.ScenarioError, match=r"demand\[0\]\.retrial\.patience: 'later' must be one of 'new', 'same'"):
-        sim.parse_scenario(tomllib.loads(base % '"later"'))
+        sim.parse_scenario(tomllib.loads(base('"later"')))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import one_queue_toml
 
 import omniroute as orr
 from omniroute import analytics, sim
@@ -103,23 +104,13 @@ def test_lines_are_checked() -> None:
         sim.QueueSpec(orr.Queue("q"), lines=0)
     with pytest.raises(ValidationError, match=r"Scenario.lines must be an integer \(got 2.5\)"):
         _trace((0.0, "q", 1.0), centre=2.5)  # type: ignore[arg-type]
-    toml = """
-horizon = "1h"
-lines = %s
-[[queues]]
-name = "q"
-lines = %s
-[[agents]]
-count = 1
-[[demand]]
-queue = "q"
-arrivals = { per_hour = 10 }
-handle = { dist = "exponential", mean = "3m" }
-"""
-    sc = sim.parse_scenario(tomllib.loads(toml % (4, 2)))
+    def toml(centre: object, queue: object) -> str:
+        return one_queue_toml(top=f"lines = {centre}", queue=f"lines = {queue}")
+
+    sc = sim.parse_scenario(tomllib.loads(toml(4, 2)))
     assert (sc.lines, sc.queues[0].lines) == (4, 2)
     with pytest.raises(ScenarioError) as err:
-        sim.parse_scenario(tomllib.loads(toml % (0, '"two"')))
+        sim.parse_scenario(tomllib.loads(toml(0, '"two"')))
     text = str(err.value)
     assert "lines: 0 must be an integer from 1 to 10,000,000" in text
     assert "queues[0].lines: 'two' must be an integer from 1 to 10,000,000" in text

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
-    "LABELS", "CONTACT_COLUMNS", "AGENT_COLUMNS", "format_value", "format_cell", "render",
+    "LABELS", "CONTACT_COLUMNS", "AGENT_COLUMNS", "CAMPAIGN_COLUMNS", "format_value", "format_cell", "render",
     "kpi_table", "value",
 ]
 
@@ -27,16 +27,23 @@ LABELS = {
     "service_level_ex_short": "SL excl. short abandons", "service_level_answered": "SL of answered",
     "service_level_customer": "SL per customer", "abandoned_within": "abandoned in SLA",
     "abandoned_after": "abandoned after SLA", "customers": "customers", "blocked": "blocked",
-    "block_rate": "blocked %",
+    "block_rate": "blocked %", "dials": "dials", "connects": "connects",
+    "outbound_abandoned": "abandoned", "outbound_abandon_rate": "abandoned % of connects",
+    "pacing": "pacing", "no_answer": "no answer", "failed": "failed",
+    "inbound_hours": "inbound h", "outbound_hours": "outbound h",
 }
 _PERCENT = {"service_level", "service_level_ex_short", "service_level_answered",
             "service_level_customer", "p_wait", "abandon_rate", "block_rate", "occupancy",
-            "utilization"}
+            "utilization", "outbound_abandon_rate", "occupancy_day", "utilization_day"}
 _SECONDS = {"asa", "mean_wait", "aht"}
+_COUNTS = {"offered", "answered", "abandoned", "dials", "connects", "no_answer", "failed",
+           "outbound_abandoned", "blocked", "customers", "abandoned_within", "abandoned_after"}
 
 #: The KPIs of a contact row (overall, queue, channel, segment) and of an agent row (tier, team).
 CONTACT_COLUMNS = ("offered", "answered", "service_level", "asa", "abandon_rate", "occupancy")
 AGENT_COLUMNS = ("answered", "occupancy", "utilization")
+#: The KPIs of an outbound campaign's row.
+CAMPAIGN_COLUMNS = ("dials", "connects", "outbound_abandoned", "outbound_abandon_rate", "pacing")
 
 
 def _unit(seconds: float) -> tuple[float, str]:
@@ -62,9 +69,9 @@ def format_value(kpi: str, v: float | None) -> str:
         return f"{100 * v:.1f}%"
     if kpi in _SECONDS:
         return format_duration(v)
-    if kpi == "staffed_hours":
+    if kpi in ("staffed_hours", "staffed_hours_day", "inbound_hours", "outbound_hours"):
         return f"{v:.1f}"
-    if float(v).is_integer() or kpi in ("offered", "answered", "abandoned"):
+    if float(v).is_integer() or kpi in _COUNTS:
         return f"{v:.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.1f}"
     return f"{v:.3g}"
 
@@ -159,6 +166,11 @@ def kpi_table(result: Any, columns: Sequence[str] = CONTACT_COLUMNS,
     if arows:
         out.append("")
         out.append(render(["agents", *(LABELS.get(k, k) for k in agent_columns)], arows))
+    if kpis.get("outbound"):
+        crows = [[f"campaign {name}", *(format_cell(k, d.get(k)) for k in CAMPAIGN_COLUMNS)]
+                 for name, d in kpis["outbound"].items()]
+        out.append("")
+        out.append(render(["outbound", *(LABELS.get(k, k) for k in CAMPAIGN_COLUMNS)], crows))
     return "\n".join(out)
 
 

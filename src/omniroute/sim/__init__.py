@@ -42,6 +42,7 @@ from .scenario import Bot as Bot
 from .scenario import Break as Break
 from .scenario import Busyness as Busyness
 from .scenario import Callback as Callback
+from .scenario import Campaign as Campaign
 from .scenario import Demand as Demand
 from .scenario import QueueSpec as QueueSpec
 from .scenario import Retrial as Retrial
@@ -56,7 +57,7 @@ from .staffing import SimStaffingRow as SimStaffingRow
 from .staffing import staff_by_simulation as staff_by_simulation
 
 __all__ = [
-    "AgentGroup", "Arrivals", "Bot", "Break", "Busyness", "Callback", "ContactRequest",
+    "AgentGroup", "Arrivals", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactRequest",
     "Demand", "Deterministic", "Distribution", "Empirical", "Estimate", "Exponential",
     "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",

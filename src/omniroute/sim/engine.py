@@ -29,7 +29,7 @@ from ..router import Router
 from .adapter import delay_until
 from .limits import MAX_ARRIVALS, MAX_LEGS
 from .records import Busy, Leg, Legs, Outcome, Start
-from .scenario import DAY, Arrivals, Demand, Scenario, Shift, Trace, break_offset
+from .scenario import DAY, Arrivals, Campaign, Demand, Scenario, Shift, Trace, break_offset
 
 __all__ = ["Busy", "Leg", "Legs", "Outcome", "simulate", "stream", "arrival_times"]
 
@@ -197,7 +197,11 @@ class _Engine:
         self.periodic = False
         self.group_of: dict[str, int] = {}  # agent -> index of its staffing group
         self.leaving: list[int] = []  # per group: busy agents to leave as they become free
-        self.holding: dict[str, int] = {}  # agent -> contacts it holds (staffing groups)
+        self.holding: dict[str, int] = {}  # agent -> contacts it holds (staffing, outbound)
+        self.busy_until: dict[str, float] = {}  # agent -> end of its last wrap-up
+        # outbound campaigns
+        self.dialers: list[_Dialer] = []
+        self.track = bool(sc.outbound) or any(g.staffing for g in sc.agents)
         self.finished = 0
 
     def rng(self, d: int, purpose: int) -> np.random.Generator:
@@ -577,8 +581,11 @@ class _Engine:
         handle = self.c_handle[k]
         if self.scaled:  # this agent's speed on contacts of this queue
             handle *= self.factor[aid][self.c_queue[k]]
-        if self.periodic:
+        if self.track:
             self.holding[aid] = self.holding.get(aid, 0) + 1
+            d = self.c_demand[k]
+            if d < 0:  # an outbound contact reached an agent
+                self.dialers[-d - 1].answered()
         env.timeout(handle, k).callbacks.append(self.finish)
 
     def renege_due(self, ev: simpy.Event) -> None:
@@ -597,6 +604,9 @@ class _Engine:
             return
         del self.leg_of[c.id]
         self.c_abandoned[k] = now
+        d = self.c_demand[k]
+        if d < 0:  # a connected customer no agent took in time: an outbound abandon
+            self.dialers[-d - 1].abandoned()
         spec = self.c_spec[k]
         spec.pool.append(c)
         if self.lined:
@@ -625,6 +635,107 @@ class _Engine:
         j = self.add_leg(k, self.env.now + delay, self.c_handle[k], pat, attempt + 1)
         self.env.timeout(delay, j).callbacks.append(self.enter_due)
         return True
+
+    # ------------------------------------------------------------------ outbound
+    def dial_loop(self, d: _Dialer):
+        env = self.env
+        horizon = self.sc.horizon
+        every = d.cp.pace_every
+        while env.now < horizon:
+            self.pace(d)
+            yield env.timeout(every)
+
+    def pace(self, d: _Dialer) -> None:
+        """Dial as the campaign's mode allows for the eligible agents free now."""
+        now = self.env.now
+        d.arrive(now)
+        if d.numbers <= 0:
+            return
+        on, holding, until = self.on_since, self.holding, self.busy_until
+        free = 0
+        for aid in d.eligible:
+            if aid in on and not holding.get(aid, 0) and until.get(aid, 0.0) <= now:
+                free += 1
+        room = free - d.cp.reserve
+        if room <= 0:
+            return
+        mode = d.cp.mode
+        if mode == "predictive":
+            n = int(d.pace * room) - d.ringing
+        else:  # an agent per dial, reserved from the start: work items not yet taken count
+            n = room - d.previewing
+        for _ in range(min(n, d.numbers)):
+            self.dial(d, now)
+
+    def dial(self, d: _Dialer, now: float) -> None:
+        cp = d.cp
+        rng = d.rng
+        d.numbers -= 1
+        self.live += 1  # the customer being called, until the call is over
+        if now >= self.sc.warmup:
+            d.dials += 1
+        ring = float(cp.ring.sample(rng, 1)[0])
+        u = float(rng.random())
+        outcome = 0 if u < cp.rpc else (1 if u < cp.rpc + cp.no_answer else 2)
+        talk = float(cp.handle.sample(rng, 1)[0]) if outcome == 0 else 0.0
+        measured = now >= self.sc.warmup
+        if outcome == 1 and measured:
+            d.no_answers += 1
+        elif outcome == 2 and measured:
+            d.failed += 1
+        if cp.mode != "predictive":
+            # one agent per dial, from the start: (preview: read the record,) dial, wait the
+            # ring, then talk if the right party answered; no connect ever waits
+            work = ring + talk
+            if cp.preview is not None:
+                work += float(cp.preview.sample(rng, 1)[0])
+            if outcome == 0 and measured:
+                d.connects += 1
+            j = self.outbound_leg(d, now, work, math.inf)
+            d.previewing += 1
+            self.enter(j)
+            return
+        d.ringing += 1
+        self.env.timeout(ring, (d.index, outcome, talk)).callbacks.append(self.ring_done)
+
+    def ring_done(self, ev: simpy.Event) -> None:
+        di, outcome, talk = ev._value
+        d = self.dialers[di]
+        d.ringing -= 1
+        now = self.env.now
+        if outcome != 0:
+            self.left()
+            return
+        if now >= self.sc.warmup:
+            d.connects += 1
+        j = self.outbound_leg(d, now, talk, d.cp.abandon_after)
+        self.enter(j)
+
+    def outbound_leg(self, d: _Dialer, now: float, handle: float, patience: float) -> int:
+        """A leg for a campaign's contact (its demand index is ``-1 - campaign``)."""
+        j = len(self.c_arrival)
+        self.c_spec.append(d.spec)
+        self.c_demand.append(-1 - d.index)
+        self.c_queue.append(d.cp.queue)
+        self.c_within.append(d.spec.within)
+        self.c_arrival.append(now)
+        self.c_handle.append(handle)
+        self.c_patience.append(patience)
+        for col in (self.c_entered, self.c_answered, self.c_abandoned, self.c_ended):
+            col.append(_NAN)
+        self.c_attempt.append(1)
+        self.c_leg.append(0)
+        for flags in (self.c_contained, self.c_callback, self.c_moved, self.c_blocked, self.c_trunk):
+            flags.append(False)
+        self.c_agent.append(None)
+        self.c_served.append(None)
+        self.c_contact.append(None)
+        self.c_made.append(self.made)
+        self.made += 1
+        self.c_fin.append(-1)
+        self.c_customer.append(j)
+        self.c_line.append(None)
+        return j
 
     # ------------------------------------------------------------------ trunk lines
     def take_line(self, k: int) -> bool:
@@ -690,9 +801,10 @@ class _Engine:
         self.finished += 1
         c = self.c_contact[k]
         assert c is not None
-        if self.periodic:
+        if self.track:
             left = self.holding[aid] - 1
             self.holding[aid] = left
+            self.busy_until[aid] = now + wrap
             gi = self.group_of.get(aid)
             if gi is not None and not left and self.leaving[gi]:
                 # its group shrank while it was busy: it leaves now, before its capacity
@@ -734,6 +846,10 @@ class _Engine:
             env.process(self.shifts(events))
         if self.schedule_arrivals():
             Start(env, self.start_arrivals)
+        for ci, cp in enumerate(self.sc.outbound):
+            d = _Dialer(self, ci, cp)
+            self.dialers.append(d)
+            env.process(self.dial_loop(d))
         env.process(self.horizon())
         try:
             env.run(until=self.drained)  # later events (stale timers) change nothing
@@ -744,7 +860,8 @@ class _Engine:
             self.staffed[aid].append((t0, max(end, self.sc.horizon)))
         index = self.agent_index
         agent = np.array([-1 if a is None else index[a] for a in self.c_agent], dtype=np.int64)
-        return Outcome(self.columns(agent), self.staffed, self.busy(agent), self.agents, end)
+        return Outcome(self.columns(agent), self.staffed, self.busy(agent), self.agents, end,
+                       [d.counts() for d in self.dialers])
 
     def columns(self, agent: np.ndarray) -> Legs:
         """The legs' columns in creation order (``agent``: each leg's agent index)."""
@@ -795,7 +912,9 @@ class _Engine:
             shares.append(weights[aid][spec[k].channel.name])
         weight = np.array(shares, dtype=float)
         ended = np.array(self.c_ended, dtype=float)[legs]
-        return Busy(agent[legs], np.array(self.c_answered, dtype=float)[legs], ended + wrap, weight)
+        outbound = np.array(self.c_demand, dtype=np.int64)[legs] < 0
+        return Busy(agent[legs], np.array(self.c_answered, dtype=float)[legs], ended + wrap, weight,
+                    outbound)
 
 
 def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -853,6 +972,63 @@ def shift_events(shifts: tuple[Shift, ...], start_day: int, end: float) -> list[
             k += 1
         acts.append((e, "off"))
     return acts
+
+
+class _Dialer:
+    """One campaign's dialer while a replication runs."""
+
+    def __init__(self, eng: _Engine, index: int, cp: Campaign) -> None:
+        sc = eng.sc
+        self.index = index
+        self.cp = cp
+        self.spec = _Spec(None, sc, cp.queue, wrap=cp.wrap_up)
+        self.rng = stream(eng.ss, _GLOBAL + 2 + index, 0)
+        q = sc.queue(cp.queue)
+        needs = dict(q.needs)
+        mn, mx = q.queue.min_tier, q.queue.max_tier
+        self.eligible = [aid for aid, a in eng.agents.items()
+                         if a.capacity.get(q.channel, 0) > 0 and mn <= a.tier and (mx is None or a.tier <= mx)
+                         and all(a.skills.get(sk, 0) >= lvl for sk, lvl in needs.items())]
+        self.numbers = cp.numbers
+        self.arrivals: list[float] = []
+        if cp.per_hour > 0:
+            self.arrivals = arrival_times(Arrivals(cp.per_hour), sc.horizon,
+                                          stream(eng.ss, _GLOBAL + 2 + index, 1)).tolist()
+        self.next = 0
+        self.ringing = 0
+        self.previewing = 0
+        # under an abandon limit, start at one dial per free agent and let served connects
+        # raise it (a start at full pacing would abandon a burst before any feedback)
+        self.pace = float(cp.pacing) if cp.max_abandon is None else 1.0
+        self.dials = self.connects = self.no_answers = self.failed = 0
+
+    def arrive(self, now: float) -> None:
+        """Numbers that arrived on the list by ``now``."""
+        arr = self.arrivals
+        while self.next < len(arr) and arr[self.next] <= now:
+            self.numbers += 1
+            self.next += 1
+
+    # Predictive pacing under the abandon limit L: each abandoned connect multiplies the
+    # pacing by 0.9, each served one by 1 + 0.08 L / (1 - L), so that it settles where
+    # about 0.76 L of connects abandon (0.08 / -ln 0.9; under the limit), between 0.1 dial per
+    # free agent (inbound calls taking agents during the ring make even one dial per free
+    # agent abandon some) and the configured pacing.
+    def answered(self) -> None:
+        if self.cp.mode != "predictive":
+            self.previewing -= 1
+            return
+        limit = self.cp.max_abandon
+        if limit is not None and limit < 1.0:
+            self.pace = min(float(self.cp.pacing), self.pace * (1.0 + 0.08 * limit / (1.0 - limit)))
+
+    def abandoned(self) -> None:
+        if self.cp.max_abandon is not None:
+            self.pace = max(0.1, self.pace * 0.9)
+
+    def counts(self) -> dict[str, Any]:
+        return {"dials": self.dials, "connects": self.connects, "no_answer": self.no_answers,
+                "failed": self.failed, "pacing": self.pace}
 
 
 def staffing_events(counts: tuple[int, ...], interval: float, end: float) -> list[tuple[float, int]]:

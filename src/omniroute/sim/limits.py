@@ -17,7 +17,7 @@ __all__ = [
     "MAX_DURATION", "MAX_INTERVALS", "MAX_PROFILE_PIECES", "MAX_PER_HOUR", "MAX_ARRIVALS",
     "MAX_AGENTS", "MAX_CV", "MAX_BUSYNESS_CV", "MAX_REPLICATIONS", "MAX_ATTEMPTS",
     "MAX_FILE_BYTES", "MAX_TRACE_RECORDS", "MAX_LEGS", "MAX_PROCESSES", "MAX_LINES",
-    "MAX_HANDLE_FACTOR",
+    "MAX_HANDLE_FACTOR", "MAX_PACING",
     "expected_arrivals", "scenario_limits", "number",
 ]
 
@@ -40,6 +40,8 @@ MAX_ARRIVALS = 5_000_000
 MAX_AGENTS = 100_000
 #: An agent group's handle-time factor (how many times the drawn handle time it takes).
 MAX_HANDLE_FACTOR = 100.0
+#: A predictive dialer's pacing ratio (dials per free agent).
+MAX_PACING = 10.0
 #: Trunk lines of a queue or of the centre (more is unlimited in practice: leave it out).
 MAX_LINES = 10_000_000
 #: Coefficient of variation of a lognormal or gamma distribution (a larger one draws

@@ -27,6 +27,7 @@ from ..queues import Overflow, Queue, ServiceLevel, Step
 from .distributions import PARAMETERS, distribution
 from .limits import (
     MAX_AGENTS,
+    MAX_ARRIVALS,
     MAX_ATTEMPTS,
     MAX_BUSYNESS_CV,
     MAX_CV,
@@ -34,6 +35,7 @@ from .limits import (
     MAX_FILE_BYTES,
     MAX_HANDLE_FACTOR,
     MAX_LINES,
+    MAX_PACING,
     MAX_PER_HOUR,
     MAX_REPLICATIONS,
     MAX_TRACE_RECORDS,
@@ -43,6 +45,7 @@ from .limits import (
     number as fmt_number,
 )
 from .scenario import (
+    DIALER_MODES,
     RETRIAL_PATIENCE,
     AgentGroup,
     Arrivals,
@@ -50,6 +53,7 @@ from .scenario import (
     Break,
     Busyness,
     Callback,
+    Campaign,
     Demand,
     QueueSpec,
     Retrial,
@@ -771,7 +775,7 @@ class _Parser:
     # ---------------------------------------------------------------- scenario
     def scenario(self, data: Any) -> Scenario | None:
         top = ("name", "horizon", "warmup", "replications", "interval", "start_day", "drain",
-               "busyness", "routing", "queues", "agents", "demand", "lines")
+               "busyness", "routing", "queues", "agents", "demand", "lines", "outbound")
         if not self.table(data, "", top, ("queues", "agents", "demand")):
             return None
         name = self.get(data, "name", "", self.string, "scenario")
@@ -805,6 +809,10 @@ class _Parser:
         queues = self.listof(data, "queues", self.queue)
         groups = self.listof(data, "agents", self.agents)
         demand = self.listof(data, "demand", self.demand)
+        outbound = self.listof(data, "outbound", self.campaign)
+        for i, cp in enumerate(data.get("outbound", []) if isinstance(data.get("outbound"), list) else []):
+            if isinstance(cp, Mapping) and isinstance(cp.get("queue"), str) and cp["queue"] not in known and qnames:
+                self.p.add(f"outbound[{i}].queue", f"{cp['queue']!r} is not a queue; known: {', '.join(qnames)}")
         # cross references
         for i, q in enumerate(raw_q):
             if isinstance(q, Mapping):
@@ -853,7 +861,33 @@ class _Parser:
         queues = _overflow_needs(queues, raw_q)
         return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
                                            warmup, name, routing, busy, interval, reps, start_day,
-                                           drain, lines), "")
+                                           drain, lines, tuple(outbound)), "")
+
+    def campaign(self, d: Any, path: str) -> Campaign | None:
+        keys = ("name", "queue", "mode", "numbers", "per_hour", "rpc", "no_answer", "ring", "handle",
+                "pacing", "abandon_after", "max_abandon", "reserve", "preview", "wrap_up", "pace_every")
+        if not self.table(d, path, keys, ("name", "queue", "handle")):
+            return None
+        kw: dict[str, Any] = {}
+        ok = True
+        for key, conv in (
+                ("name", self.string), ("queue", self.string), ("handle", self.dist),
+                ("mode", lambda x, p: self.choice(x, p, DIALER_MODES)),
+                ("numbers", lambda x, p: self.integer(x, p, 0, MAX_ARRIVALS)),
+                ("per_hour", lambda x, p: self.number(x, p, MAX_PER_HOUR)),
+                ("rpc", self.fraction), ("no_answer", self.fraction), ("ring", self.dist),
+                ("pacing", lambda x, p: self.number(x, p, MAX_PACING, True)),
+                ("abandon_after", self.duration), ("max_abandon", self.fraction),
+                ("reserve", lambda x, p: self.integer(x, p, 0, MAX_AGENTS)), ("preview", self.dist),
+                ("wrap_up", self.duration), ("pace_every", self.positive_duration)):
+            if key in d:
+                v = conv(d[key], key_path(path, key))
+                if v is None:
+                    ok = False
+                kw[key] = v
+        if not ok:
+            return None
+        return self.build(lambda: Campaign(**kw), path)  # type: ignore[no-any-return]
 
     def listof(self, data: Mapping, key: str, parse: Callable[[Any, str], Any]) -> list[Any]:
         v = data.get(key)

@@ -94,7 +94,9 @@ class _Columns:
         # first legs (entry to answer, abandonment or the run's end) and whether one of them
         # was answered; for the customer-level service level.
         self.customer = legs.customer
-        queued = (self.leg == 0) & ~np.isnan(self.entered) & ~self.contained
+        self.demand = legs.demand
+        self.inbound = legs.demand >= 0  # campaigns' contacts have negative demand indexes
+        queued = (self.leg == 0) & ~np.isnan(self.entered) & ~self.contained & self.inbound
         w_end = np.where(~np.isnan(self.answered), self.answered,
                          np.where(~np.isnan(self.abandoned), self.abandoned, self.end))
         self.customer_wait = np.bincount(self.customer[queued], weights=(w_end - self.entered)[queued],
@@ -242,18 +244,21 @@ def compute(sc: Scenario, out: Outcome) -> tuple[dict[str, Any], dict[str, Any]]
     """(kpis, intervals) of one replication, as plain JSON-ready dicts."""
     c = _Columns(out)
     lo, hi = sc.warmup, sc.horizon
-    window = (c.arrival >= lo) & (c.arrival < hi)
+    every = (c.arrival >= lo) & (c.arrival < hi)  # the agents' work: campaigns' contacts too
+    window = every & c.inbound  # the contact KPIs: customers who called
     first = window & (c.leg == 0)
     kpis: dict[str, Any] = {"overall": _contact_kpis(c, first)}
     kpis["queues"] = {q: _contact_kpis(c, m) for q, m in _groups(c.queue, window).items()}
     for q in sc.queues:  # every queue appears, even one nobody reached
         kpis["queues"].setdefault(q.name, _contact_kpis(c, np.zeros(c.n, bool)))
+    for qn in _campaign_only(sc):  # a campaign's own queue: its figures are the campaign's
+        del kpis["queues"][qn]
     kpis["channels"] = {k: _contact_kpis(c, m) for k, m in _groups(c.channel, first).items()}
     kpis["segments"] = {k: _contact_kpis(c, m) for k, m in _groups(c.segment, first).items()}
 
     # agents, teams, tiers
     times = _agent_time(out, lo, hi)
-    ans_w = ~np.isnan(c.answered) & window
+    ans_w = ~np.isnan(c.answered) & every
     counts = np.bincount(c.agent[ans_w], minlength=len(out.agents)).tolist()
     handled = dict(zip(out.agents, counts, strict=True))
     teams: dict[str, list[str]] = {}
@@ -283,7 +288,69 @@ def compute(sc: Scenario, out: Outcome) -> tuple[dict[str, Any], dict[str, Any]]
     all_day = _day_kpis(list(day.values()))
     kpis["overall"]["occupancy_day"] = all_day["occupancy_day"]
     kpis["overall"]["utilization_day"] = all_day["utilization_day"]
+    if sc.outbound:
+        _outbound_kpis(sc, c, out, every, kpis, tiers, teams)
     return kpis, _intervals(sc, c, out)
+
+
+def _campaign_only(sc: Scenario) -> set[str]:
+    """Queues only outbound campaigns use (no inbound demand, overflow, callback or transfer
+    reaches them)."""
+    used: set[str] = set()
+    for d in sc.demand:
+        q = getattr(d, "queue", None)
+        if q is not None:
+            used.add(q)
+        for r in getattr(d, "records", ()):
+            used.add(r.queue)
+        for sub, key in (("callback", "queue"), ("transfer", "to")):
+            x = getattr(d, sub, None)
+            if x is not None and getattr(x, key) is not None:
+                used.add(getattr(x, key))
+    for q in sc.queues:
+        if q.queue.overflow is not None:
+            used.add(q.queue.overflow.to)
+    return {cp.queue for cp in sc.outbound} - used
+
+
+def _outbound_kpis(sc: Scenario, c: _Columns, out: Outcome, every: np.ndarray,
+                   kpis: dict[str, Any], tiers: dict[str, list[str]], teams: dict[str, list[str]]) -> None:
+    """Per campaign: the dialer's counts and its connects' fate; per agent, team, tier and
+    overall: handling hours by direction (inbound, outbound) in the measured window."""
+    camp: dict[str, Any] = {}
+    for i, cp in enumerate(sc.outbound):
+        m = every & (c.demand == -1 - i)
+        abandoned = int((m & ~np.isnan(c.abandoned)).sum())
+        n = out.campaigns[i] if i < len(out.campaigns) else {}
+        connects = int(n.get("connects", 0))
+        camp[cp.name] = {
+            "dials": int(n.get("dials", 0)), "connects": connects,
+            "no_answer": int(n.get("no_answer", 0)), "failed": int(n.get("failed", 0)),
+            "outbound_abandoned": abandoned,
+            "outbound_abandon_rate": _val(abandoned / connects) if connects else None,
+            "pacing": float(n.get("pacing", cp.pacing)),
+        }
+    kpis["outbound"] = camp
+    busy = out.busy
+    lo, hi = sc.warmup, sc.horizon
+    dur = np.maximum(np.minimum(busy.end, hi) - np.maximum(busy.start, lo), 0.0)
+    na = len(out.agents)
+    inbound = np.bincount(busy.agent, weights=np.where(busy.outbound, 0.0, dur), minlength=na)
+    outbound = np.bincount(busy.agent, weights=np.where(busy.outbound, dur, 0.0), minlength=na)
+    index = {aid: i for i, aid in enumerate(out.agents)}
+
+    def hours(ids: list[str]) -> dict[str, float]:
+        ix = [index[a] for a in ids]
+        return {"inbound_hours": float(inbound[ix].sum()) / 3600.0,
+                "outbound_hours": float(outbound[ix].sum()) / 3600.0}
+
+    for name, groups in (("tiers", tiers), ("teams", teams)):
+        for k, ids in groups.items():
+            if k in kpis[name]:
+                kpis[name][k].update(hours(ids))
+    for aid in out.agents:
+        kpis["agents"][aid].update(hours([aid]))
+    kpis["overall"].update(hours(list(out.agents)))
 
 
 def _day_kpis(rows: list[tuple[float, float, float]]) -> dict[str, Any]:
@@ -341,13 +408,13 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
     edges = np.minimum(np.arange(nbins + 1, dtype=float) * width, sc.horizon)
     length = np.diff(edges)
     b = np.minimum((c.arrival // width).astype(np.int64), nbins - 1) if c.n else np.zeros(0, np.int64)
-    in_horizon = (c.arrival >= 0) & (c.arrival < sc.horizon) & ~c.contained
+    in_horizon = (c.arrival >= 0) & (c.arrival < sc.horizon) & ~c.contained & c.inbound
     inside = in_horizon & ~c.blocked
 
     # waits (every leg that entered a queue, abandoners and unanswered included), as spans
     w_end = np.where(~np.isnan(c.answered), c.answered,
                      np.where(~np.isnan(c.abandoned), c.abandoned, c.end))
-    queued = ~np.isnan(c.entered) & ~c.contained
+    queued = ~np.isnan(c.entered) & ~c.contained & c.inbound
 
     def waiting(m: np.ndarray) -> list[float | None]:
         m = m & queued

@@ -34,7 +34,7 @@ class Legs:
       ``ended`` (service or bot stage over), ``within`` (the queue's SLA threshold),
       ``handle``, ``patience``;
     * int arrays: ``attempt`` (1, then retrials), ``leg`` (0, 1 after a transfer),
-      ``demand`` (index into the scenario's demand), ``agent`` (index into ``agent_ids``;
+      ``demand`` (index into the scenario's demand; ``-1 - i`` for outbound campaign ``i``), ``agent`` (index into ``agent_ids``;
       -1: not answered), ``customer`` (the index of the customer's first leg: a retrial's
       and a transferred leg's are their first attempt's);
     * bool arrays: ``contained`` (by the bot), ``callback`` (took a callback), ``moved``
@@ -109,29 +109,35 @@ class Leg:
 
 class Busy:
     """Agents' busy spans, one array per field: ``agent`` (index into the outcome's agents),
-    ``start`` (answer), ``end`` (end of wrap-up) and ``weight`` (the share of the agent's
-    capacity the contact took), in the order the contacts ended."""
+    ``start`` (answer), ``end`` (end of wrap-up), ``weight`` (the share of the agent's
+    capacity the contact took) and ``outbound`` (a campaign's contact), in the order the
+    contacts ended."""
 
-    __slots__ = ("agent", "start", "end", "weight")
+    __slots__ = ("agent", "start", "end", "weight", "outbound")
 
     def __init__(self, agent: np.ndarray, start: np.ndarray, end: np.ndarray,
-                 weight: np.ndarray) -> None:
+                 weight: np.ndarray, outbound: np.ndarray | None = None) -> None:
         self.agent, self.start, self.end, self.weight = agent, start, end, weight
+        self.outbound = outbound if outbound is not None else np.zeros(len(agent), bool)
 
 
 class Outcome:
     """What a replication leaves: its legs and the agents' busy spans as columns, the agents'
     staffed intervals (per agent id), the agents and the end time."""
 
-    __slots__ = ("columns", "staffed", "busy", "agents", "end")
+    __slots__ = ("columns", "staffed", "busy", "agents", "end", "campaigns")
 
     def __init__(self, columns: Legs, staffed: dict[str, list[tuple[float, float]]],
-                 busy: Busy, agents: dict[str, Agent], end: float) -> None:
+                 busy: Busy, agents: dict[str, Agent], end: float,
+                 campaigns: list[dict[str, Any]] | None = None) -> None:
         self.columns = columns
         self.staffed = staffed
         self.busy = busy
         self.agents = agents
         self.end = end
+        #: per outbound campaign: its dialer's counts (dials, connects, no_answer, failed,
+        #: measured from the warm-up) and final ``pacing``
+        self.campaigns = campaigns or []
 
     @property
     def legs(self) -> list[Leg]:

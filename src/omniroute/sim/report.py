@@ -71,12 +71,14 @@ class Estimate:
 #: KPIs whose values lie in [0, 1] / are never negative (their intervals are clipped so).
 FRACTION_KPIS = frozenset({"service_level", "service_level_ex_short", "service_level_answered",
                            "service_level_customer", "p_wait", "abandon_rate", "block_rate",
-                           "occupancy", "utilization", "occupancy_day", "utilization_day"})
+                           "occupancy", "utilization", "occupancy_day", "utilization_day",
+                           "outbound_abandon_rate"})
 NONNEGATIVE_KPIS = FRACTION_KPIS | frozenset({
     "offered", "answered", "abandoned", "asa", "mean_wait", "aht", "unanswered", "callbacks",
     "retrials", "transferred", "bot_contained", "staffed_hours", "waiting", "staffed",
     "overflowed", "abandoned_within", "abandoned_after", "customers", "blocked",
-    "staffed_hours_day",
+    "staffed_hours_day", "dials", "connects", "no_answer", "failed", "outbound_abandoned",
+    "pacing", "inbound_hours", "outbound_hours",
 })
 
 

@@ -20,14 +20,16 @@ from ..channels import VOICE, Channel, channel
 from ..errors import UnknownQueueError, ValidationError
 from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
-from .distributions import Distribution
+from .distributions import Deterministic, Distribution
 from .limits import (
     MAX_AGENTS,
+    MAX_ARRIVALS,
     MAX_ATTEMPTS,
     MAX_BUSYNESS_CV,
     MAX_DURATION,
     MAX_HANDLE_FACTOR,
     MAX_LINES,
+    MAX_PACING,
     MAX_PER_HOUR,
     MAX_PROFILE_PIECES,
     MAX_REPLICATIONS,
@@ -36,7 +38,8 @@ from .limits import (
 
 __all__ = [
     "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
-    "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "DAY", "WEEK",
+    "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "Campaign",
+    "DAY", "WEEK",
 ]
 
 DAY = 86400.0
@@ -457,6 +460,97 @@ class AgentGroup:
                      team=self.team, max_total=self.max_total)
 
 
+DIALER_MODES = ("preview", "progressive", "predictive")
+
+
+@attrs.frozen(slots=True)
+class Campaign:
+    """An outbound campaign: the centre calls customers (collections, sales, callbacks).
+
+    Numbers: ``numbers`` on the list at time 0 and ``per_hour`` more arriving (Poisson);
+    dialing runs in ``[0, horizon)`` while numbers are left.  Each dial rings for ``ring``
+    seconds, then reaches the right party with probability ``rpc``, nobody with
+    ``no_answer``, and otherwise fails (busy, wrong party, machine).  A right-party connect
+    is a contact of queue ``queue`` (its channel and needs), routed by the router like any
+    contact, served for ``handle`` (+ ``wrap_up``).
+
+    ``mode``: ``"preview"`` gives a free agent the record first (``preview`` seconds), then
+    the agent dials and waits the ring (the whole attempt is the agent's work);
+    ``"progressive"`` dials one number per free agent; ``"predictive"`` dials ``pacing``
+    numbers per free agent, so some connects find no agent: a customer not given to an agent
+    within ``abandon_after`` seconds hangs up (an **outbound abandon**).  ``max_abandon``
+    (e.g. 0.03, a regulator's limit on abandons / connects) makes the predictive dialer lower
+    its pacing toward 1 while the campaign's abandon rate is above it.
+
+    Blending: the dialer only counts agents able to serve ``queue`` who are free (available,
+    no contact, no wrap-up), less ``reserve`` of them kept for inbound work; a free agent
+    means no inbound contact it could take is waiting (the router would have given it one).
+    It looks every ``pace_every`` seconds.
+    """
+
+    name: str
+    queue: str
+    handle: Distribution
+    mode: str = "progressive"
+    numbers: int = 0
+    per_hour: float = 0.0
+    rpc: float = attrs.field(default=0.3, converter=lambda v: _fraction("Campaign", "rpc", v))
+    no_answer: float = attrs.field(default=0.5, converter=lambda v: _fraction("Campaign", "no_answer", v))
+    ring: Distribution = attrs.field(factory=lambda: _deterministic(15.0))
+    pacing: float = 1.0
+    abandon_after: float = 2.0
+    max_abandon: float | None = None
+    reserve: int = 0
+    preview: Distribution | None = None
+    wrap_up: float = 0.0
+    pace_every: float = 2.0
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValidationError(f"Campaign.name must be a non-empty string (got {self.name!r})")
+        if self.mode not in DIALER_MODES:
+            raise ValidationError(f"Campaign.mode must be one of {', '.join(map(repr, DIALER_MODES))} "
+                                  f"(got {self.mode!r})")
+        _dist("Campaign", "handle", self.handle)
+        _dist("Campaign", "ring", self.ring)
+        if check_int("Campaign", "numbers", self.numbers, low=0) > MAX_ARRIVALS:
+            raise ValidationError(f"Campaign.numbers must be at most {MAX_ARRIVALS:,} (got {self.numbers!r})")
+        if isinstance(self.per_hour, bool) or not isinstance(self.per_hour, (int, float)) \
+                or not 0 <= self.per_hour <= MAX_PER_HOUR:
+            raise ValidationError(f"Campaign.per_hour must be a number from 0 to {MAX_PER_HOUR:,.0f} "
+                                  f"(got {self.per_hour!r})")
+        if self.rpc + self.no_answer > 1.0 + 1e-12:
+            raise ValidationError(f"Campaign.rpc + Campaign.no_answer must be at most 1 "
+                                  f"(got {self.rpc!r} + {self.no_answer!r})")
+        if isinstance(self.pacing, bool) or not isinstance(self.pacing, (int, float)) \
+                or not 1.0 <= self.pacing <= MAX_PACING:
+            raise ValidationError(f"Campaign.pacing must be a number from 1 to {MAX_PACING:g} "
+                                  f"(got {self.pacing!r})")
+        if self.pacing != 1.0 and self.mode != "predictive":
+            raise ValidationError(f"Campaign.pacing applies to mode 'predictive' only (mode is {self.mode!r})")
+        if self.max_abandon is not None:
+            _fraction("Campaign", "max_abandon", self.max_abandon)
+            if self.mode != "predictive":
+                raise ValidationError(f"Campaign.max_abandon applies to mode 'predictive' only "
+                                      f"(mode is {self.mode!r})")
+        check_duration("Campaign", "abandon_after", self.abandon_after)
+        check_duration("Campaign", "wrap_up", self.wrap_up)
+        if check_duration("Campaign", "pace_every", self.pace_every) <= 0:
+            raise ValidationError(f"Campaign.pace_every must be > 0 seconds (got {self.pace_every!r})")
+        check_int("Campaign", "reserve", self.reserve, low=0)
+        if self.preview is not None:
+            _dist("Campaign", "preview", self.preview)
+            if self.mode != "preview":
+                raise ValidationError(f"Campaign.preview applies to mode 'preview' only (mode is {self.mode!r})")
+        if self.numbers == 0 and self.per_hour == 0:
+            raise ValidationError("Campaign: give numbers (a list size) or per_hour (numbers arriving), "
+                                  "or both")
+
+
+def _deterministic(value: float) -> Distribution:
+    return Deterministic(value)
+
+
 PolicySpec = str | Callable[[], AgentPolicy] | Callable[[], ContactPolicy]
 
 
@@ -500,6 +594,8 @@ class Scenario:
     #: Trunk lines shared by the centre's calls (contacts of exclusive real-time channels,
     #: voice and video; None: unlimited), beside any queue's own ``lines``.
     lines: int | None = None
+    #: Outbound campaigns (:class:`Campaign`): the centre's own calls, blended with inbound.
+    outbound: tuple[Campaign, ...] = attrs.field(default=(), converter=tuple)
 
     def __attrs_post_init__(self) -> None:
         _lines("Scenario", self.lines)
@@ -526,6 +622,16 @@ class Scenario:
                 for qn in g.handle_factor:
                     if qn not in known:
                         out.append(f"agents[{i}].handle_factor: {qn!r} is not a queue; known: {sorted(known)}")
+        seen_campaigns: set[str] = set()
+        for i, cp in enumerate(self.outbound):
+            if not isinstance(cp, Campaign):
+                out.append(f"outbound[{i}] must be a Campaign (got {cp!r})")
+                continue
+            if cp.queue not in known:
+                out.append(f"outbound[{i}].queue: {cp.queue!r} is not a queue; known: {sorted(known)}")
+            if cp.name in seen_campaigns:
+                out.append(f"outbound[{i}].name: {cp.name!r} is a duplicate campaign name")
+            seen_campaigns.add(cp.name)
         chans = {q.name: q.channel for q in self.queues}
         for i, d in enumerate(self.demand):
             refs: list[tuple[str, str]] = []
