@@ -344,7 +344,7 @@ def check_scenario(sc: Scenario) -> CheckResult:
                     "eligibility enough)")
 
     # --- queues that receive nothing / cannot serve their own contacts
-    fed = {st.queue for st in streams}
+    fed = {st.queue for st in streams} | {cp.queue for cp in sc.outbound}  # campaigns feed theirs
     for d in sc.demand:
         if isinstance(d, Demand) and d.callback is not None and d.callback.queue:
             fed.add(d.callback.queue)

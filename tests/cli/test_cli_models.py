@@ -1,0 +1,76 @@
+"""The model keys of issue 10 through the command line: a bad value in any of them exits 2
+with one line per problem naming the key, the value and what is allowed, and writes nothing;
+good ones simulate and print the campaign table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omniroute.cli import main
+
+GOOD = """
+name = "models"
+horizon = "4h"
+lines = 40
+[[queues]]
+name = "in"
+lines = 30
+needs = { svc = 1 }
+[[queues]]
+name = "out"
+needs = { svc = 1 }
+[[agents]]
+team = "blend"
+skills = { svc = 1 }
+staffing = [8, 10]
+staffing_interval = "2h"
+handle_factor = { in = 0.9 }
+[[demand]]
+queue = "in"
+arrivals = { per_hour = 80 }
+handle = { dist = "exponential", mean = "5m" }
+patience = { dist = "exponential", mean = "2m" }
+retrial = { probability = 0.5, delay = { dist = "exponential", mean = "5m" }, patience = "same" }
+[[outbound]]
+name = "sales"
+queue = "out"
+mode = "predictive"
+numbers = 500
+pacing = 1.5
+max_abandon = 0.03
+handle = { dist = "exponential", mean = "3m" }
+"""
+
+BAD = [
+    ('lines = 40', 'lines = 0', "lines: 0 must be an integer from 1 to 10,000,000"),
+    ('lines = 30', 'lines = "many"', "queues[0].lines: 'many' must be an integer from 1 to 10,000,000"),
+    ('staffing = [8, 10]', 'staffing = [8, -1]', "agents[0].staffing[1]: -1 must be an integer from 0 to 100,000"),
+    ('handle_factor = { in = 0.9 }', 'handle_factor = { in = 0 }', "agents[0].handle_factor.in: 0 must be a number > 0"),
+    ('patience = "same" }', 'patience = "again" }', "demand[0].retrial.patience: 'again' must be one of 'new', 'same'"),
+    ('mode = "predictive"', 'mode = "robot"', "outbound[0].mode: 'robot' must be one of 'preview', 'progressive', 'predictive'"),
+    ('queue = "out"\nmode', 'queue = "elsewhere"\nmode', "outbound[0].queue: 'elsewhere' is not a queue; known: in, out"),
+    ('max_abandon = 0.03', 'max_abandon = 3', "outbound[0].max_abandon: 3 must be a probability between 0 and 1"),
+]
+
+
+def test_good_model_keys_simulate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "m.toml"
+    f.write_text(GOOD)
+    assert main(["simulate", str(f), "-n", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "campaign sales" in out and "queue out" not in out
+
+
+@pytest.mark.parametrize(("old", "new", "msg"), BAD)
+def test_a_bad_model_key_exits_2_naming_it_and_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, msg: str) -> None:
+    assert old in GOOD
+    f = tmp_path / "m.toml"
+    f.write_text(GOOD.replace(old, new, 1))
+    report = tmp_path / "r.json"
+    assert main(["simulate", str(f), "-n", "2", "--json", str(report)]) == 2
+    err = capsys.readouterr().err
+    assert msg in err, err
+    assert not report.exists()
