@@ -8,8 +8,8 @@
 3. The scale row: 100 skills, 500 and 5,000 agents with 3 random skills each, one needed
    skill, utilisation 0.95: the same two models, and how each one's time per contact grows.
 
-omniroute runs on both builds of its core, each in a child process: compiled (mypyc) and
-pure Python (``OMNIROUTE_PURE_PYTHON=1``).
+omniroute runs on both builds, each in a child process: compiled (mypyc: the router's core
+and the simulation engine) and pure Python (``OMNIROUTE_PURE_PYTHON=1``).
 
 Run: ``python benchmarks/bench_sim.py`` (``--quick`` for a short run, ``--no-write`` to
 leave ``benchmarks/RESULTS.md`` alone).  Each figure is the best of ``--repeat`` runs.
@@ -193,7 +193,10 @@ SCALE_SKILLS, SCALE_RHO, SCALE_AGENTS = 100, 0.95, (500, 5_000)
 
 def omniroute_figures(n1: int, n2: int, repeat: int) -> dict:
     """The omniroute side of every comparison, on the build of the core this process runs."""
-    out: dict = {"accelerated": orr.ACCELERATED}
+    from omniroute.sim import engine
+
+    # both the router and the engine run the build asked for (a stale extension would not)
+    out: dict = {"accelerated": orr.ACCELERATED and not engine.__file__.endswith(".py")}
     for agents in SCALE_AGENTS:
         out[f"scale{agents}"] = best(
             lambda agents=agents: skills_omniroute(n2, SCALE_RHO, SCALE_SKILLS, agents), repeat)
@@ -295,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{platform.python_version()}, {platform.machine()}; simpy {simpy.__version__}; "
               f"{time.strftime('%Y-%m-%d')}. \"speed-up\" = other model's time / omniroute's "
               "(> 1: omniroute faster). The omniroute time includes computing the KPIs. "
-              "\"compiled core\": the mypyc build of the router; \"pure\": the same code as Python.")
+              "\"compiled core\": the mypyc build of the router and the simulation engine; \"pure\": "
+              "the same code as Python.")
     t_r, t_m = builds["compiled"]["router"][0], builds["compiled"]["mmn"][0]
     note = ("Targets (issue 9) against this run: " + "; ".join(verdicts) + f". On the compiled "
             f"core, the bare Router driven by a heapq loop (one validated Contact per arrival) takes "

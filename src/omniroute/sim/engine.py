@@ -506,7 +506,16 @@ class _Engine:
     def arrival_due(self, ev: simpy.Event) -> None:
         k = ev._value
         self.arrive(k)
-        self.next_arrival(k + 1)
+        # the common case inline: the next arrival is later (next_arrival handles ties)
+        k += 1
+        times = self.times
+        if k < len(times):
+            env = self.env
+            t = times[k]
+            if t > env.now:
+                env.timeout(t - env.now, k).callbacks.append(self.arrival_due)
+            else:
+                self.next_arrival(k)
 
     def horizon(self):
         yield self.env.timeout(self.sc.horizon)
