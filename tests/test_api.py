@@ -60,7 +60,9 @@ def test_errors_derive_from_builtins() -> None:
 # Each module's layer; a module may import only from its own layer or those below.
 LAYERS = {"model": 0, "core": 1, "analysis": 2, "adapters": 3, "faces": 4, "testing": 5}
 MODEL = {"errors", "channels", "_checks", "agents", "contacts", "queues", "assignment", "views", "_accel"}
-CORE = {"state", "policies", "agent_index", "waiting", "router", "locked"}
+CORE = {"state", "policies", "agent_index", "waiting", "router", "locked", "serial"}
+#: Adapters beside ``sim``: the journal (sqlite3), replay's counterfactual and the live driver (asyncio).
+ADAPTERS = {"sim", "journal", "counterfactual", "live"}
 
 
 def layer_of(module: str) -> str:
@@ -76,7 +78,7 @@ def layer_of(module: str) -> str:
         return "core"
     if head == "analytics":
         return "analysis"
-    if head == "sim":
+    if head in ADAPTERS:
         return "adapters"
     if head == "testing":
         return "testing"

@@ -1,9 +1,9 @@
 """The ``omniroute`` command (also ``python -m omniroute``).
 
 Commands: ``demo``, ``simulate``, ``compare``, ``staff``, ``check``, ``scenarios``,
-``calibrate``; see
+``calibrate``, ``replay``; see
 ``omniroute COMMAND --help`` and ``docs/cli.md``.  :func:`main` returns the exit status:
-0 success, 1 ``check`` found problems, 2 a usage error or a bad scenario (its messages on
+0 success, 1 ``check`` found problems or ``replay`` a divergence, 2 a usage error or a bad scenario (its messages on
 stderr, never a traceback), 130 interrupted, 141 the reader of the output went away (``|
 head``: nothing more is printed, as a command ended by SIGPIPE).
 """
@@ -181,6 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-calls", type=positive_int, default=10, metavar="N",
                    help="a queue with fewer answered calls (or abandonments) takes the fit over all "
                         "queues (default 10)")
+
+    p = sub.add_parser("replay", help="replay a journal bit for bit, or re-run its traffic under another policy",
+                       description="Rebuild the router from JOURNAL (SQLite, or .jsonl) and check that every "
+                                   "recorded decision is reproduced (exit 1 at the first divergence, which is "
+                                   "printed). With --agent-policy/--contact-policy, also re-run the recorded "
+                                   "traffic under that policy (the offline counterfactual) and compare per queue "
+                                   "(see docs/live.md).",
+                       epilog="example: omniroute replay day.sqlite --until 43200 --agent-policy best-fit")
+    p.add_argument("journal", metavar="JOURNAL")
+    p.add_argument("--until", type=duration, metavar="T", help="stop after the calls at time T (seconds or 8h...)")
+    p.add_argument("--agent-policy", metavar="NAME", help="re-run under this agent policy (e.g. best-fit)")
+    p.add_argument("--contact-policy", metavar="NAME", help="re-run under this contact policy (e.g. fifo)")
     return parser
 
 

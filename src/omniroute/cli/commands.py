@@ -20,7 +20,7 @@ from .. import reports
 from ..policies import agent_policy, contact_policy
 from ..queues import ServiceLevel
 
-__all__ = ["CommandError", "demo", "simulate", "compare", "staff", "check", "scenarios", "calibrate"]
+__all__ = ["CommandError", "demo", "simulate", "compare", "staff", "check", "scenarios", "calibrate", "replay"]
 
 
 class CommandError(Exception):
@@ -412,3 +412,24 @@ def calibrate(args: argparse.Namespace) -> int:
     cal.write(args.out)
     print(f"\nwrote {args.out}: check it with `omniroute check {args.out}`")
     return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    """Replay a journal bit for bit; with a policy, re-run its traffic under it and compare."""
+    from ..counterfactual import rerun
+    from ..journal import replay as replay_journal
+
+    ap = agent_policy(args.agent_policy) if args.agent_policy else None  # bad names: exit 2, before the work
+    cp = contact_policy(args.contact_policy) if args.contact_policy else None
+    res = replay_journal(args.journal, until=args.until)
+    upto = f" up to t={args.until:g}" if args.until is not None else ""
+    if res.divergence is None:
+        print(f"{args.journal}: replayed {res.calls} calls{upto}: every decision reproduced")
+    else:
+        print(f"{args.journal}: first divergence after {res.calls - 1} matching calls{upto}: {res.divergence}")
+    if ap is not None or cp is not None:
+        base = rerun(args.journal, until=args.until)
+        cf = rerun(args.journal, agent_policy=ap, contact_policy=cp, until=args.until)
+        print()
+        print(cf.format(baseline=base))
+    return 0 if res.divergence is None else 1
