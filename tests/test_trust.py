@@ -429,3 +429,22 @@ def test_soak_runs_small_and_writes_its_section(tmp_path) -> None:
     soak.write_section(out, body)  # replaced, not appended twice
     text = out.read_text()
     assert text.count("## Soak") == 1 and "## Router" in text and "0 disagreements" in text
+
+
+def test_a_refused_agent_leaves_no_channel_behind_in_either_router() -> None:
+    # Hypothesis found it (the oracle's side): an agent refused for one conflicting channel
+    # must not register its other channels, so a later agent with another definition of
+    # those is accepted by both routers.
+    from omniroute.testing import IndependentRouter
+
+    wa_rt = orr.Channel("whatsapp", realtime=True, exclusive=False)
+    wa_def = orr.Channel("whatsapp", realtime=False, exclusive=False)
+    bad_voice = orr.Channel("voice", realtime=True, exclusive=False)
+    for r in (orr.Router([orr.Queue("q")]), IndependentRouter([orr.Queue("q")])):
+        r.add_agent(orr.Agent("a1"), 0.0)  # the voice preset
+        with pytest.raises(orr.OmnirouteError):
+            r.add_agent(orr.Agent("a2", capacity={wa_rt: 1, bad_voice: 1}), 0.0)
+        r.add_agent(orr.Agent("a3", capacity={wa_def: 1}), 0.0)
+        with pytest.raises(orr.OmnirouteError):
+            r.submit(orr.Contact("c1", channel=wa_rt, queue="nope"), 0.0)
+        r.submit(orr.Contact("c2", channel=wa_def, queue="q"), 0.0)

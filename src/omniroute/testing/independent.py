@@ -145,11 +145,16 @@ class IndependentRouter:
         self._stamps += 1
         a.stamp = self._stamps
 
-    def _channel(self, ch: Channel) -> None:
-        """Refuse a second, different channel under a known name; remember a new one."""
-        known = self.channels.setdefault(ch.name, ch)
+    def _check_channel(self, ch: Channel) -> None:
+        """Refuse a second, different channel under a known name."""
+        known = self.channels.get(ch.name, ch)
         if known != ch:
             raise ValidationError(f"channel {ch!r} conflicts with {known!r}: one name, one channel")
+
+    def _channel(self, ch: Channel) -> None:
+        """Refuse a second, different channel under a known name; remember a new one."""
+        self._check_channel(ch)
+        self.channels.setdefault(ch.name, ch)
 
     # ================================================================ eligibility
     @staticmethod
@@ -315,6 +320,8 @@ class IndependentRouter:
     def add_agent(self, agent: Agent, now: float) -> list[Assignment]:
         self.now = now
         self._added += 1
+        for ch in agent.capacity:  # every channel checked before any is remembered: a
+            self._check_channel(ch)  # refused agent leaves no channel behind
         for ch in agent.capacity:
             self._channel(ch)
         a = _Agent(agent, self._added, since=now)
@@ -356,10 +363,12 @@ class IndependentRouter:
 
     # ================================================================ contacts
     def submit(self, contact: Contact, now: float) -> list[Assignment]:
+        self._check_channel(contact.channel)
+        queue = self.queues[contact.queue]  # (a refused contact leaves no channel behind)
         self._channel(contact.channel)
         self.now = now
         self._submitted += 1
-        c = _Contact(contact, self._submitted, now, self.queues[contact.queue], now, contact.needs)
+        c = _Contact(contact, self._submitted, now, queue, now, contact.needs)
         if self._hold > 0 and contact.preferred_agents:
             c.hold_until = now + self._hold
         self._advance(c, now)
