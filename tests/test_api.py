@@ -132,11 +132,16 @@ def test_imports_flow_down_the_layers() -> None:
     assert problems == []
 
 
-def test_readme_example_runs() -> None:
+def test_readme_examples_run(tmp_path, monkeypatch) -> None:
+    # every Python block, in order, in one namespace (a later block may use an earlier one's
+    # names), in a scratch directory (the journal example writes a file)
     text = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert blocks, "the README has a Python example"
-    exec(compile(blocks[0], "README.md", "exec"), {})
+    assert len(blocks) >= 2, "the README has its Python examples"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for i, block in enumerate(blocks):
+        exec(compile(block, f"README.md python block {i + 1}", "exec"), namespace)
 
 
 def test_readme_commands_are_the_documented_two() -> None:
