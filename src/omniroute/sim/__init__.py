@@ -43,6 +43,7 @@ from .scenario import Break as Break
 from .scenario import Busyness as Busyness
 from .scenario import Callback as Callback
 from .scenario import Campaign as Campaign
+from .scenario import ContactPolicyChoice as ContactPolicyChoice
 from .scenario import Demand as Demand
 from .scenario import QueueSpec as QueueSpec
 from .scenario import Retrial as Retrial
@@ -57,7 +58,7 @@ from .staffing import SimStaffingRow as SimStaffingRow
 from .staffing import staff_by_simulation as staff_by_simulation
 
 __all__ = [
-    "AgentGroup", "Arrivals", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactRequest",
+    "AgentGroup", "Arrivals", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactPolicyChoice", "ContactRequest",
     "Demand", "Deterministic", "Distribution", "Empirical", "Estimate", "Exponential",
     "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",

@@ -7,6 +7,7 @@ allowed, before one :class:`~omniroute.ScenarioError` is raised; nothing runs on
 from __future__ import annotations
 
 import csv
+import difflib
 import itertools
 import json
 import math
@@ -54,6 +55,7 @@ from .scenario import (
     Busyness,
     Callback,
     Campaign,
+    ContactPolicyChoice,
     Demand,
     QueueSpec,
     Retrial,
@@ -235,7 +237,9 @@ class _Parser:
             return False
         for k in d:
             if k not in allowed:
-                self.p.add(key_path(path, k), f"unknown key; allowed: {', '.join(allowed)}")
+                near = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.75)
+                hint = f"did you mean {near[0]!r}? " if near else ""
+                self.p.add(key_path(path, k), f"unknown key; {hint}allowed: {', '.join(allowed)}")
         for k in required:
             if k not in d:
                 self.p.add(f"{path}.{k}" if path else k, "is required")
@@ -388,14 +392,30 @@ class _Parser:
 
     # ---------------------------------------------------------------- sections
     def routing(self, d: Any) -> Routing | None:
-        if not self.table(d, "routing", ("agent", "contact", "hold")):
+        if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight")):
             return None
         agent = d.get("agent", "longest-idle")
         contact = d.get("contact", "priority-fifo")
         hold = self.get(d, "hold", "routing", self.duration)
         self.build(lambda: agent_policy(agent), "routing.agent")
-        self.build(lambda: contact_policy(contact), "routing.contact")
-        return Routing(agent=agent, contact=contact, hold=hold)
+        if not any(k in d for k in ("head_start", "weights", "default_weight")):
+            self.build(lambda: contact_policy(contact), "routing.contact")
+            return Routing(agent=agent, contact=contact, hold=hold)
+        head = self.get(d, "head_start", "routing", self.duration, None)
+        weights: dict[str, float] | None = None
+        if "weights" in d:
+            w = d["weights"]
+            if not isinstance(w, Mapping):
+                self.p.add("routing.weights", f"{_fmt(w)} must be a table of queue = weight")
+            else:
+                got = {q: self.number(x, key_path("routing.weights", q), positive=True) for q, x in w.items()}
+                weights = None if None in got.values() else got  # type: ignore[assignment]
+        default = self.get(d, "default_weight", "routing", lambda x, p: self.number(x, p, positive=True), None)
+        if not isinstance(contact, str):
+            self.p.add("routing.contact", f"{_fmt(contact)} must be a contact policy name")
+            return None
+        choice = self.build(lambda: ContactPolicyChoice(contact, head, weights, default), "routing")
+        return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
 
     def steps(self, v: Any, path: str) -> list[Step] | None:
         if not isinstance(v, list):

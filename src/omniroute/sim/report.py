@@ -3,12 +3,15 @@ Student-t intervals (:class:`Summary`), both convertible to the JSON of DESIGN s
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
+
+from ..errors import UnknownIdError
 
 __all__ = ["Report", "Estimate", "Summary", "summarize"]
 
@@ -34,9 +37,9 @@ class Report:
     end: float
 
     def kpi(self, name: str, group: str = "overall", key: str | None = None) -> Any:
-        """``report.kpi("service_level")``, ``report.kpi("asa", "queues", "general")``."""
-        g = self.kpis[group]
-        return g[name] if group == "overall" else g[key][name]
+        """``report.kpi("service_level")``, ``report.kpi("asa", "queues", "general")``; an
+        unknown group, key or KPI raises a ``KeyError`` that lists what exists."""
+        return _lookup(self.kpis, name, group, key)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,8 +132,8 @@ class Summary:
     intervals: Mapping[str, Any] = attrs.field(repr=False)
 
     def kpi(self, name: str, group: str = "overall", key: str | None = None) -> Estimate:
-        g = self.kpis[group]
-        return g[name] if group == "overall" else g[key][name]
+        """As :meth:`Report.kpi`: the estimate of one KPI over the replications."""
+        return _lookup(self.kpis, name, group, key)  # type: ignore[no-any-return]
 
     def to_dict(self, agents: bool = False, intervals: bool = False) -> dict[str, Any]:
         """The JSON of DESIGN section 7 (``agents``/``intervals``: include those too)."""
@@ -147,6 +150,22 @@ class Summary:
         if intervals:
             out["intervals"] = _copy(self.intervals)
         return out
+
+
+def _lookup(kpis: Mapping[str, Any], name: str, group: str, key: str | None) -> Any:
+    """``kpis[group][key][name]`` (``kpis["overall"][name]``), or a KeyError saying what exists."""
+    if group not in kpis:
+        raise UnknownIdError(f"kpi: no group {group!r}; groups: {', '.join(kpis)}")
+    g = kpis[group]
+    if group != "overall":
+        if key not in g:
+            raise UnknownIdError(f"kpi: {group} has no {key!r}; {group}: {', '.join(map(str, g)) or 'none'}")
+        g = g[key]
+    if name not in g:
+        near = difflib.get_close_matches(name, list(g), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise UnknownIdError(f"kpi: no KPI {name!r}{hint}; KPIs here: {', '.join(g)}")
+    return g[name]
 
 
 def summarize(reports: Sequence[Report], seed: Any = None) -> Summary:

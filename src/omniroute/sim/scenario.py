@@ -18,7 +18,14 @@ from .._checks import FrozenMap, check_duration, check_int, levels
 from ..agents import Agent
 from ..channels import VOICE, Channel, channel
 from ..errors import UnknownQueueError, ValidationError
-from ..policies import AgentPolicy, ContactPolicy
+from ..policies import (
+    CONTACT_POLICIES,
+    AgentPolicy,
+    ContactPolicy,
+    HeadStart,
+    RealtimeFirst,
+    WeightedAging,
+)
 from ..queues import Queue
 from .distributions import Deterministic, Distribution
 from .limits import (
@@ -38,7 +45,7 @@ from .limits import (
 
 __all__ = [
     "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
-    "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "Campaign",
+    "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "Campaign", "ContactPolicyChoice",
     "DAY", "WEEK",
 ]
 
@@ -552,6 +559,43 @@ def _deterministic(value: float) -> Distribution:
 
 
 PolicySpec = str | Callable[[], AgentPolicy] | Callable[[], ContactPolicy]
+
+
+@attrs.frozen(slots=True)
+class ContactPolicyChoice:
+    """A contact policy by name with its parameters, as a picklable factory (``Routing.contact``
+    takes it; the scenario file's ``[routing] head_start`` and ``weights`` build one).
+
+    ``head_start``: seconds of head start per priority unit (``head-start``, default 90);
+    ``weights``/``default_weight``: per-queue aging weights (``weighted-aging``, default 1).
+    """
+
+    name: str
+    head_start: float | None = None
+    weights: Mapping[str, float] | None = attrs.field(default=None, hash=False)
+    default_weight: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self()  # build one now: a bad name or parameter is refused here, not per replication
+
+    def __call__(self) -> ContactPolicy:
+        prefix = "realtime-first+"
+        base = self.name[len(prefix):] if self.name.startswith(prefix) else self.name
+        cls = CONTACT_POLICIES.get(base)
+        if cls is None:
+            raise ValidationError(f"unknown contact policy {self.name!r}; allowed: {sorted(CONTACT_POLICIES)} "
+                                  "(each may be prefixed with 'realtime-first+')")
+        if self.head_start is not None and cls is not HeadStart:
+            raise ValidationError(f"routing.head_start applies to contact policy 'head-start' (got {self.name!r})")
+        if (self.weights is not None or self.default_weight is not None) and cls is not WeightedAging:
+            raise ValidationError(f"routing.weights applies to contact policy 'weighted-aging' (got {self.name!r})")
+        if cls is HeadStart:
+            pol: ContactPolicy = HeadStart(90.0 if self.head_start is None else self.head_start)
+        elif cls is WeightedAging:
+            pol = WeightedAging(dict(self.weights or {}), 1.0 if self.default_weight is None else self.default_weight)
+        else:
+            pol = cls()
+        return RealtimeFirst(pol) if base != self.name else pol
 
 
 @attrs.frozen(slots=True)
