@@ -49,7 +49,7 @@ def _common_run(p: argparse.ArgumentParser, reps_default: str = "the scenario's"
 
 
 def _outputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", metavar="PATH", help="write the KPIs as JSON (DESIGN section 7); '-' for stdout")
+    p.add_argument("--json", metavar="PATH", help="write the KPIs as JSON (docs/metrics.md); '-' for stdout")
     p.add_argument("--csv", metavar="PATH",
                    help="write one row per KPI (group,key,kpi,mean,low,high,n) to PATH and the "
                         "per-interval series to PATH's stem + '-intervals.csv'")

@@ -1,4 +1,4 @@
-"""KPIs of DESIGN section 6 from a replication's records.
+"""KPIs (defined in ``docs/metrics.md``) from a replication's records.
 
 Contacts count where they **arrive**: a contact (or retrial attempt) belongs to the
 measured window if it arrived in ``[warmup, horizon)``.  Overall, channel and segment KPIs
