@@ -74,3 +74,12 @@ def test_a_bad_model_key_exits_2_naming_it_and_writes_nothing(
     err = capsys.readouterr().err
     assert msg in err, err
     assert not report.exists()
+
+
+def test_simulate_forewarns_a_skill_nobody_has(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "m.toml"
+    f.write_text(GOOD.replace('needs = { svc = 1 }\n[[queues]]\nname = "out"', 'needs = { svc = 1, french = 1 }\n'
+                              '[[queues]]\nname = "out"', 1))
+    assert main(["simulate", str(f), "-n", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "skill 'french' is needed by" in err and "no agent has it" in err

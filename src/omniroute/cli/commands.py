@@ -142,8 +142,26 @@ def demo(args: argparse.Namespace) -> int:
     return _run_and_report(args, sc, args.replications or 5)
 
 
+#: check's findings that make a simulation meaningless, whatever the clock: said before it runs
+_STRUCTURAL = ("skill", "overflow-cycle", "unservable", "unreachable-step")
+
+
+def _forewarn(name: str, sc: Any) -> None:
+    """Print check's structural problems (a skill nobody has, contacts nobody may serve...)
+    as warnings before a run, which would otherwise show ``answered 0`` after a long drain."""
+    from .check import check_scenario
+
+    for f in check_scenario(sc).problems:
+        if f.kind in _STRUCTURAL:
+            print(f"omniroute: warning: {name}: {f.message} (see `omniroute check`)", file=sys.stderr)
+    if sum(g.count or 0 for g in sc.agents) == 0:
+        print(f"omniroute: warning: {name}: the scenario has no agents: nothing will be answered",
+              file=sys.stderr)
+
+
 def simulate(args: argparse.Namespace) -> int:
     sc = _with_policies(_load(args.scenario), args.agent_policy, args.contact_policy)
+    _forewarn(args.scenario, sc)
     return _run_and_report(args, sc, args.replications)
 
 
