@@ -83,3 +83,20 @@ def test_simulate_forewarns_a_skill_nobody_has(tmp_path: Path, capsys: pytest.Ca
     assert main(["simulate", str(f), "-n", "2"]) == 0
     err = capsys.readouterr().err
     assert "warning" in err and "skill 'french' is needed by" in err and "no agent has it" in err
+
+
+def test_check_reads_the_arrival_clock_as_the_engine_does() -> None:
+    # retail_bank's voice profile is not whole days: the engine repeats it from time 0 and
+    # ignores start_day; check once shifted it by start_day and put the peak at the wrong hour
+    import numpy as np
+
+    from omniroute import sim
+    from omniroute.cli.check import check_scenario
+
+    sc = sim.load_scenario(sim.bundled_scenario_path("retail_bank"))
+    row = next(r for r in check_scenario(sc).capacity if r.queue == "general")
+    offered = np.array(sim.replicate(sc, 3, seed=1).intervals["queues"]["general"]["offered"])
+    width = sc.interval
+    # the simulated arrivals at check's peak are the highest, up to noise (07:00, where the old
+    # clock put it, has about two thirds of them)
+    assert offered[int(row.peak // width)] >= 0.9 * offered.max(), (row.peak, offered.tolist())

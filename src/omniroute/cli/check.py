@@ -122,7 +122,7 @@ def _streams(sc: Scenario) -> list[_Stream]:
             needs = dict(d.needs if d.needs is not None else q.needs)
             share = 1.0 - (d.bot.containment if d.bot is not None else 0.0)
             arr = d.arrivals
-            off = sc.start_day * DAY
+            off = arr.clock_offset(sc.start_day * DAY)  # the engine's own rule
 
             def rate(t: float, arr: Any = arr, share: float = share, off: float = off) -> float:
                 return arr.rate(t + off) * 3600.0 * share

@@ -53,8 +53,7 @@ def arrival_times(arr: Arrivals, horizon: float, rng: np.random.Generator,
     (the scenario's start day).
     """
     cuts = {0.0, horizon}
-    if isinstance(arr.per_hour, tuple) and (len(arr.per_hour) * arr.interval) % DAY:
-        offset = 0.0  # a profile that is not whole days repeats from time 0, whatever the day
+    offset = arr.clock_offset(offset)  # 0 for a profile that is not whole days
     if isinstance(arr.per_hour, tuple):
         # profile boundaries, aligned with the shifted clock
         first = -(offset % arr.interval)

@@ -110,6 +110,15 @@ class Arrivals:
         r = self.per_hour
         return self.interval * len(r) if isinstance(r, tuple) else math.inf
 
+    def clock_offset(self, offset: float) -> float:
+        """The shift this profile's clock is read with, given the scenario's start-day shift
+        (``start_day * DAY``): that shift for a profile of whole days (aligned with the
+        weekdays), 0 for any other (it repeats from time 0, whatever the day).  The engine
+        draws arrivals and ``check`` computes its peaks with this one rule."""
+        if isinstance(self.per_hour, tuple) and (len(self.per_hour) * self.interval) % DAY:
+            return 0.0
+        return offset
+
 
 @attrs.frozen(slots=True)
 class Busyness:
