@@ -13,6 +13,11 @@ from .adapter import ContactRequest as ContactRequest
 from .adapter import RouterResource as RouterResource
 from .calibrate import Calibration as Calibration
 from .calibrate import calibrate as calibrate
+from .check import CapacityRow as CapacityRow
+from .check import CheckResult as CheckResult
+from .check import Finding as Finding
+from .check import check_config as check_config
+from .check import check_scenario as check_scenario
 from .distributions import Deterministic as Deterministic
 from .distributions import Distribution as Distribution
 from .distributions import Empirical as Empirical
@@ -58,7 +63,7 @@ from .staffing import SimStaffingRow as SimStaffingRow
 from .staffing import staff_by_simulation as staff_by_simulation
 
 __all__ = [
-    "AgentGroup", "Arrivals", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactPolicyChoice", "ContactRequest",
+    "AgentGroup", "Arrivals", "CapacityRow", "CheckResult", "Finding", "check_config", "check_scenario", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactPolicyChoice", "ContactRequest",
     "Demand", "Deterministic", "Distribution", "Empirical", "Estimate", "Exponential",
     "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",
