@@ -100,3 +100,13 @@ def test_check_reads_the_arrival_clock_as_the_engine_does() -> None:
     # the simulated arrivals at check's peak are the highest, up to noise (07:00, where the old
     # clock put it, has about two thirds of them)
     assert offered[int(row.peak // width)] >= 0.9 * offered.max(), (row.peak, offered.tolist())
+
+
+@pytest.mark.parametrize("command", ["demo", "simulate", "compare", "staff", "check", "scenarios",
+                                     "calibrate", "replay"])
+def test_every_command_has_examples_in_its_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "example" in out and f"omniroute {command}" in out
+    if command in ("simulate", "compare", "check"):
+        assert "SCENARIO" in out and "bundled" in out

@@ -83,14 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate the bundled retail bank and print its KPIs",
                        description="Simulate the bundled scenario 'retail_bank' (voice, chat, email, "
-                                   "premium customers; one weekday) and print its KPI table.")
+                                   "premium customers; one weekday) and print its KPI table.",
+                       epilog="examples: omniroute demo; omniroute demo -n 20 --plot demo.png")
     _common_run(p, "5")
     _outputs(p)
 
     p = sub.add_parser("simulate", help="simulate a scenario file and print its KPIs",
                        description="Simulate SCENARIO (a TOML file, or the name of a bundled scenario) "
-                                   "and print its KPIs with 95% confidence intervals.")
-    p.add_argument("scenario", metavar="SCENARIO")
+                                   "and print its KPIs with 95% confidence intervals.",
+                       epilog="examples: omniroute simulate retail_bank; omniroute simulate my.toml -n 30 "
+                              "--seed 7 --json report.json --plot day.png; omniroute simulate my.toml "
+                              "--agent-policy best-fit --processes 4")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario file (TOML, see docs/scenario-format.md) or the name of a bundled "
+                        "scenario (`omniroute scenarios` lists them)")
     _common_run(p)
     _outputs(p)
     p.add_argument("--agent-policy", metavar="NAME", help="override [routing] agent (e.g. best-fit)")
@@ -100,8 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run every variant with the same seeds (common random numbers) "
                                    "and show the KPIs side by side: mean [95% CI], '*' on the better "
                                    "value, and a paired t-test of the best against the runner-up. "
-                                   "Variants: each SCENARIO x each --agent-policy x each --contact-policy.")
-    p.add_argument("scenario", metavar="SCENARIO", nargs="+")
+                                   "Variants: each SCENARIO x each --agent-policy x each --contact-policy.",
+                       epilog="examples: omniroute compare retail_bank --agent-policy longest-idle "
+                              "--agent-policy best-fit; omniroute compare before.toml after.toml -n 20")
+    p.add_argument("scenario", metavar="SCENARIO", nargs="+", help="a scenario file (TOML, see docs/scenario-format.md) or the name of a bundled "
+                        "scenario (`omniroute scenarios` lists them)")
     p.add_argument("--agent-policy", metavar="NAME", action="append", default=[],
                    help="an agent policy to compare (repeat)")
     p.add_argument("--contact-policy", metavar="NAME", action="append", default=[],
@@ -141,13 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="static checks of a scenario before running it",
                        description="Skills nobody has, contacts nobody can serve, unreachable steps, "
                                    "overflow cycles, capacity against the offered load. Exit status: 0 "
-                                   "clean (warnings allowed), 1 problems found, 2 invalid file.")
-    p.add_argument("scenario", metavar="SCENARIO")
+                                   "clean (warnings allowed), 1 problems found, 2 invalid file.",
+                       epilog="examples: omniroute check my.toml; omniroute check retail_bank --strict")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario file (TOML, see docs/scenario-format.md) or the name of a bundled "
+                        "scenario (`omniroute scenarios` lists them)")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
 
     p = sub.add_parser("scenarios", help="list the bundled scenarios, or print one (a template)",
                        description="Without NAME: list the bundled scenarios. With NAME: print its TOML, "
-                                   "e.g. `omniroute scenarios retail_bank > my.toml`.")
+                                   "e.g. `omniroute scenarios retail_bank > my.toml`.",
+                       epilog="examples: omniroute scenarios; omniroute scenarios retail_bank > my.toml")
     p.add_argument("name", nargs="?", metavar="NAME")
 
     p = sub.add_parser("calibrate", help="estimate a scenario from a per-call log (CSV)",
