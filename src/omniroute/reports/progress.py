@@ -17,7 +17,7 @@ __all__ = ["progress", "replicate"]
 
 @contextmanager
 def progress(total: int, desc: str = "", enabled: bool = True,
-             stream: TextIO | None = None) -> Iterator[Callable[[int], None]]:
+             stream: TextIO | None = None, unit: str = "rep") -> Iterator[Callable[[int], None]]:
     """``with progress(10, "replications") as step: ... step(1)``; a no-op when disabled."""
     if not enabled:
         yield lambda n=1: None
@@ -28,7 +28,7 @@ def progress(total: int, desc: str = "", enabled: bool = True,
     except ImportError:
         tqdm = None
     if tqdm is not None:
-        bar = tqdm(total=total, desc=desc, file=out, leave=False, unit="rep")
+        bar = tqdm(total=total, desc=desc, file=out, leave=False, unit=unit)
         try:
             yield bar.update
         finally:
@@ -60,6 +60,22 @@ def replicate(scenario: Any, replications: int | None = None, seed: int = 0,
         check_processes(processes)
     label = desc or scenario.name
     reports: list[Any] = [None] * n
+    if show and not (processes and processes > 1 and n > 1):
+        # in process: a bar in hundredths of each replication's simulated horizon, so a long
+        # single replication shows where it is (and tqdm its ETA)
+        with progress(100 * n, f"{label} (% of simulated time)", show, unit="%") as step:
+            for i, s in enumerate(children):
+                done = [0]
+
+                def moved(share: float, done: list[int] = done) -> None:
+                    k = int(share * 100)
+                    if k > done[0]:
+                        step(k - done[0])
+                        done[0] = k
+
+                reports[i] = run(scenario, s, progress=moved)
+                moved(1.0)
+        return summarize(reports, seed)
     with progress(n, label, show) as step:
         if processes and processes > 1 and n > 1:
             # more workers than replications would only start idle processes

@@ -149,6 +149,7 @@ class _Engine:
         self.on_since: dict[str, float] = {}
         self.specs: list[_Spec] = []
         self.drained = env.event()  # fires once the horizon passed and nobody is left
+        self.progress: Any = None  # called with the share of the horizon simulated
         self.leg_of: dict[str, int] = {}  # live contact id -> its current leg
         self.made = 0  # legs created so far (creation order of the columns)
         self.tick_at: float | None = None
@@ -516,6 +517,16 @@ class _Engine:
             else:
                 self.next_arrival(k)
 
+    def report_progress(self):
+        """Tell ``progress`` the share of the horizon simulated, every hundredth of it."""
+        env, horizon, say = self.env, self.sc.horizon, self.progress
+        for k in range(1, 101):
+            yield env.timeout(horizon * k / 100 - env.now) | self.drained
+            if self.drained.triggered:
+                break
+            say(min(env.now / horizon, 1.0))
+        say(1.0)
+
     def horizon(self):
         yield self.env.timeout(self.sc.horizon)
         if not self.live and not self.drained.triggered:
@@ -859,6 +870,8 @@ class _Engine:
             self.dialers.append(d)
             env.process(self.dial_loop(d))
         env.process(self.horizon())
+        if self.progress is not None:
+            env.process(self.report_progress())
         try:
             env.run(until=self.drained)  # later events (stale timers) change nothing
         except RuntimeError:  # pragma: no cover - simpy: queue empty, contacts stuck
@@ -1066,6 +1079,12 @@ def _weights(a: Agent) -> dict[str, float]:
     return {ch.name: (1.0 if ch.exclusive else 1.0 / max(nonexcl, 1)) for ch in a.capacity}
 
 
-def simulate(scenario: Scenario, ss: np.random.SeedSequence) -> Outcome:
-    """Run one replication of ``scenario`` with the streams of ``ss``."""
-    return _Engine(scenario, ss).run()
+def simulate(scenario: Scenario, ss: np.random.SeedSequence, progress: Any = None) -> Outcome:
+    """Run one replication of ``scenario`` with the streams of ``ss``.
+
+    ``progress``: called with the share of the horizon simulated (0 to 1), at each hundredth
+    of it and at the end; it sees the clock, it changes nothing (same seed, same outcome).
+    """
+    eng = _Engine(scenario, ss)
+    eng.progress = progress
+    return eng.run()

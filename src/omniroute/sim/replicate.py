@@ -7,6 +7,7 @@ Per-replication seeds are children of ``numpy.random.SeedSequence(seed)``: repli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -37,12 +38,19 @@ def _seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
     return np.random.SeedSequence(check_seed(seed))
 
 
-def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Report:
-    """Simulate one replication of ``scenario``; same seed, identical :class:`Report`."""
+def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0,
+        progress: Callable[[float], None] | None = None) -> Report:
+    """Simulate one replication of ``scenario``; same seed, identical :class:`Report`.
+
+    ``progress``: called with the share of the horizon simulated so far (0 to 1), every
+    hundredth of it; for a progress bar on a long replication (results do not depend on it).
+    """
     if not isinstance(scenario, Scenario):
         raise ValidationError(f"run: scenario must be a Scenario (got {scenario!r})")
+    if progress is not None and not callable(progress):
+        raise ValidationError(f"run: progress must be a callable taking a float (got {progress!r})")
     ss = _seed(seed)
-    out = simulate(scenario, ss)
+    out = simulate(scenario, ss, progress)
     kpis, intervals = compute(scenario, out)
     return Report(scenario.name, seed if isinstance(seed, int) else _jsonable(ss), kpis,
                   intervals, out.columns.n, out.end)
