@@ -110,3 +110,10 @@ def test_every_command_has_examples_in_its_help(command: str, capsys: pytest.Cap
     assert "example" in out and f"omniroute {command}" in out
     if command in ("simulate", "compare", "check"):
         assert "SCENARIO" in out and "bundled" in out
+
+
+def test_the_table_names_each_queues_threshold(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "retail_bank", "-n", "2", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "queue general (SL 20.0 s)" in out and "queue email (SL 4.0 h)" in out
+    assert "overall (SL mixed: 20.0 s-4.0 h)" in out

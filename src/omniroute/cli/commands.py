@@ -131,7 +131,7 @@ def _run_and_report(args: argparse.Namespace, sc: Any, replications: int | None)
         print(json.dumps(summary.to_dict(), indent=2))
     else:
         groups = ("queues", "channels", "segments", "tiers") + (("teams",) if args.all else ())
-        print(reports.kpi_table(summary, groups=groups))
+        print(reports.kpi_table(summary, groups=groups, scenario=sc))
     _write_outputs(args, summary, sc)
     return 0
 

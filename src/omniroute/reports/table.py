@@ -138,10 +138,25 @@ _AGENT_GROUPS = (("tiers", "tier"), ("teams", "team"))
 def kpi_table(result: Any, columns: Sequence[str] = CONTACT_COLUMNS,
               agent_columns: Sequence[str] = AGENT_COLUMNS,
               groups: Sequence[str] = ("queues", "channels", "segments", "tiers", "teams"),
-              title: bool = True) -> str:
+              title: bool = True, scenario: Any = None) -> str:
     """The KPI table of a ``Summary`` or ``Report``: overall, then per queue, channel and
-    segment, then occupancy per tier and team."""
+    segment, then occupancy per tier and team.
+
+    With ``scenario`` (the ``Scenario`` run) and a service-level column, each queue's row
+    names its threshold ("queue general (SL 20 s)"), and the overall row says whether its
+    service level mixes several ("overall (SL 20 s)" or "overall (SL mixed: 20 s-4.0 h)").
+    """
     kpis = result.kpis
+    sl_label = {}
+    overall = "overall"
+    if scenario is not None and any(k.startswith("service_level") for k in columns):
+        within = {q.name: q.queue.sla.within for q in scenario.queues}
+        sl_label = {q: f" (SL {format_duration(w)})" for q, w in within.items()}
+        used = sorted({w for q, w in within.items() if q in kpis.get("queues", {})})
+        if len(used) == 1:
+            overall = f"overall (SL {format_duration(used[0])})"
+        elif used:
+            overall = f"overall (SL mixed: {format_duration(used[0])}-{format_duration(used[-1])})"
     out: list[str] = []
     if title:
         n = getattr(result, "replications", 1)
@@ -150,12 +165,13 @@ def kpi_table(result: Any, columns: Sequence[str] = CONTACT_COLUMNS,
             head += " (mean ±half-width of the 95% confidence interval)"
         out.append(head)
         out.append("")
-    rows: list[list[str]] = [["overall", *(format_cell(k, kpis["overall"].get(k)) for k in columns)]]
+    rows: list[list[str]] = [[overall, *(format_cell(k, kpis["overall"].get(k)) for k in columns)]]
     for group, label in _GROUPS:
         if group not in groups or not kpis.get(group):
             continue
         for key, d in kpis[group].items():
-            rows.append([f"{label} {key}", *(format_cell(k, d.get(k)) if k in d else "" for k in columns)])
+            tag = sl_label.get(key, "") if group == "queues" else ""
+            rows.append([f"{label} {key}{tag}", *(format_cell(k, d.get(k)) if k in d else "" for k in columns)])
     out.append(render(["", *(LABELS.get(k, k) for k in columns)], rows))
     arows = []
     for group, label in _AGENT_GROUPS:
