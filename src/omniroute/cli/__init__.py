@@ -56,6 +56,8 @@ def _outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="PATH", help="write a plot (PNG, PDF or SVG, as PATH's extension says): "
                    "service level, contacts waiting and offered per interval and channel, occupancy by "
                    "tier (needs matplotlib)")
+    p.add_argument("--html", metavar="PATH", help="write one self-contained HTML report (scenario, check, "
+                   "KPI tables with intervals, the plot if matplotlib is installed, command and versions)")
     p.add_argument("--all", action="store_true", help="also show teams in the table")
 
 

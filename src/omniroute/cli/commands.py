@@ -92,6 +92,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
         p = Path(args.csv)
         _writable(p, "--csv")
         _writable(p.with_name(p.stem + "-intervals.csv"), "--csv")
+    if getattr(args, "html", None):
+        _writable(args.html, "--html")
     if getattr(args, "plot", None):
         from ..reports.plots import PlotError, plot_format, require_matplotlib
 
@@ -121,6 +123,9 @@ def _write_outputs(args: argparse.Namespace, summary: Any, sc: Any) -> None:
         except PlotError as exc:  # checked before the run: only if matplotlib changed meanwhile
             raise CommandError(f"--plot: {exc}") from None
         _note(args, f"wrote {args.plot}")
+    if getattr(args, "html", None):
+        reports.write_html(args.html, summary, sc, command=" ".join(["omniroute", *sys.argv[1:]]))
+        _note(args, f"wrote {args.html}")
 
 
 def _run_and_report(args: argparse.Namespace, sc: Any, replications: int | None) -> int:

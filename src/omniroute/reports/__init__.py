@@ -8,7 +8,8 @@ optional extra ``plot``) is imported only inside :func:`plot_report`.
 * :func:`plot_report`: service level, contacts waiting and offered per interval and channel,
   occupancy by tier, as a PNG;
 * :func:`compare`, :func:`comparison_table`: variants side by side with paired t-tests;
-* :func:`replicate`: ``sim.replicate`` with a progress bar.
+* :func:`replicate`: ``sim.replicate`` with a progress bar;
+* :func:`html_report`, :func:`write_html`: one self-contained HTML file to send.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .compare import compare as compare
 from .compare import comparison_table as comparison_table
 from .csv import write_intervals as write_intervals
 from .csv import write_kpis as write_kpis
+from .html import html_report as html_report
+from .html import write_html as write_html
 from .plots import plot_report as plot_report
 from .progress import progress as progress
 from .progress import replicate as replicate
@@ -26,6 +29,6 @@ from .table import kpi_table as kpi_table
 from .table import render as render
 
 __all__ = [
-    "BETTER", "compare", "comparison_table", "format_cell", "kpi_table", "plot_report",
-    "progress", "render", "replicate", "write_intervals", "write_kpis",
+    "BETTER", "compare", "comparison_table", "format_cell", "html_report", "kpi_table",
+    "plot_report", "progress", "render", "replicate", "write_html", "write_intervals", "write_kpis",
 ]
