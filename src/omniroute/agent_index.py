@@ -38,7 +38,7 @@ from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any
 
-from .policies import AgentPolicy, draw_index
+from .policies import AgentPolicy, LongestIdle, PreferredAgent, draw_index
 from .state import AVAILABLE, AgentState, Entry
 
 __all__ = ["AgentIndex"]
@@ -53,6 +53,18 @@ _joined = attrgetter("order")
 # files into each of its buckets on every update, and memory is bounded either way
 # (entries are compacted to the live ones, and an agent belongs to a bounded set of buckets).
 _IDLE_PERIODS = 64
+
+
+def _idle_keyed(policy: AgentPolicy) -> bool:
+    """Is ``policy``'s key exactly :class:`LongestIdle`'s, ``(1 if a.total else 0, a.version)``?
+
+    The index then builds that key itself: a call into the (interpreted) policy on every
+    update costs more than the rest of the filing.  Subclasses may override ``key``, so only
+    the classes themselves qualify.
+    """
+    if type(policy) is PreferredAgent:
+        return type(policy.then) is LongestIdle
+    return type(policy) is LongestIdle
 
 
 def _heap_order(h: list) -> Iterator[tuple]:
@@ -77,6 +89,8 @@ class AgentIndex:
     def __init__(self, policy: AgentPolicy) -> None:
         self.policy = policy
         self._fifo = policy.fifo
+        self._per_skill = policy.per_skill
+        self._idle = _idle_keyed(policy)
         self._buckets: dict[tuple[str, tuple[str, ...], int], Any] = {}
         # Static membership: agents by (skill or None, tier), to build buckets lazily, size
         # compactions and pick the most selective skills.
@@ -103,8 +117,10 @@ class AgentIndex:
         # The buckets this agent belongs in, per channel, all created now (building one
         # later, inside a routing decision, is what would cost).  FIFO policies: one list
         # of queues per key class; heap policies: a list of heaps and a list of
-        # (heap, skills) pairs for per-skill keys.
-        a.cache = {name: [[], []] for name, cap in a.capacity.items() if cap}
+        # (heap, skills) pairs for per-skill keys.  Then the channel's exclusivity and the
+        # agent's capacity on it, which ``update`` reads on every change.
+        a.cache = {name: [[], [], a.channels[name].exclusive, cap]
+                   for name, cap in a.capacity.items() if cap}
         buckets = self._buckets
         tier = a.tier
         for name, cache in a.cache.items():
@@ -141,23 +157,26 @@ class AgentIndex:
         """Re-file ``a`` after any change to its presence, load or policy key."""
         self._stamp = ver = self._stamp + 1
         a.version = ver
-        if a.presence != AVAILABLE:
-            return
+        if a.presence != AVAILABLE or a.exclusive:
+            return  # filed nowhere (on an exclusive contact, an agent takes nothing else)
         policy = self.policy
-        per_skill = policy.per_skill
+        per_skill = self._per_skill
         item: Any = None  # built on the first channel with room: a busy agent is filed nowhere
         fifo = self._fifo
         filed = 0
-        total, load, chans = a.total, a.load, a.channels
-        open_ = not a.exclusive and (a.max_total is None or a.nonexclusive < a.max_total)
+        total, load = a.total, a.load
+        open_ = a.max_total is None or a.nonexclusive < a.max_total
         for name, cache in a.cache.items():
-            if chans[name].exclusive:
+            if cache[2]:  # exclusive: only offered to an agent holding nothing
                 if total:
                     continue
-            elif not open_ or load.get(name, 0) >= a.capacity[name]:
+            elif not open_ or load.get(name, 0) >= cache[3]:
                 continue
             if item is None and not per_skill:
-                item = (*policy.key(a), ver, a)
+                if self._idle:  # LongestIdle's key, (1 if total else 0, version), inline
+                    item = (1 if total else 0, ver, ver, a)
+                else:
+                    item = (*policy.key(a), ver, a)
             if fifo:
                 qs = cache[item[0]]
                 filed += len(qs)
@@ -295,7 +314,7 @@ class AgentIndex:
                 (sum(len(members.get((s, t), ())) for t in tiers), s) for s, _lvl in needs
             )
             skills = tuple(sorted((counted[0][1], counted[1][1])))
-        ch = e.channel.name
+        ch = e.chname
         orders = []
         fifo = self._fifo
         rng = self.policy.draw_rng
@@ -305,11 +324,16 @@ class AgentIndex:
             b = self._bucket(ch, skills, t)
             if fifo:
                 for q in b:
-                    while q and q[0][-2] != q[0][-1].version:
+                    head: Any = None
+                    while q:  # drop the stale entries at the head (lazy deletion)
+                        head = q[0]
+                        if head[-2] == head[-1].version:
+                            break
                         q.popleft()
-                    if q:
-                        if len(tiers) == 1 and e.meets(q[0][-1]):
-                            return q[0][-1], q[0][:-2]  # the head is the policy's choice
+                        head = None
+                    if head is not None:
+                        if len(tiers) == 1 and e.meets(head[-1]):
+                            return head[-1], head[:-2]  # the head is the policy's choice
                         orders.append(q)
                         if len(tiers) == 1:
                             break
@@ -317,7 +341,7 @@ class AgentIndex:
                 while b and b[0][-2] != b[0][-1].version:
                     _heappop(b)
                 if b:
-                    if len(tiers) == 1 and not self.policy.per_skill and e.meets(b[0][-1]):
+                    if len(tiers) == 1 and not self._per_skill and e.meets(b[0][-1]):
                         return b[0][-1], b[0][:-2]
                     orders.append(_heap_order(b))
         if not orders:
@@ -347,7 +371,7 @@ class AgentIndex:
     def _walk(self, ordered: Iterable[tuple], e: Entry, covered: int) -> tuple[AgentState, tuple] | None:
         """The best agent for ``e`` among entries given in key order."""
         policy = self.policy
-        per_skill = policy.per_skill
+        per_skill = self._per_skill
         found: AgentState | None = None
         found_rank: tuple = ()
         for item in ordered:

@@ -266,7 +266,10 @@ class Router:
         self._now = now
         self._seq += 1
         e = Entry(contact, self._seq, queue, now)
-        e.steps = queue.steps_for(contact.segment)
+        if contact.segment is not None or type(queue) is not Queue:
+            e.steps = queue.steps_for(contact.segment)
+        else:  # what Queue.steps_for answers, without a call into interpreted code
+            e.steps = queue.steps
         hold = self.agent_policy.hold
         if hold > 0 and contact.preferred_agents:
             e.hold_until = now + hold
@@ -624,7 +627,9 @@ class Router:
                 e.step += 1
         q = e.queue
         if not e.step:  # no step reached: the contact's own needs, the queue's tiers
-            e.needs = tuple(sorted(e.base_needs.items()))
+            base = e.base_needs
+            # One need or none is sorted already (most contacts): no sort, no list.
+            e.needs = tuple(base.items()) if len(base) < 2 else tuple(sorted(base.items()))
             e.min_tier, e.max_tier = q.min_tier, q.max_tier
         else:
             e.needs, e.min_tier, e.max_tier = q.eligibility(e.base_needs, e.steps[: e.step])

@@ -63,7 +63,7 @@ class AgentState:
         self.sum_levels = sum(agent.skills.values())
         self.cap_total = sum(agent.capacity.values())
         # The agent index's private bookkeeping: the skill sets it may be filed under, and
-        # the heaps it is filed in per channel.
+        # per channel the queues or heaps it is filed in (see ``AgentIndex.add``).
         names = sorted(self.skills)
         self.keys: list[tuple[str, ...]] = [(), *((s,) for s in names)] + [
             (s, t) for i, s in enumerate(names) for t in names[i + 1:]
@@ -114,7 +114,7 @@ class Entry:
     __slots__ = (
         "contact", "id", "seq", "channel", "queue", "arrival", "entered", "base_needs",
         "needs", "min_tier", "max_tier", "step", "steps", "declined", "decline_due", "state",
-        "agent", "hold_until", "version", "priority", "key", "cls", "slot",
+        "agent", "hold_until", "version", "priority", "key", "cls", "slot", "chname",
     )
 
     def __init__(self, contact: Contact, seq: int, queue: Queue, now: float) -> None:
@@ -122,6 +122,8 @@ class Entry:
         self.id = contact.id
         self.seq = seq
         self.channel = contact.channel
+        # The channel's name, read on every lookup: a native str, not an attrs attribute.
+        self.chname: str = self.channel.name
         self.queue = queue
         self.arrival = now
         self.entered = now

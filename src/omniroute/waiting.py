@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 
-from .policies import ContactPolicy
+from .policies import ContactPolicy, PriorityFIFO
 from .state import AgentState, Entry, qualified
 
 __all__ = ["WaitingIndex"]
@@ -27,7 +27,7 @@ class _Bucket:
 
     def __init__(self, key: tuple, e: Entry) -> None:
         self.key = key
-        self.channel = e.channel.name
+        self.channel = e.chname
         self.needs = e.needs
         self.min_tier = e.min_tier
         self.max_tier = e.max_tier
@@ -44,6 +44,8 @@ class WaitingIndex:
 
     def __init__(self, policy: ContactPolicy) -> None:
         self.policy = policy
+        # Subclasses may override ``order_key``: only the class itself is inlined.
+        self._fifo_key = type(policy) is PriorityFIFO
         self._buckets: dict[tuple, _Bucket] = {}
         self._by_skill: dict[str | None, dict[tuple, _Bucket]] = {}
         self._held: dict[str, dict[str, Entry]] = {}
@@ -55,7 +57,10 @@ class WaitingIndex:
 
     def add(self, e: Entry, now: float) -> None:
         """``e`` starts (or resumes) waiting; its eligibility fields must be current."""
-        e.key = self.policy.order_key(e)
+        if self._fifo_key:  # PriorityFIFO's key, built here rather than by a call into it
+            e.key = (-e.queue.priority, -e.priority, e.arrival, e.seq)
+        else:
+            e.key = self.policy.order_key(e)
         self._count += 1
         self._slot += 1
         e.slot = self._slot
@@ -64,7 +69,7 @@ class WaitingIndex:
             for aid in e.contact.preferred_agents:
                 self._held.setdefault(aid, {})[e.id] = e
             return
-        key = (e.queue.name, e.channel.name, e.needs, e.min_tier, e.max_tier)
+        key = (e.queue.name, e.chname, e.needs, e.min_tier, e.max_tier)
         b = self._buckets.get(key)
         if b is None:
             b = self._buckets[key] = _Bucket(key, e)
@@ -124,7 +129,7 @@ class WaitingIndex:
         held = self._held.get(aid)
         if held:
             for e in held.values():
-                if e.channel.name in free and e.meets(a):
+                if e.chname in free and e.meets(a):
                     r = e.key if static else policy.rank(e.key, e, now)
                     if best is None or r < best_rank:
                         best, best_rank = e, r
