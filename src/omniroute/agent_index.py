@@ -18,7 +18,7 @@ skipped and dropped when they surface, and a bucket that holds far more stale th
 entries is compacted in place.  Entries are flat tuples ``(*key, version, agent)``.
 
 Memory follows the live state, whatever the history: the index counts the entries it
-files, and once they outnumber twice the entries alive at the last sweep (plus a margin)
+files, and once they outnumber three times the entries alive at the last sweep (plus a margin)
 it sweeps every bucket, compacting each to its live entries and dropping the buckets no
 contact has looked up for 64 sweep periods (a later contact needing that skill set builds
 it again, with the same content).  The sweep costs O(entries), paid for by the
@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 from .policies import AgentPolicy, LongestIdle, PreferredAgent, draw_index
 from .state import AVAILABLE, AgentState, Entry
@@ -52,7 +52,7 @@ _joined = attrgetter("order")
 # bucket costs a scan of its skill's members, so only long-forgotten ones go: every agent
 # files into each of its buckets on every update, and memory is bounded either way
 # (entries are compacted to the live ones, and an agent belongs to a bounded set of buckets).
-_IDLE_PERIODS = 64
+_IDLE_PERIODS: Final = 64
 
 
 def _idle_keyed(policy: AgentPolicy) -> bool:
@@ -65,6 +65,24 @@ def _idle_keyed(policy: AgentPolicy) -> bool:
     if type(policy) is PreferredAgent:
         return type(policy.then) is LongestIdle
     return type(policy) is LongestIdle
+
+
+def _live(entries: Iterable[tuple]) -> list[tuple]:
+    """The current entries of a bucket, in order: those whose version is their agent's."""
+    # Typed entries: the compiled build reads them as tuples, not as arbitrary objects.
+    return [x for x in entries if x[-2] == x[-1].version]
+
+
+def _fresh_head(q: Any) -> tuple | None:
+    """The first current entry of FIFO queue ``q``, after dropping the stale ones before it."""
+    while q:
+        x: tuple = q[0]
+        a: AgentState = x[-1]
+        ver: int = x[-2]
+        if ver == a.version:  # typed: the compiled build compares native ints
+            return x
+        q.popleft()
+    return None
 
 
 def _heap_order(h: list) -> Iterator[tuple]:
@@ -233,11 +251,11 @@ class AgentIndex:
         if self._fifo:
             for q in b:
                 if len(q) > limit:  # compact in place: agents' caches hold q
-                    live = [x for x in q if x[-2] == x[-1].version]
+                    live = _live(q)
                     q.clear()
                     q.extend(live)
         elif len(b) > limit:
-            b[:] = [x for x in b if x[-2] == x[-1].version]
+            b[:] = _live(b)
             heapq.heapify(b)
         return b
 
@@ -252,16 +270,18 @@ class AgentIndex:
                 continue
             if self._fifo:
                 for q in b:
-                    live = [x for x in q if x[-2] == x[-1].version]
+                    live = _live(q)
                     q.clear()
                     q.extend(live)
                     live_total += len(live)
             else:
-                b[:] = [x for x in b if x[-2] == x[-1].version]
+                b[:] = _live(b)
                 heapq.heapify(b)
                 live_total += len(b)
         self._filed = 0
-        self._budget = 2 * live_total + 4096
+        # Entries stay within 4x the live ones (plus a margin); each filing pays for
+        # 1.33 checks of the next sweep.
+        self._budget = 3 * live_total + 4096
 
     def _drop(self, key: tuple[str, tuple[str, ...], int], b: Any) -> None:
         """Forget bucket ``key``: no agent files into it any more."""
@@ -324,13 +344,7 @@ class AgentIndex:
             b = self._bucket(ch, skills, t)
             if fifo:
                 for q in b:
-                    head: Any = None
-                    while q:  # drop the stale entries at the head (lazy deletion)
-                        head = q[0]
-                        if head[-2] == head[-1].version:
-                            break
-                        q.popleft()
-                        head = None
+                    head = _fresh_head(q)  # lazy deletion: stale entries go as they surface
                     if head is not None:
                         if len(tiers) == 1 and e.meets(head[-1]):
                             return head[-1], head[:-2]  # the head is the policy's choice

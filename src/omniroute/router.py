@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ._checks import check_duration, check_reason, levels, real
 from .agent_index import AgentIndex
@@ -54,10 +54,11 @@ except ImportError:  # pragma: no cover - mypy_extensions is absent
 
 __all__ = ["Router"]
 
-_WRAP = "wrap-up"
+# Final: the compiled build inlines the constants (no module-dict lookup per use).
+_WRAP: Final = "wrap-up"
 _tuple_new = tuple.__new__
-_RULE = "rule"
-_INF = math.inf
+_RULE: Final = "rule"
+_INF: Final = math.inf
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)

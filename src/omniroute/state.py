@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from .agents import Agent
 from .channels import Channel
@@ -17,9 +17,10 @@ from .queues import Queue
 
 __all__ = ["AgentState", "Entry", "qualified", "AVAILABLE", "AWAY", "LOGGED_OUT"]
 
-AVAILABLE = "available"
-AWAY = "away"
-LOGGED_OUT = "logged_out"
+# Final: the compiled build inlines them instead of looking them up in a module dict.
+AVAILABLE: Final = "available"
+AWAY: Final = "away"
+LOGGED_OUT: Final = "logged_out"
 
 
 class AgentState:
