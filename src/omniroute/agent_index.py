@@ -15,7 +15,10 @@ idle) — one FIFO queue per key class, where filing and taking the head cost O(
 use lazy deletion: every change of an agent's state gives it a new ``version`` (a stamp
 that grows with every update) and files fresh entries; entries with an old version are
 skipped and dropped when they surface, and a bucket that holds far more stale than live
-entries is compacted in place.  Entries are flat tuples ``(*key, version, agent)``.
+entries is compacted in place.  Heap entries are flat tuples ``(*key, version, agent)``;
+a FIFO policy's agent has one :class:`_Filed` entry shared by all its queues, marked dead
+when the agent changes, so that dropping a stale entry reads that entry alone (not the
+agent too: with thousands of agents, each read is a cache miss).
 
 Memory follows the live state, whatever the history: the index counts the entries it
 files, and once they outnumber three times the entries alive at the last sweep (plus a margin)
@@ -67,19 +70,40 @@ def _idle_keyed(policy: AgentPolicy) -> bool:
     return type(policy) is LongestIdle
 
 
+class _Filed:
+    """A FIFO policy's entry for one agent: its key, filed in every queue it belongs in.
+
+    ``live`` turns False when the agent changes (it is then filed again, under a new key).
+    """
+
+    __slots__ = ("key", "agent", "live")
+
+    def __init__(self, key: tuple, agent: AgentState) -> None:
+        self.key = key
+        self.agent = agent
+        self.live = True
+
+
+def _filed_key(x: _Filed) -> tuple:
+    return x.key
+
+
 def _live(entries: Iterable[tuple]) -> list[tuple]:
-    """The current entries of a bucket, in order: those whose version is their agent's."""
+    """The current entries of a heap, in order: those whose version is their agent's."""
     # Typed entries: the compiled build reads them as tuples, not as arbitrary objects.
     return [x for x in entries if x[-2] == x[-1].version]
 
 
-def _fresh_head(q: Any) -> tuple | None:
+def _live_filed(entries: Iterable[_Filed]) -> list[_Filed]:
+    """The current entries of a FIFO queue, in order."""
+    return [x for x in entries if x.live]
+
+
+def _fresh_head(q: Any) -> _Filed | None:
     """The first current entry of FIFO queue ``q``, after dropping the stale ones before it."""
     while q:
-        x: tuple = q[0]
-        a: AgentState = x[-1]
-        ver: int = x[-2]
-        if ver == a.version:  # typed: the compiled build compares native ints
+        x: _Filed = q[0]
+        if x.live:
             return x
         q.popleft()
     return None
@@ -163,6 +187,9 @@ class AgentIndex:
     def remove(self, a: AgentState) -> None:
         self._stamp += 1
         a.version = self._stamp  # every entry of this agent is now stale
+        if a.filed is not None:
+            a.filed.live = False
+            a.filed = None
         for skill in (*a.skills, None):
             del self._members[(skill, a.tier)][a.id]
         for name in a.cache:
@@ -175,6 +202,9 @@ class AgentIndex:
         """Re-file ``a`` after any change to its presence, load or policy key."""
         self._stamp = ver = self._stamp + 1
         a.version = ver
+        if a.filed is not None:  # FIFO: its entries, in every queue at once, are stale
+            a.filed.live = False
+            a.filed = None
         if a.presence != AVAILABLE or a.exclusive:
             return  # filed nowhere (on an exclusive contact, an agent takes nothing else)
         policy = self.policy
@@ -191,12 +221,15 @@ class AgentIndex:
             elif not open_ or load.get(name, 0) >= cache[3]:
                 continue
             if item is None and not per_skill:
-                if self._idle:  # LongestIdle's key, (1 if total else 0, version), inline
-                    item = (1 if total else 0, ver, ver, a)
+                if fifo:
+                    if self._idle:  # LongestIdle's key, (1 if total else 0, version), inline
+                        item = a.filed = _Filed((1 if total else 0, ver), a)
+                    else:
+                        item = a.filed = _Filed(policy.key(a), a)
                 else:
                     item = (*policy.key(a), ver, a)
             if fifo:
-                qs = cache[item[0]]
+                qs = cache[item.key[0]]
                 filed += len(qs)
                 _consume(map(_append, qs, repeat(item, len(qs))))
             elif per_skill:
@@ -229,7 +262,7 @@ class AgentIndex:
                     first, other = other, first
                 agents = [first[aid] for aid in first.keys() & other.keys()]
             policy = self.policy
-            entries: list[tuple] = []
+            entries: list[Any] = []
             b = (deque(), deque()) if self._fifo else entries
             size = 0
             for a in agents:
@@ -237,11 +270,14 @@ class AgentIndex:
                     size += 1
                     self._file(a.cache[ch], b, skills)
                     if a.presence == AVAILABLE and a.can_take(a.channels[ch]):
-                        entries.append((*policy.skill_key(a, skills), a.version, a))
+                        # FIFO: the entry its last update filed (it has room here, so
+                        # that update filed it on this channel too).
+                        entries.append(a.filed if self._fifo else
+                                       (*policy.skill_key(a, skills), a.version, a))
             if self._fifo:
-                entries.sort()
+                entries.sort(key=_filed_key)
                 for item in entries:
-                    b[item[0]].append(item)
+                    b[item.key[0]].append(item)
             else:
                 heapq.heapify(b)
             self._buckets[key] = b
@@ -251,7 +287,7 @@ class AgentIndex:
         if self._fifo:
             for q in b:
                 if len(q) > limit:  # compact in place: agents' caches hold q
-                    live = _live(q)
+                    live = _live_filed(q)
                     q.clear()
                     q.extend(live)
         elif len(b) > limit:
@@ -270,7 +306,7 @@ class AgentIndex:
                 continue
             if self._fifo:
                 for q in b:
-                    live = _live(q)
+                    live = _live_filed(q)
                     q.clear()
                     q.extend(live)
                     live_total += len(live)
@@ -346,8 +382,8 @@ class AgentIndex:
                 for q in b:
                     head = _fresh_head(q)  # lazy deletion: stale entries go as they surface
                     if head is not None:
-                        if len(tiers) == 1 and e.meets(head[-1]):
-                            return head[-1], head[:-2]  # the head is the policy's choice
+                        if len(tiers) == 1 and e.meets(head.agent):
+                            return head.agent, head.key  # the head is the policy's choice
                         orders.append(q)
                         if len(tiers) == 1:
                             break
@@ -362,7 +398,11 @@ class AgentIndex:
             return None
         if fifo:
             # Each bucket in key order: its class queues one after the other.
-            orders = [chain(*self._buckets[(ch, skills, t)]) for t in tiers]
+            chains = [chain(*self._buckets[(ch, skills, t)]) for t in tiers]
+            for x in chains[0] if len(chains) == 1 else heapq.merge(*chains, key=_filed_key):
+                if x.live and e.meets(x.agent):
+                    return x.agent, x.key
+            return None
         walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
         return self._walk(walk, e, len(skills))
 

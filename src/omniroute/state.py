@@ -35,7 +35,7 @@ class AgentState:
         "agent", "id", "order", "presence", "reason", "load", "total", "exclusive",
         "nonexclusive", "since", "handled", "last_assigned", "version", "contacts",
         "wrapups", "skills", "tier", "capacity", "channels", "max_total", "n_skills",
-        "sum_levels", "cap_total", "keys", "cache",
+        "sum_levels", "cap_total", "keys", "cache", "filed",
     )
 
     def __init__(self, agent: Agent, order: int, now: float) -> None:
@@ -70,6 +70,7 @@ class AgentState:
             (s, t) for i, s in enumerate(names) for t in names[i + 1:]
         ]
         self.cache: dict[str, list] = {}
+        self.filed: Any = None  # a FIFO index's current entry for this agent, if any
 
     def can_take(self, ch: Channel) -> bool:
         """Has the agent free capacity for a contact on ``ch`` (presence aside)?"""
