@@ -56,13 +56,23 @@ def _extension(name: str) -> str | None:
 
 
 def _stale() -> list[str]:
-    """Compiled modules older than their sources, in a source checkout (src/ layout)."""
+    """Compiled modules older than their sources, in a source checkout (src/ layout).
+
+    A module's build time is the newer of its own extension and the shared library mypyc
+    compiles all of them into (``*__mypyc*`` beside the package): a rebuild that leaves a
+    module's small extension unchanged does not copy it again, so its own time alone would
+    call a fresh build stale.
+    """
     if not os.path.exists(os.path.join(_PKG, os.pardir, os.pardir, "pyproject.toml")):
         return []
+    root = os.path.dirname(_PKG)
+    shared = [os.path.getmtime(os.path.join(root, f)) for f in os.listdir(root)
+              if "__mypyc" in f and f.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
+    newest_shared = max(shared, default=0.0)
     out = []
     for name in COMPILED:
         ext = _extension(name)
-        if ext is not None and os.path.getmtime(_source(name)) > os.path.getmtime(ext):
+        if ext is not None and os.path.getmtime(_source(name)) > max(os.path.getmtime(ext), newest_shared):
             out.append(name)
     return out
 
