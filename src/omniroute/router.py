@@ -38,6 +38,8 @@ from .errors import (
     UnknownQueueError,
     ValidationError,
 )
+from .explain import Why
+from .explain import explain as explain_waiting
 from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
@@ -179,6 +181,12 @@ class Router:
                     a, e.needs, e.min_tier, e.max_tier):
                 return False
         return True
+
+    def explain(self, contact_id: Any, now: Any, limit: Any = 100) -> tuple[Why, ...]:
+        """Why the waiting contact is not with each agent who could serve it: declined,
+        away, not yet eligible (until the step that admits it), busy, held, or free.  Changes
+        nothing; see :mod:`omniroute.explain`."""
+        return explain_waiting(self, contact_id, now, limit)
 
     def assigned_to(self, contact_id: Any) -> str | None:
         """The id of the agent handling ``contact_id``, or None while it waits."""

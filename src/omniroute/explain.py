@@ -1,0 +1,103 @@
+"""Why not: for a waiting contact, each agent who could serve it and why that agent is not
+taking it now (``Router.explain``).
+
+A support tool's question ("why did agent X not get this contact?") answered from the
+router's own state, without changing it.  The agents listed are those with a capacity on its
+channel and every needed skill (at some level) at the step reached or a later routing step of
+its queue (an overflow to another queue is not followed).  Each gets one reason, the first that applies, in this order:
+
+* ``declined``: the agent refused it (or moved it on); ``until`` when that expires, if ever;
+* ``away`` / ``logged_out``: the agent's presence (``detail`` gives its reason);
+* ``tier`` / ``level``: not eligible at the step reached; ``until`` the step that admits it
+  (None: no step of the queue does);
+* ``busy``: no free capacity on the channel (``detail`` says what it holds);
+* ``held``: a preferred-agent hold keeps the contact for its preferred agents until ``until``;
+* ``free``: eligible and free: the router's next decision may give it to this agent (a
+  waiting contact with such an agent exists only between a change and the call that routes it).
+
+Cost: one pass over the agents (O(agents × needed skills)), bounded by ``limit`` in the
+result.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import attrs
+
+from ._checks import real
+from .errors import InvalidStateError, ValidationError
+from .state import AVAILABLE, Entry, qualified
+
+__all__ = ["Why", "explain"]
+
+_ORDER = {"free": 0, "held": 1, "busy": 2, "tier": 3, "level": 4, "away": 5, "logged_out": 6,
+          "declined": 7}
+
+
+@attrs.frozen(slots=True)
+class Why:
+    """One agent and why it is not taking the contact now (see :mod:`omniroute.explain`)."""
+
+    agent_id: str
+    reason: str
+    detail: str
+    until: float | None = None
+
+
+def explain(router: Any, contact_id: Any, now: Any, limit: int = 100) -> tuple[Why, ...]:
+    """The agents who could serve waiting contact ``contact_id`` and why each is not taking
+    it now: free ones first, then held, busy, not yet eligible, away, declined; at most
+    ``limit`` of them (in the router's joining order within a reason)."""
+    t = real(now)
+    if t is None or not math.isfinite(t) or t < 0:
+        raise ValidationError(f"explain: now must be a finite number of seconds >= 0 (got {now!r})")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError(f"explain: limit must be an integer >= 1 (got {limit!r})")
+    e: Entry = router._contact(contact_id)
+    if e.state != "waiting":
+        raise InvalidStateError(f"explain: contact {contact_id!r} is {e.state}; only a waiting contact "
+                                "is explained (assigned_to() says who has it)")
+    # eligibility at the step reached and at each later step, with the time it starts
+    stages: list[tuple[float | None, tuple, int, int | None]] = [(None, e.needs, e.min_tier, e.max_tier)]
+    for k in range(e.step + 1, len(e.steps) + 1):
+        needs, mn, mx = e.queue.eligibility(e.base_needs, e.steps[:k])
+        stages.append((e.entered + e.steps[k - 1].after, needs, mn, mx))
+    ch = e.channel
+    out: list[tuple[int, int, Why]] = []
+    for a in router._agents.values():
+        if not a.capacity.get(ch.name, 0):
+            continue
+        first = next((i for i, (_at, nd, mn, mx) in enumerate(stages) if qualified(a, nd, mn, mx)), None)
+        if first is None and not any(all(s in a.skills for s, _lv in nd) for _at, nd, _mn, _mx in stages):
+            continue  # lacks a needed skill at every step: not one of its possible agents
+        why = _why(a, e, stages, len(stages) if first is None else first)
+        out.append((_ORDER[why.reason], a.order, why))
+    out.sort(key=lambda x: (x[0], x[1]))
+    return tuple(w for _r, _o, w in out[:limit])
+
+
+def _why(a: Any, e: Entry, stages: list, first: int) -> Why:
+    aid = a.id
+    if aid in e.declined:
+        end = e.declined[aid]
+        return Why(aid, "declined", "declined the contact (or moved it on)",
+                   None if math.isinf(end) else end)
+    if a.presence != AVAILABLE:
+        return Why(aid, a.presence, f"presence {a.presence}" + (f" ({a.reason})" if a.reason else ""))
+    if first > 0:
+        at = stages[first][0] if first < len(stages) else None  # None: no step admits it
+        _at0, needs, mn, mx = stages[0]
+        if a.tier < mn or (mx is not None and a.tier > mx):
+            allowed = f"{mn}-{mx if mx is not None else 'any'}"
+            return Why(aid, "tier", f"tier {a.tier} outside the tiers allowed now ({allowed})", at)
+        short = [f"{s} {a.skills.get(s, 0)} < {lv}" for s, lv in needs if a.skills.get(s, 0) < lv]
+        return Why(aid, "level", "level too low now: " + ", ".join(short), at)
+    if not a.can_take(e.channel):
+        held = ", ".join(f"{n} {name}" for name, n in sorted(a.load.items()) if n) or "nothing"
+        return Why(aid, "busy", f"no free {e.channel.name} capacity (holds {held}; "
+                                f"{len(a.wrapups)} in wrap-up)")
+    if e.hold_until > 0 and aid not in e.contact.preferred_agents:
+        return Why(aid, "held", "held for its preferred agents", e.hold_until)
+    return Why(aid, "free", "eligible and free: the next decision may give it the contact")
