@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -68,26 +69,29 @@ class JournalError(OmnirouteError, ValueError):
 
 
 # ====================================================================== backends
-class Journal:
+class Journal(ABC):
     """A journal backend: one header, then records numbered 1, 2, 3... without gaps."""
 
     path: Path
 
+    @abstractmethod
     def header(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The header written first."""
 
+    @abstractmethod
     def write_header(self, header: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Write the header of a new journal."""
 
+    @abstractmethod
     def records(self) -> Iterator[dict[str, Any]]:
-        raise NotImplementedError
+        """The records, in order."""
 
+    @abstractmethod
     def append(self, records: list[dict[str, Any]]) -> None:
         """Write ``records`` in one transaction (all or none)."""
-        raise NotImplementedError
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - optional: a backend with nothing to release keeps it
+        """Release the backend's resources (nothing by default)."""
 
     def __enter__(self) -> Journal:
         return self

@@ -132,8 +132,7 @@ def html_report(summary: Any, scenario: Any, *, check: Any = None, command: str 
     ``check``: its ``CheckResult`` (default: ``sim.check_scenario(scenario)``); ``command``:
     the command line to show; ``plot``: embed the plot (needs matplotlib; said if missing).
     """
-    import numpy
-    import simpy
+    from importlib.metadata import version
 
     from .. import __version__
     from ..sim import check_scenario
@@ -165,8 +164,8 @@ def html_report(summary: Any, scenario: Any, *, check: Any = None, command: str 
     if plot:
         parts += ["<h2>Over the day</h2>", _plot(summary, scenario)]
     parts.append(f'<h2>Provenance</h2><p class="meta">omniroute {_e(__version__)}, Python '
-                 f"{_e(platform.python_version())}, numpy {_e(numpy.__version__)}, simpy "
-                 f"{_e(simpy.__version__)}" + (f"; command: <code>{_e(command)}</code>" if command else "")
+                 f"{_e(platform.python_version())}, numpy {_e(version('numpy'))}, simpy "
+                 f"{_e(version('simpy'))}" + (f"; command: <code>{_e(command)}</code>" if command else "")
                  + ". Definitions of every figure: docs/metrics.md.</p>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_e(scenario.name)}: omniroute report</title><style>{_CSS}</style></head>"

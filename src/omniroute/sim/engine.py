@@ -454,38 +454,40 @@ class _Engine:
     def add_leg(self, k: int, arrival: float, handle: float, patience: float,
                 attempt: int) -> int:
         """A new leg like leg ``k`` (a retrial or a transfer); returns its index."""
-        if len(self.c_arrival) >= MAX_LEGS:
-            raise ValidationError(
-                f"demand[{self.c_demand[k]}].retrial: this replication reached {MAX_LEGS:,} contacts "
-                "(arrivals and their retrials), the most one replication may hold; lower "
-                "retrial.probability or retrial.max_attempts")
+        return self.new_leg(self.c_spec[k], self.c_demand[k], self.c_queue[k], self.c_within[k],
+                            arrival, handle, patience, attempt, self.c_customer[k])
+
+    def new_leg(self, spec: _Spec, demand: int, queue: str, within: float, arrival: float,
+                handle: float, patience: float, attempt: int, customer: int) -> int:
+        """Append a leg created now (``customer`` -1: a customer of its own); its index."""
         j = len(self.c_arrival)
-        self.c_spec.append(self.c_spec[k])
-        self.c_demand.append(self.c_demand[k])
-        self.c_queue.append(self.c_queue[k])
-        self.c_within.append(self.c_within[k])
+        if j >= MAX_LEGS:
+            where = f"demand[{demand}].retrial" if demand >= 0 else f"outbound[{-1 - demand}]"
+            raise ValidationError(
+                f"{where}: this replication reached {MAX_LEGS:,} contacts (arrivals, retrials, "
+                "transfers and outbound connects), the most one replication may hold; lower "
+                "retrial.probability or retrial.max_attempts, or the campaign's numbers")
+        self.c_spec.append(spec)
+        self.c_demand.append(demand)
+        self.c_queue.append(queue)
+        self.c_within.append(within)
         self.c_arrival.append(arrival)
         self.c_handle.append(handle)
         self.c_patience.append(patience)
-        self.c_entered.append(_NAN)
-        self.c_answered.append(_NAN)
-        self.c_abandoned.append(_NAN)
-        self.c_ended.append(_NAN)
+        for times in (self.c_entered, self.c_answered, self.c_abandoned, self.c_ended):
+            times.append(_NAN)
         self.c_attempt.append(attempt)
         self.c_leg.append(0)
-        self.c_contained.append(False)
-        self.c_callback.append(False)
-        self.c_moved.append(False)
+        for flags in (self.c_contained, self.c_callback, self.c_moved, self.c_blocked, self.c_trunk):
+            flags.append(False)
         self.c_agent.append(None)
         self.c_served.append(None)
         self.c_contact.append(None)
-        self.c_made.append(self.made)
-        self.c_fin.append(-1)
-        self.c_customer.append(self.c_customer[k])
-        self.c_blocked.append(False)
         self.c_line.append(None)
-        self.c_trunk.append(False)
+        self.c_made.append(self.made)
         self.made += 1
+        self.c_fin.append(-1)
+        self.c_customer.append(j if customer < 0 else customer)
         return j
 
     def start_arrivals(self, _ev: Any) -> None:
@@ -732,29 +734,7 @@ class _Engine:
 
     def outbound_leg(self, d: _Dialer, now: float, handle: float, patience: float) -> int:
         """A leg for a campaign's contact (its demand index is ``-1 - campaign``)."""
-        j = len(self.c_arrival)
-        self.c_spec.append(d.spec)
-        self.c_demand.append(-1 - d.index)
-        self.c_queue.append(d.cp.queue)
-        self.c_within.append(d.spec.within)
-        self.c_arrival.append(now)
-        self.c_handle.append(handle)
-        self.c_patience.append(patience)
-        for col in (self.c_entered, self.c_answered, self.c_abandoned, self.c_ended):
-            col.append(_NAN)
-        self.c_attempt.append(1)
-        self.c_leg.append(0)
-        for flags in (self.c_contained, self.c_callback, self.c_moved, self.c_blocked, self.c_trunk):
-            flags.append(False)
-        self.c_agent.append(None)
-        self.c_served.append(None)
-        self.c_contact.append(None)
-        self.c_made.append(self.made)
-        self.made += 1
-        self.c_fin.append(-1)
-        self.c_customer.append(j)
-        self.c_line.append(None)
-        return j
+        return self.new_leg(d.spec, -1 - d.index, d.cp.queue, d.spec.within, now, handle, patience, 1, -1)
 
     # ------------------------------------------------------------------ trunk lines
     def take_line(self, k: int) -> bool:
