@@ -27,6 +27,7 @@ from ..policies import (
     WeightedAging,
 )
 from ..queues import Queue
+from .clock import Clock
 from .distributions import Deterministic, Distribution
 from .limits import (
     MAX_AGENTS,
@@ -649,6 +650,12 @@ class Scenario:
     lines: int | None = None
     #: Outbound campaigns (:class:`Campaign`): the centre's own calls, blended with inbound.
     outbound: tuple[Campaign, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def clock(self) -> Clock:
+        """Simulation time on the wall clock (:mod:`omniroute.sim.clock`): time 0 is midnight
+        of ``start_day``."""
+        return Clock(self.start_day, 0.0)
 
     def __attrs_post_init__(self) -> None:
         _lines("Scenario", self.lines)
