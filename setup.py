@@ -16,7 +16,7 @@ import sys
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED = ["state", "agent_index", "waiting", "router", "sim/engine"]
+COMPILED = ["state", "agent_index", "waiting", "tally", "router", "sim/engine"]
 
 
 def _say(msg: str) -> None:

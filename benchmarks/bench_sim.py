@@ -18,17 +18,15 @@ leave ``benchmarks/RESULTS.md`` alone).  Each figure is the best of ``--repeat``
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import simpy
+from _builds import call_in_build
 
 import omniroute as orr
 from omniroute import sim
@@ -224,14 +222,7 @@ def omniroute_figures(n1: int, n2: int, repeat: int, ciw: bool = True) -> dict:
 
 
 def in_build(build: str, n1: int, n2: int, repeat: int, ciw: bool = True) -> dict:
-    env = dict(os.environ, OMNIROUTE_PURE_PYTHON="1" if build == "pure" else "0")
-    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
-            f"import bench_sim; print(json.dumps(bench_sim.omniroute_figures({n1}, {n2}, {repeat}, {ciw})))")
-    got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                    stdout=subprocess.PIPE, text=True).stdout)
-    if got["accelerated"] != (build == "compiled"):
-        raise SystemExit(f"bench_sim: asked for the {build} build, got accelerated={got['accelerated']}")
-    return got
+    return call_in_build(build, "bench_sim", f"omniroute_figures({n1}, {n2}, {repeat}, {ciw})")
 
 
 def main(argv: list[str] | None = None) -> int:

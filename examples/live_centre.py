@@ -1,6 +1,8 @@
 """A small centre run live at 60x speed: the asyncio driver ticks by itself, simulated
 customers call and chat, simulated agents answer; every few (simulated) minutes the
-supervisor's figures are printed from ``router.waiting()`` and ``router.agents()``.
+supervisor's figures are printed from the router's real-time statistics (``live.stats()``:
+waiting, longest wait, agents available/busy/away, service level over the last 15 minutes)
+with the wait a new caller would be told (``live.estimated_wait``).
 
     python examples/live_centre.py      # about 5 s of wall time = 5 minutes of the centre
 """
@@ -53,12 +55,16 @@ async def agents(live: Live, rng: np.random.Generator, waits: list[float]) -> No
 
 
 def figures(live: Live) -> str:
-    per_queue = {q: 0 for q in live.router.queues}
-    for w in live.router.waiting():
-        per_queue[w.queue] += 1
-    busy = sum(1 for a in live.router.agents() if a.contacts or a.wrap_ups)
-    waiting = "  ".join(f"waiting {q}: {n}" for q, n in per_queue.items())
-    return f"t={live.clock.now():6.0f} s  {waiting}  agents busy: {busy}/{len(live.router.agents())}"
+    st = live.stats()
+    lines = [f"t={st.now:6.0f} s"]
+    for q in st.queues.values():
+        sl = "-" if q.service_level is None else f"{q.service_level:.0%}"
+        ewt = live.estimated_wait(q.queue)
+        told = "-" if ewt is None else f"{ewt:.0f} s"
+        lines.append(f"  {q.queue:8s} waiting {q.waiting:2d} (longest {q.longest_wait:5.1f} s)  "
+                     f"agents {q.agents_available} free / {q.agents_busy} busy / {q.agents_away} away  "
+                     f"SL {sl:>4s}  a new caller is told {told}")
+    return "\n".join(lines)
 
 
 async def run(minutes: float) -> None:

@@ -60,7 +60,7 @@ def test_errors_derive_from_builtins() -> None:
 # Each module's layer; a module may import only from its own layer or those below.
 LAYERS = {"model": 0, "core": 1, "analysis": 2, "adapters": 3, "faces": 4, "testing": 5}
 MODEL = {"errors", "channels", "_checks", "agents", "contacts", "queues", "assignment", "views", "_accel"}
-CORE = {"state", "policies", "agent_index", "waiting", "router", "locked", "serial", "explain"}
+CORE = {"state", "policies", "agent_index", "waiting", "tally", "router", "locked", "serial", "explain", "stats"}
 #: Adapters beside ``sim``: the journal (sqlite3), replay's counterfactual and the live driver (asyncio).
 ADAPTERS = {"sim", "journal", "counterfactual", "live"}
 

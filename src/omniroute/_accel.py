@@ -27,9 +27,9 @@ from types import ModuleType
 __all__ = ["COMPILED", "select", "accelerated"]
 
 #: The modules the compiled build compiles (dotted, under ``omniroute``).
-COMPILED = ("state", "agent_index", "waiting", "router", "sim.engine")
+COMPILED = ("state", "agent_index", "waiting", "tally", "router", "sim.engine")
 #: Those ``import omniroute`` loads at once (the engine imports SimPy: loaded on demand).
-_CORE = ("state", "agent_index", "waiting", "router")
+_CORE = ("state", "agent_index", "waiting", "tally", "router")
 _PKG = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -241,6 +241,16 @@ class Live:
                  wrap_up: float = 0.0) -> list[Assignment]:
         return self._apply("transfer", contact_id, queue, needs, wrap_up)
 
+    # ------------------------------------------------------------------ reading
+    def stats(self, window: float = 900.0, agents: bool = False) -> Any:
+        """The router's real-time statistics at the clock's now (:mod:`omniroute.stats`)."""
+        return self.router.stats(max(self.clock.now(), self.router.now), window, agents)
+
+    def estimated_wait(self, target: str, method: str = "queue-length", priority: int = 0) -> float | None:
+        """The router's estimated wait for a queue's newcomer or a waiting contact, at the
+        clock's now (:mod:`omniroute.stats`)."""
+        return self.router.estimated_wait(target, max(self.clock.now(), self.router.now), method, priority)
+
     # ------------------------------------------------------------------ subscribers
     def assignments(self) -> AsyncIterator[Assignment]:
         """Every assignment from now on, in decision order (see the buffer policy above).

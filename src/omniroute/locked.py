@@ -21,9 +21,11 @@ from typing import Any
 from .agents import Agent
 from .assignment import Assignment
 from .contacts import Contact
+from .explain import Why
 from .policies import AgentPolicy, ContactPolicy
 from .queues import Queue
 from .router import Router
+from .stats import Stats
 from .views import AgentView, WaitingView
 
 __all__ = ["LockedRouter"]
@@ -124,3 +126,13 @@ class LockedRouter:
 
     def assigned_to(self, contact_id: str) -> str | None:
         return self._call(self.router.assigned_to, contact_id)
+
+    def explain(self, contact_id: str, now: float, limit: int = 100) -> tuple[Why, ...]:
+        return self._call(self.router.explain, contact_id, now, limit)
+
+    def stats(self, now: float, window: float = 900.0, agents: bool = False) -> Stats:
+        return self._call(self.router.stats, now, window, agents)
+
+    def estimated_wait(self, target: str, now: float, method: str = "queue-length",
+                       priority: int = 0) -> float | None:
+        return self._call(self.router.estimated_wait, target, now, method, priority)

@@ -43,6 +43,10 @@ from .explain import explain as explain_waiting
 from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
+from .stats import Stats
+from .stats import estimated_wait as _estimated_wait
+from .stats import stats as _stats
+from .tally import Tally
 from .views import AgentView, WaitingView
 from .waiting import WaitingIndex
 
@@ -130,6 +134,7 @@ class Router:
         self._order = 0
         self._seq = 0
         self._assigned = 0
+        self._tally = Tally(qs)  # real-time statistics (omniroute.stats)
 
     # ================================================================== reading
     @property
@@ -188,6 +193,21 @@ class Router:
         nothing; see :mod:`omniroute.explain`."""
         return explain_waiting(self, contact_id, now, limit)
 
+    def stats(self, now: Any, window: Any = 900.0, agents: Any = False) -> Stats:
+        """Real-time statistics at ``now``: per queue waiting counts, longest wait, agents
+        available / busy / away who could serve it, the service level over the last
+        ``window`` seconds; per agent (``agents=True``) state, time in it and load.  Costs
+        O(queues + agents changed since the last read); changes nothing.  See
+        :mod:`omniroute.stats`."""
+        return _stats(self, now, window, agents)
+
+    def estimated_wait(self, target: Any, now: Any, method: Any = "queue-length",
+                       priority: Any = 0) -> float | None:
+        """Expected wait in seconds of waiting contact ``target`` (its id) or of a newcomer
+        to queue ``target`` (its name): the queue-length predictor with abandonment, or
+        ``method="last-to-enter"``.  See :mod:`omniroute.stats`."""
+        return _estimated_wait(self, target, now, method, priority)
+
     def assigned_to(self, contact_id: Any) -> str | None:
         """The id of the agent handling ``contact_id``, or None while it waits."""
         a = self._contact(contact_id).agent
@@ -213,6 +233,7 @@ class Router:
         self.agent_policy.on_add(a)
         self._agents[agent.id] = a
         self._agent_index.add(a)
+        self._tally.touch(a)
         return []
 
     def remove_agent(self, agent_id: Any, now: Any) -> list[Assignment]:
@@ -227,6 +248,7 @@ class Router:
         self._now = now
         self._agent_index.remove(a)
         del self._agents[agent_id]
+        self._tally.touch(a)
         return []
 
     def set_available(self, agent_id: Any, now: Any) -> list[Assignment]:
@@ -256,7 +278,7 @@ class Router:
         check_reason("set_away", "reason", reason)
         self._now = now
         a.presence, a.reason = presence, reason
-        self._agent_index.update(a)
+        self._touch(a)
         return []
 
     # ================================================================== contacts
@@ -283,6 +305,7 @@ class Router:
         if hold > 0 and contact.preferred_agents:
             e.hold_until = now + hold
         self._refresh(e, now)
+        self._tally.learn(e)
         self._contacts[contact.id] = e
         out: list[Assignment] = []
         self._route_contact(e, now, "submit", out)
@@ -299,6 +322,7 @@ class Router:
         self._now = now
         a = e.agent
         assert a is not None  # an assigned contact has its agent
+        self._tally.handled(e.queue.name, now - e.assigned_at + wrap_up)
         self._drop(e, "completed")
         del a.contacts[contact_id]
         out: list[Assignment] = []
@@ -319,7 +343,8 @@ class Router:
                 "only a waiting contact can be abandoned (use complete())"
             )
         self._now = now
-        self._waiting.remove(e)
+        self._unwait(e)
+        self._tally.abandoned(e, now)
         self._drop(e, "abandoned")
         return []
 
@@ -343,7 +368,7 @@ class Router:
             a.presence, a.reason = AWAY, away
         forget = e.queue.forget_declines
         self._exclude(e, a.id, _INF if forget is None else now + forget)
-        self._agent_index.update(a)  # its room is back: a decline that expires at once may
+        self._touch(a)  # its room is back: a decline that expires at once may
         e.state, e.agent = "waiting", None  # return the contact to it
         self._refresh(e, now)
         out: list[Assignment] = []
@@ -376,7 +401,7 @@ class Router:
         out: list[Assignment] = []
         a = e.agent
         if e.state == "waiting":
-            self._waiting.remove(e)
+            self._unwait(e)
         else:
             assert a is not None
             del a.contacts[contact_id]
@@ -387,9 +412,11 @@ class Router:
                 self._release(a, e.channel, now)
         e.state, e.agent = "waiting", None
         e.queue, e.entered, e.steps, e.step, e.hold_until = q, now, q.steps_for(e.contact.segment), 0, 0.0
+        e.first_assigned = -1.0  # counted again in the queue it moves to
         if new_needs is not None:
             e.base_needs = new_needs
         self._refresh(e, now)
+        self._tally.learn(e)
         self._route_contact(e, now, "transfer", out)
         if a is not None and not wrap_up:
             self._route_agent(a, now, "release", out)
@@ -425,7 +452,7 @@ class Router:
                     self._release(obj, ch, due)
                     freed[obj.id] = obj
                 else:
-                    self._waiting.remove(obj)
+                    self._unwait(obj)
                     moved.append((obj, self._refresh(obj, due)))
             if len(moved) + len(freed) == 1:
                 # One rule: the plain paths (no candidates to order against each other).
@@ -447,7 +474,7 @@ class Router:
             return
         a, score = found
         self._assign(e, a, now, trigger, self.agent_policy.name, score, out)
-        self._agent_index.update(a)
+        self._touch(a)
 
     def _pick_agent(self, e: Entry, draw: bool = True) -> tuple[AgentState, tuple] | None:
         """The agent for ``e`` and its score, or None.  ``draw=False`` only asks whether
@@ -474,7 +501,7 @@ class Router:
         waiting = self._waiting
         policy = self.contact_policy
         for a in freed:
-            self._agent_index.update(a)
+            self._touch(a)
         for e, _trigger in moved:
             self._wait(e)
         triggers = {e.id: trigger for e, trigger in moved}
@@ -499,7 +526,7 @@ class Router:
                 rank, e, found = first
                 if self.agent_policy.draw_rng is not None:
                     found = self._pick_agent(e)
-                waiting.remove(e)
+                self._unwait(e)
                 assert found is not None
                 a, score = found
                 self._assign(e, a, now, triggers[e.id], self.agent_policy.name, score, out)
@@ -508,11 +535,11 @@ class Router:
                 found = self._pick_agent(e)
                 if found is not None:  # the agent policy's pick (the freed agent, unless a
                     a = found[0]       # hold or an overdue rule left another one free)
-                waiting.remove(e)
+                self._unwait(e)
                 self._assign(e, a, now, "wrap-up", self.contact_policy.name, rank, out)
             else:
                 return
-            self._agent_index.update(a)
+            self._touch(a)
 
     def _route_agent(self, a: AgentState, now: float, trigger: str, out: list[Assignment]) -> None:
         waiting = self._waiting
@@ -522,9 +549,9 @@ class Router:
             if found is None:
                 break
             e, rank = found
-            waiting.remove(e)
+            self._unwait(e)
             self._assign(e, a, now, trigger, name, rank, out)
-        self._agent_index.update(a)
+        self._touch(a)
 
     def _assign(self, e: Entry, a: AgentState, now: float, trigger: str, policy: str,
                 score: tuple, out: list[Assignment]) -> None:
@@ -543,12 +570,30 @@ class Router:
         self._assigned += 1
         a.last_assigned = self._assigned
         a.contacts[e.id] = e
+        e.assigned_at = now
+        if e.first_assigned < 0:
+            e.first_assigned = now
+            self._tally.answered(e, now)
         if self._on_assign is not None:
             self._on_assign(a)
         # tuple.__new__ directly: the named tuples' own __new__ is one more Python frame
         reason = _tuple_new(Reason, (trigger, self.agent_policy.name, self.contact_policy.name,
                                      e.step, score))
         out.append(_tuple_new(Assignment, (e.id, a.id, now, e.queue.name, now - e.arrival, reason)))
+
+    def _touch(self, a: AgentState) -> None:
+        """``a``'s presence or load changed: re-file it, and note its state for statistics."""
+        self._agent_index.update(a)
+        self._tally.touch(a)
+        p = a.presence
+        st = p if p != AVAILABLE else ("busy" if a.total else "idle")
+        if st != a.state:
+            a.state, a.state_since = st, self._now
+
+    def _unwait(self, e: Entry) -> None:
+        """``e`` stops waiting (assigned, abandoned, moved on)."""
+        self._waiting.remove(e)
+        self._tally.leave(e)
 
     def _wrap_up(self, a: AgentState, ch: Channel, until: float) -> None:
         """``a`` keeps a slot on ``ch`` in wrap-up until ``until`` (a timed rule frees it)."""
@@ -570,6 +615,7 @@ class Router:
         """``e`` waits: index it and schedule its next timed rule."""
         e.version += 1
         self._waiting.add(e, self._now)
+        self._tally.enter(e)
         due, _kind = self._next_rule(e)
         if due is not None:
             self._seq += 1
@@ -613,6 +659,7 @@ class Router:
         Returns the trigger name of the last rule applied ("step", "overflow", "hold").
         """
         trigger = "step"
+        moved = False
         while e.steps or e.hold_until or e.decline_due < _INF or e.queue.overflow is not None:
             due, kind = self._next_rule(e)
             if due is None or due > t:
@@ -623,6 +670,7 @@ class Router:
                 assert ov is not None
                 q = self._queues[ov.to]
                 e.queue, e.entered, e.steps, e.step = q, due, q.steps_for(e.contact.segment), 0
+                moved = True
                 if ov.needs is not None:
                     e.base_needs = dict(ov.needs)
             elif kind == "hold":
@@ -642,6 +690,8 @@ class Router:
             e.min_tier, e.max_tier = q.min_tier, q.max_tier
         else:
             e.needs, e.min_tier, e.max_tier = q.eligibility(e.base_needs, e.steps[: e.step])
+        if moved:
+            self._tally.learn(e)
         return trigger
 
     def _timer_live(self, item: tuple) -> bool:

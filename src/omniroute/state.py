@@ -35,7 +35,7 @@ class AgentState:
         "agent", "id", "order", "presence", "reason", "load", "total", "exclusive",
         "nonexclusive", "since", "handled", "last_assigned", "version", "contacts",
         "wrapups", "skills", "tier", "capacity", "channels", "max_total", "n_skills",
-        "sum_levels", "cap_total", "keys", "cache", "filed",
+        "sum_levels", "cap_total", "keys", "cache", "filed", "state", "state_since",
     )
 
     def __init__(self, agent: Agent, order: int, now: float) -> None:
@@ -71,6 +71,9 @@ class AgentState:
         ]
         self.cache: dict[str, list] = {}
         self.filed: Any = None  # a FIFO index's current entry for this agent, if any
+        # For real-time statistics: "logged_out", "away", "idle" or "busy", and since when.
+        self.state = LOGGED_OUT
+        self.state_since = now
 
     def can_take(self, ch: Channel) -> bool:
         """Has the agent free capacity for a contact on ``ch`` (presence aside)?"""
@@ -117,6 +120,7 @@ class Entry:
         "contact", "id", "seq", "channel", "queue", "arrival", "entered", "base_needs",
         "needs", "min_tier", "max_tier", "step", "steps", "declined", "decline_due", "state",
         "agent", "hold_until", "version", "priority", "key", "cls", "slot", "chname",
+        "first_assigned", "assigned_at",
     )
 
     def __init__(self, contact: Contact, seq: int, queue: Queue, now: float) -> None:
@@ -146,6 +150,10 @@ class Entry:
         self.key: tuple = ()  # contact policy's order key, set when it starts waiting
         self.cls: Any = None  # the waiting index's bucket, while waiting
         self.slot = 0  # the waiting index's token for its current heap entry
+        # When it was first assigned in its current queue (-1: not yet; counted once in the
+        # queue's statistics) and when its current assignment began (for handle times).
+        self.first_assigned = -1.0
+        self.assigned_at = -1.0
 
     def meets(self, a: AgentState) -> bool:
         """Does agent ``a`` satisfy this contact's current needs, tiers and declines?"""

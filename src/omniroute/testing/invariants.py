@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 
 from ..assignment import Assignment
 from ..router import Router
-from ..state import AVAILABLE
+from ..state import AVAILABLE, qualified
 
-__all__ = ["check_router", "check_assignments"]
+__all__ = ["check_router", "check_assignments", "check_stats"]
 
 
 def check_router(router: Router, *, conserving: bool = True, allow_stuck: bool = True) -> None:
@@ -50,6 +50,7 @@ def check_router(router: Router, *, conserving: bool = True, allow_stuck: bool =
     for cid, e in live.items():
         if e.state == "assigned":
             assert cid in e.agent.contacts, f"contact {cid}: not in its agent's contacts"
+    check_stats(router)
     if not allow_stuck:
         stuck = [v.contact.id for v in router.waiting() if v.stuck]
         assert not stuck, f"stuck contacts (declined by every agent who could serve them): {stuck}"
@@ -61,6 +62,62 @@ def check_router(router: Router, *, conserving: bool = True, allow_stuck: bool =
                 raise AssertionError(
                     f"work conservation: contact {e.id} waits while agent {a.id} is eligible and free"
                 )
+
+
+def check_stats(router: Router) -> None:
+    """Assert that the real-time statistics (:mod:`omniroute.stats`), kept incrementally,
+    equal a scan of ``waiting()`` and ``agents()``: waiting counts by priority and segment,
+    longest wait, each waiting contact's place in its queue, and the agents available, busy
+    and away who could serve each queue (by the combinations the router learned, which must
+    cover every waiting contact's)."""
+    now = router.now
+    got = router.stats(now).queues
+    tally = router._tally
+    views = router.waiting()
+    for name in router.queues:
+        mine = [v for v in views if v.queue == name]
+        q = got[name]
+        assert q.waiting == len(mine), f"stats: queue {name} waiting {q.waiting} != {len(mine)}"
+        by_p: dict[int, int] = {}
+        by_s: dict[str | None, int] = {}
+        for v in mine:
+            by_p[v.contact.priority] = by_p.get(v.contact.priority, 0) + 1
+            by_s[v.contact.segment] = by_s.get(v.contact.segment, 0) + 1
+        assert dict(q.waiting_by_priority) == by_p, f"stats: queue {name} by priority {q.waiting_by_priority} != {by_p}"
+        assert dict(q.waiting_by_segment) == by_s, f"stats: queue {name} by segment {q.waiting_by_segment} != {by_s}"
+        oldest = min((v.arrival for v in mine), default=None)
+        assert q.longest_wait == (0.0 if oldest is None else now - oldest), f"stats: queue {name} longest wait"
+        qt = tally.queues[name]
+        for v in mine:
+            ahead = sum(1 for w in mine if w.contact.priority > v.contact.priority or (
+                w.contact.priority == v.contact.priority and (w.arrival, router._contacts[w.contact.id].seq)
+                < (v.arrival, router._contacts[v.contact.id].seq)))
+            e = router._contacts[v.contact.id]
+            assert qt.ahead(e.priority, (e.arrival, e.seq)) == ahead, f"stats: contact {v.contact.id} place"
+        counts = [0, 0, 0, 0]
+        slots = 0
+        for a in router._agents.values():
+            chans = [ch for ch, elig in qt.profiles if a.capacity.get(ch, 0) and any(
+                qualified(a, n, lo, hi) for n, lo, hi in elig)]
+            if not chans:
+                continue
+            if a.presence != AVAILABLE:
+                counts[3 if a.presence == "away" else 0] += 1
+                continue
+            free = any(a.can_take(a.channels[ch]) for ch in chans)
+            counts[1 if free else 2] += 1
+            slots += max(a.capacity[ch] for ch in chans)
+        assert [q.agents_available, q.agents_busy, q.agents_away] == counts[1:], (
+            f"stats: queue {name} agents {[q.agents_available, q.agents_busy, q.agents_away]} != {counts[1:]}")
+        assert qt.slots == slots, f"stats: queue {name} slots {qt.slots} != {slots}"
+    if not tally.capped:
+        for e in router._contacts.values():
+            if e.state == "waiting":
+                assert any(ch == e.chname for ch, _elig in tally.queues[e.queue.name].profiles), (
+                    f"stats: contact {e.id}'s queue and channel were not learned")
+    for a in router._agents.values():
+        p = a.presence
+        assert a.state == (p if p != AVAILABLE else ("busy" if a.total else "idle")), f"stats: agent {a.id} state"
 
 
 def check_assignments(
