@@ -1,0 +1,138 @@
+"""Scenario files: ``[routing]`` and ``[[queues]]`` (steps, overflow, segment steps)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ..policies import agent_policy, contact_policy
+from ..queues import Overflow, Queue, ServiceLevel, Step
+from .fields import Fields, fmt_value, key_path
+from .limits import MAX_LINES
+from .scenario import ContactPolicyChoice, QueueSpec, Routing
+
+__all__ = ["QueueFields", "overflow_needs"]
+
+
+class QueueFields(Fields):
+    """Reads ``[routing]`` and ``[[queues]]``."""
+
+    def routing(self, d: Any) -> Routing | None:
+        if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight")):
+            return None
+        agent = d.get("agent", "longest-idle")
+        contact = d.get("contact", "priority-fifo")
+        hold = self.get(d, "hold", "routing", self.duration)
+        self.build(lambda: agent_policy(agent), "routing.agent")
+        if not any(k in d for k in ("head_start", "weights", "default_weight")):
+            self.build(lambda: contact_policy(contact), "routing.contact")
+            return Routing(agent=agent, contact=contact, hold=hold)
+        head = self.get(d, "head_start", "routing", self.duration, None)
+        weights: dict[str, float] | None = None
+        if "weights" in d:
+            w = d["weights"]
+            if not isinstance(w, Mapping):
+                self.p.add("routing.weights", f"{fmt_value(w)} must be a table of queue = weight")
+            else:
+                got = {q: self.number(x, key_path("routing.weights", q), positive=True) for q, x in w.items()}
+                weights = None if None in got.values() else got  # type: ignore[assignment]
+        default = self.get(d, "default_weight", "routing", lambda x, p: self.number(x, p, positive=True), None)
+        if not isinstance(contact, str):
+            self.p.add("routing.contact", f"{fmt_value(contact)} must be a contact policy name")
+            return None
+        choice = self.build(lambda: ContactPolicyChoice(contact, head, weights, default), "routing")
+        return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
+
+    def steps(self, v: Any, path: str) -> list[Step] | None:
+        if not isinstance(v, list):
+            self.p.add(path, f"{fmt_value(v)} must be a list of steps [ {{ after = '30s', ... }} ]")
+            return None
+        out: list[Step] = []
+        for i, s in enumerate(v):
+            sp = f"{path}[{i}]"
+            if not self.table(s, sp, ("after", "min_tier", "max_tier", "drop", "lower"), ("after",)):
+                continue
+            after = self.get(s, "after", sp, self.duration)
+            kw = {k: self.get(s, k, sp, lambda x, p: self.integer(x, p, 0)) for k in ("min_tier", "max_tier", "lower") if k in s}
+            drop = s.get("drop", [])
+            if isinstance(drop, str):
+                drop = [drop]
+            if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
+                self.p.add(f"{sp}.drop", f"{fmt_value(drop)} must be a list of skill names")
+                continue
+            if after is None or any(x is None for x in kw.values()):
+                continue
+            if out and after < out[-1].after:
+                self.p.add(f"{sp}.after", f"{fmt_value(s['after'])} is earlier than the step before it "
+                           f"({out[-1].after:g} s): steps must be in increasing 'after' order")
+                continue
+            st = self.build(lambda a=after, k=kw, dr=drop: Step(a, drop=tuple(dr), **k), sp)
+            if st is not None:
+                out.append(st)
+        return out
+
+    def queue(self, d: Any, path: str) -> QueueSpec | None:
+        keys = ("name", "channel", "needs", "sla", "priority", "steps", "overflow", "min_tier",
+                "max_tier", "segment_steps", "lines")
+        if not self.table(d, path, keys, ("name",)):
+            return None
+        name = self.get(d, "name", path, self.string)
+        ch = self.get(d, "channel", path, self.channel, "voice")
+        needs = self.get(d, "needs", path, self.levels, {})
+        sla = ServiceLevel()
+        if "sla" in d:
+            s = d["sla"]
+            if self.table(s, f"{path}.sla", ("target", "within")):
+                target = self.get(s, "target", f"{path}.sla", self.fraction, 0.8)
+                within = self.get(s, "within", f"{path}.sla", self.duration, 20.0)
+                if target is not None and within is not None:
+                    sla = self.build(lambda: ServiceLevel(target, within), f"{path}.sla") or sla
+        priority = self.get(d, "priority", path, self.integer, 0)
+        steps = self.get(d, "steps", path, self.steps, [])
+        overflow = None
+        if "overflow" in d:
+            o = d["overflow"]
+            op = f"{path}.overflow"
+            if self.table(o, op, ("after", "to"), ("after", "to")):
+                after = self.get(o, "after", op, self.duration)
+                to = self.get(o, "to", op, self.string)
+                if after is not None and to is not None:
+                    overflow = Overflow(after, to)
+        min_tier = self.get(d, "min_tier", path, lambda x, p: self.integer(x, p, 1), 1)
+        max_tier = self.get(d, "max_tier", path, lambda x, p: self.integer(x, p, 1))
+        seg_steps: dict[str, list[Step]] = {}
+        if "segment_steps" in d:
+            ss = d["segment_steps"]
+            if not isinstance(ss, Mapping):
+                self.p.add(f"{path}.segment_steps", f"{fmt_value(ss)} must be a table: segment = [ steps ]")
+            else:
+                for seg, sv in ss.items():
+                    st = self.steps(sv, key_path(f"{path}.segment_steps", seg))
+                    if st is not None:
+                        seg_steps[seg] = st
+        lines = self.get(d, "lines", path, lambda x, p: self.integer(x, p, 1, MAX_LINES))
+        if None in (name, ch, needs, priority, steps, min_tier) or ("max_tier" in d and max_tier is None) \
+                or ("lines" in d and lines is None):
+            return None
+        q = self.build(lambda: Queue(name, sla=sla, priority=priority, steps=tuple(steps),
+                                     overflow=overflow, min_tier=min_tier, max_tier=max_tier,
+                                     segment_steps=seg_steps), path)
+        return QueueSpec(q, channel=ch, needs=needs, lines=lines) if q is not None else None
+
+
+def overflow_needs(queues: list[QueueSpec], raw: list[Any]) -> list[QueueSpec]:
+    """A contact overflowing to a queue that declares ``needs`` takes that queue's needs
+    (``Overflow(after, to, needs=...)``); to one that does not, it keeps its own."""
+    declared = {q["name"] for q in raw if isinstance(q, Mapping) and "needs" in q}
+    specs = {q.name: q for q in queues}
+    out = []
+    for qs in queues:
+        ov = qs.queue.overflow
+        if ov is not None and ov.needs is None and ov.to in declared:
+            q = attrs.evolve(qs.queue, overflow=attrs.evolve(ov, needs=dict(specs[ov.to].needs)))
+            qs = attrs.evolve(qs, queue=q)
+        out.append(qs)
+    return out
+
