@@ -251,8 +251,8 @@ def test_check_capacity(tmp_path, capsys):
     sc = write(tmp_path, "over.toml", OVERLOADED)
     assert main(["check", str(sc)]) == 1
     out = capsys.readouterr().out
-    assert "could carry even at 100% occupancy at 00:00-02:00" in out
-    assert "no agent on shift can serve them at 02:00-04:00" in out
+    assert "could carry even at 100% occupancy at Mon 00:00-02:00" in out
+    assert "no agent on shift can serve them at Mon 02:00-04:00" in out
     res = check_scenario(load_scenario(str(sc)))
     assert {f.kind for f in res.problems} == {"capacity"}
     assert res.capacity[0].needed is not None and res.capacity[0].needed > 10

@@ -22,7 +22,14 @@ written: ``omniroute check`` exits 1) or a *warning* (worth a look), and a capac
   the same over the whole horizon with the deferrable work too; and per realtime queue, at its
   peak, the agents Erlang C (or A, with exponential patience) needs for the queue's service level
   against the agents able to serve it (a warning when fewer: they are shared with other queues,
-  so more is necessary, not sufficient).
+  so more is necessary, not sufficient);
+* **on shift**: each agent group's logged-in periods within the horizon, on the wall clock
+  (``CheckResult.shifts``), and a warning for deferrable work that arrives while nobody on
+  shift can take it.
+
+Every time is on the scenario's wall clock (``Scenario.clock``, ``"Tue 08:30"``), and who is on
+duty when comes from the engine's own schedule (:mod:`omniroute.sim.presence`) and arrival
+rule (:meth:`~omniroute.sim.Arrivals.rate_on`): check and the simulation cannot disagree.
 """
 
 from __future__ import annotations
@@ -35,9 +42,11 @@ from typing import Any
 
 from ..channels import Channel
 from ..queues import Queue
+from .clock import WEEKDAYS, Clock
+from .presence import duty_changes, logged_spans, on_duty
 from .scenario import DAY, AgentGroup, Demand, Scenario, Trace
 
-__all__ = ["Finding", "CapacityRow", "CheckResult", "check_scenario", "check_config", "clock"]
+__all__ = ["Finding", "CapacityRow", "OnShift", "CheckResult", "check_scenario", "check_config"]
 
 
 @dataclass(frozen=True)
@@ -59,12 +68,25 @@ class CapacityRow:
     needed: int | None  # Erlang C/A agents for the queue's service level (None: no model)
     able: int  # agents on shift then who can serve the queue at some step
     model: str
+    when: str = ""  # the peak interval's start on the wall clock, "Tue 08:30"
+
+
+@dataclass(frozen=True)
+class OnShift:
+    """One agent group's time on shift within the horizon, on the wall clock."""
+
+    group: str  # "frontline" (its team) or "group #2"
+    count: int
+    #: ``"Mon-Fri 08:00-16:00, Sat 09:00-13:00"`` (logged in, breaks included), ``"always on"``,
+    #: ``"staffing by period ..."`` or ``"not on shift within the horizon"``
+    when: str
 
 
 @dataclass
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     capacity: list[CapacityRow] = field(default_factory=list)
+    shifts: list[OnShift] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Finding]:
@@ -95,13 +117,6 @@ class _Stream:
     exponential_patience: bool = False
 
 
-def clock(t: float) -> str:
-    t = t % DAY if t < 7 * DAY else t
-    d, rem = divmod(t, DAY)
-    h, m = divmod(int(rem) // 60, 60)
-    return (f"day {int(d)} " if d else "") + f"{h:02d}:{m:02d}"
-
-
 def _max_of(dist: Any) -> float | None:
     if dist is None:
         return None
@@ -124,10 +139,10 @@ def _streams(sc: Scenario) -> list[_Stream]:
             needs = dict(d.needs if d.needs is not None else q.needs)
             share = 1.0 - (d.bot.containment if d.bot is not None else 0.0)
             arr = d.arrivals
-            off = arr.clock_offset(sc.start_day * DAY)  # the engine's own rule
+            origin = sc.clock.origin
 
-            def rate(t: float, arr: Any = arr, share: float = share, off: float = off) -> float:
-                return arr.rate(t + off) * 3600.0 * share
+            def rate(t: float, arr: Any = arr, share: float = share, origin: float = origin) -> float:
+                return arr.rate_on(t, origin) * 3600.0 * share  # the engine's own rule
 
             label = f"demand[{i}]" + (f" ({d.name})" if d.name else "")
             pat = d.patience if ch.realtime else None
@@ -249,36 +264,6 @@ def _why(sc: Scenario, s: _Stream) -> str:
     return "; ".join(reasons)
 
 
-def _on_duty(g: AgentGroup, t: float, start_day: int) -> int:
-    """How many of the group's agents are on duty at ``t`` (shifts or staffing by period)."""
-    if g.staffing:
-        return g.staffing[int(t // g.staffing_interval) % len(g.staffing)]
-    return g.count if _on_shift(g, t, start_day) else 0  # type: ignore[return-value]
-
-
-def _on_shift(g: AgentGroup, t: float, start_day: int) -> bool:
-    if not g.shifts:
-        return True
-    day = int(t // DAY)
-    for d in (day - 1, day):
-        dow = (start_day + d) % 7
-        base = d * DAY
-        for sh in g.shifts:
-            if sh.days is not None and dow not in sh.days:
-                continue
-            on = base + sh.start
-            off = base + sh.end + (DAY if sh.end <= sh.start else 0.0)
-            if not on <= t < off:
-                continue
-            for b in sh.breaks:
-                tb = base + b.start + (DAY if b.start < sh.start else 0.0)
-                if tb <= t < tb + b.duration:
-                    break
-            else:
-                return True
-    return False
-
-
 def _ranges(times: Sequence[float], width: float) -> list[tuple[float, float]]:
     out: list[list[float]] = []
     for t in times:
@@ -382,8 +367,64 @@ def check_scenario(sc: Scenario) -> CheckResult:
                 res.add("warning", "unused-steps", f"queue {qs.name!r}: segment_steps.{seg} is never "
                         f"used: no contact of segment {seg!r} reaches the queue")
 
+    res.shifts = _on_shift(sc)
     _capacity(sc, streams, eligible, res)
     return res
+
+
+def _days(days: list[int]) -> str:
+    """Weekdays as runs: ``"Mon-Fri"``, ``"Sat, Sun"``, ``"Tue"``."""
+    runs: list[list[int]] = []
+    for d in sorted(set(days)):
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ", ".join(WEEKDAYS[r[0]] if len(r) == 1 else f"{WEEKDAYS[r[0]]}, {WEEKDAYS[r[1]]}" if len(r) == 2
+                     else f"{WEEKDAYS[r[0]]}-{WEEKDAYS[r[-1]]}" for r in runs)
+
+
+def shift_text(spans: list[tuple[float, float]], clock: Clock) -> str:
+    """Logged-in spans on the wall clock, one entry per time of day with its weekdays:
+    ``"Mon-Fri 08:00-16:00, Sat 09:00-13:00"``; a span of a day or more is written whole
+    (``"Tue 08:00-Thu 18:00"``)."""
+    by_time: dict[str, list[int]] = {}
+    for s, e in spans:
+        if e - s >= DAY:
+            by_time.setdefault(clock.span(s, e), [])
+            continue
+        end = clock.label(e, weekday=False)
+        key = f"{clock.label(s, weekday=False)}-{'24:00' if end == '00:00' else end}"
+        by_time.setdefault(key, []).append(clock.weekday(s))
+    return ", ".join(f"{_days(days)} {key}" if days else key for key, days in by_time.items())
+
+
+def _on_shift(sc: Scenario) -> list[OnShift]:
+    out = []
+    clock = sc.clock
+    for i, g in enumerate(sc.agents):
+        name = g.team or f"group #{i}"
+        if g.staffing:
+            when = (f"staffing by period: {len(g.staffing)} periods of {g.staffing_interval / 60:g} min, "
+                    f"{min(g.staffing)}-{max(g.staffing)} agents")
+        elif not g.shifts:
+            when = "always on"
+        else:
+            when = shift_text(logged_spans(g, clock, sc.horizon), clock) or "not on shift within the horizon"
+        out.append(OnShift(name, g.count or 0, when))
+    return out
+
+
+def _spans(sc: Scenario, times: list[float], hint: bool = False) -> str:
+    """Interval starts as clock spans, the first four (``"Tue 00:00-08:00, Wed 00:00-08:00 ..."``),
+    with ``hint``, a word when the first begins as a simulation that starts at midnight does
+    (shifts pasted without the scenario's ``start`` leave such a stretch with nobody)."""
+    runs = _ranges(sorted(set(times)), sc.interval)
+    text = ", ".join(sc.clock.span(a, min(b, sc.horizon)) for a, b in runs[:4]) + (" ..." if len(runs) > 4 else "")
+    if hint and runs[0][0] == 0.0 and sc.start == 0.0:
+        text += (f" (the simulation starts at {sc.clock.label(0.0)}, and shifts are on the wall clock: "
+                 "set the scenario's start, e.g. start = \"08:00\", if the day starts later)")
+    return text
 
 
 def _concurrency(sc: Scenario, st: _Stream, groups: set[int]) -> float:
@@ -404,9 +445,12 @@ def _capacity(sc: Scenario, streams: list[_Stream], eligible: dict[int, set[int]
     nobody: dict[str, list[float]] = {}
     staffed_total = [0.0] * len(sc.agents)
     work_total: dict[int, float] = {}
+    clock = sc.clock
+    duty = [duty_changes(g, clock, sc.horizon) for g in sc.agents]  # the engine's own schedule
+    idle: dict[str, list[float]] = {}  # deferrable work arriving while nobody on shift can take it
     for t0 in starts:
         mid = t0 + width / 2
-        on = [_on_duty(g, mid, sc.start_day) for g in sc.agents]
+        on = [on_duty(changes, mid) for changes in duty]
         for i, n in enumerate(on):
             staffed_total[i] += n * width
         demand: dict[str, float] = {}
@@ -414,6 +458,8 @@ def _capacity(sc: Scenario, streams: list[_Stream], eligible: dict[int, set[int]
         for k, st in enumerate(streams):
             lam = st.per_hour(mid) / 3600.0
             work_total[k] = work_total.get(k, 0.0) + lam * width * st.handle / conc[k]
+            if not st.realtime and lam > 0 and eligible[k] and not any(on[i] for i in eligible[k]):
+                idle.setdefault(st.queue, []).append(t0)
             if not st.realtime or lam <= 0 or not eligible[k]:
                 continue
             key = f"{st.queue}" if st.channel.name == sc.queue(st.queue).channel.name else f"{st.queue}/{st.channel.name}"
@@ -434,14 +480,14 @@ def _capacity(sc: Scenario, streams: list[_Stream], eligible: dict[int, set[int]
             for qn in cov.bottleneck_skills:
                 short.setdefault(qn, []).append(t0)
     for qn, times in nobody.items():
-        spans = ", ".join(f"{clock(a)}-{clock(b)}" for a, b in _ranges(sorted(set(times)), width)[:4])
         res.add("problem", "capacity", f"queue {qn!r}: realtime contacts arrive but no agent on shift "
-                f"can serve them at {spans}")
+                f"can serve them at {_spans(sc, times, hint=True)}")
+    for qn, times in idle.items():
+        res.add("warning", "no-agents", f"queue {qn!r}: contacts arrive but no agent on shift can serve "
+                f"them at {_spans(sc, times, hint=True)}; they wait for the next shift")
     for qn, times in short.items():
-        spans = ", ".join(f"{clock(a)}-{clock(b)}" for a, b in _ranges(sorted(set(times)), width)[:4])
-        more = "" if len(_ranges(times, width)) <= 4 else " ..."
         res.add("problem", "capacity", f"queue {qn!r}: the offered load exceeds what the agents on "
-                f"shift who can serve it could carry even at 100% occupancy at {spans}{more}")
+                f"shift who can serve it could carry even at 100% occupancy at {_spans(sc, times)}")
 
     # whole horizon, deferrable work included
     demand = {}
@@ -479,7 +525,7 @@ def _capacity(sc: Scenario, streams: list[_Stream], eligible: dict[int, set[int]
         h = sum(streams[k].per_hour(t0 + width / 2) * streams[k].handle for k in ks) / (lam * 3600.0)
         c = max(conc[k] for k in ks)
         able_groups = set().union(*(eligible[k] for k in ks))
-        able = sum(_on_duty(sc.agents[i], t0 + width / 2, sc.start_day) for i in able_groups)
+        able = sum(on_duty(duty[i], t0 + width / 2) for i in able_groups)
         pats = [streams[k] for k in ks]
         exp_pat = all(p.exponential_patience for p in pats)
         patience = (sum(p.patience_mean for p in pats) / len(pats)) if exp_pat else None
@@ -493,10 +539,10 @@ def _capacity(sc: Scenario, streams: list[_Stream], eligible: dict[int, set[int]
         else:
             model = "load only"
         res.capacity.append(CapacityRow(qs.name, qs.channel.name, t0, lam * 3600.0, lam * h / c,
-                                        needed, able, model))
+                                        needed, able, model, clock.label(t0)))
         if needed is not None and able < needed:
             sla = qs.queue.sla
-            res.add("warning", "staffing", f"queue {qs.name!r} at its peak ({clock(t0)}): {model} needs "
+            res.add("warning", "staffing", f"queue {qs.name!r} at its peak ({clock.label(t0)}): {model} needs "
                     f"{needed} agents for {sla.target:.0%} within {sla.within:g} s; only {able} on shift "
                     "can serve it")
 

@@ -28,10 +28,12 @@ from ..policies import agent_policy, contact_policy
 from ..router import Router
 from .adapter import delay_until
 from .limits import MAX_ARRIVALS, MAX_LEGS
+from .presence import shift_events, staffing_events
 from .records import Busy, Leg, Legs, Outcome, Start
-from .scenario import DAY, Arrivals, Campaign, Demand, Scenario, Shift, Trace, break_offset
+from .scenario import DAY, Arrivals, Campaign, Demand, Scenario, Trace, cycle_offset
 
-__all__ = ["Busy", "Leg", "Legs", "Outcome", "simulate", "stream", "arrival_times"]
+__all__ = ["Busy", "Leg", "Legs", "Outcome", "simulate", "stream", "arrival_times", "shift_events",
+           "staffing_events"]
 
 # stream purposes, per demand
 _ARRIVALS, _HANDLE, _PATIENCE, _BOT, _RETRIAL, _CALLBACK, _TRANSFER = range(7)
@@ -49,22 +51,25 @@ def arrival_times(arr: Arrivals, horizon: float, rng: np.random.Generator,
                   day_factors: np.ndarray | None = None, offset: float = 0.0) -> np.ndarray:
     """Sorted Poisson arrival times in ``[0, horizon)`` for a piecewise-constant rate.
 
-    ``day_factors[d]`` multiplies day ``d``'s rates; ``offset`` shifts the profile's clock
-    (the scenario's start day).
+    ``offset``: the scenario's clock origin (``Scenario.clock.origin``, seconds from Monday
+    00:00 to time 0), which places a profile of whole days on the wall clock
+    (:meth:`Arrivals.clock_offset`); ``day_factors[d]`` multiplies the rates of day ``d`` of
+    the wall clock (day 0: the day the simulation starts, to its midnight).
     """
     cuts = {0.0, horizon}
+    tod = offset % DAY  # the time of day of time 0
     offset = arr.clock_offset(offset)  # 0 for a profile that is not whole days
     if isinstance(arr.per_hour, tuple):
         # profile boundaries, aligned with the shifted clock
         first = -(offset % arr.interval)
         cuts.update(float(x) for x in np.arange(first, horizon, arr.interval) if 0 < x < horizon)
     if day_factors is not None:
-        cuts.update(float(x) for x in np.arange(DAY, horizon, DAY))
+        cuts.update(float(x) for x in np.arange(DAY - tod, horizon, DAY))
     edges = np.array(sorted(cuts))
     starts, lens = edges[:-1], np.diff(edges)
     rates = np.array([arr.rate(s + offset) for s in starts])
     if day_factors is not None:
-        rates = rates * day_factors[(starts // DAY).astype(int)]
+        rates = rates * day_factors[((starts + tod) // DAY).astype(int)]
     lam = rates * lens
     expected = float(lam.sum())
     # a busyness draw can multiply a day far beyond the scenario's checked mean; stop before
@@ -237,6 +242,7 @@ class _Engine:
         counters: dict[str, int] = {}
         events: list[tuple[float, int, str, list[str], int]] = []
         end = sc.horizon + sc.drain
+        origin = sc.clock.origin
         seq = 0
         queues = [q.name for q in sc.queues]
         for gi, g in enumerate(sc.agents):
@@ -266,7 +272,8 @@ class _Engine:
                 self.leaving.append(0)
                 for aid in ids:
                     self.group_of[aid] = gi
-                for t, n in staffing_events(g.staffing, g.staffing_interval, end):
+                for t, n in staffing_events(g.staffing, g.staffing_interval, end,
+                                            cycle_offset(g.staffing_period, origin)):
                     seq += 1
                     events.append((t, seq, "staff", ids, n))
                 continue
@@ -275,7 +282,7 @@ class _Engine:
                 for aid in ids:
                     self.on(aid)
                 continue
-            for t, kind in shift_events(g.shifts, sc.start_day, end):
+            for t, kind in shift_events(g.shifts, sc.start_day, end, sc.start):
                 seq += 1
                 events.append((t, seq, kind, ids, 0))
         events.sort(key=lambda e: (e[0], e[1]))
@@ -356,7 +363,7 @@ class _Engine:
         if sc.busyness is not None:
             cv = sc.busyness.cv
             k = 1.0 / (cv * cv)
-            ndays = int(math.ceil(sc.horizon / DAY))
+            ndays = int(math.ceil((sc.horizon + sc.start) / DAY))  # days of the wall clock
             factors = stream(self.ss, _GLOBAL, _BUSYNESS).gamma(k, 1.0 / k, ndays)
         times, dids, idx = [], [], []
         handles: list[np.ndarray] = []
@@ -365,6 +372,7 @@ class _Engine:
         self.bot_u = []
         trace_specs: list[list[_Spec] | None] = []
         drawn = 0
+        origin = sc.clock.origin
         for d, dem in enumerate(sc.demand):
             if isinstance(dem, Trace):
                 recs = [r for r in dem.records if 0 <= r.arrival < sc.horizon]
@@ -385,7 +393,7 @@ class _Engine:
                 trace_specs.append(None)
                 try:
                     t = arrival_times(dem.arrivals, sc.horizon, self.rng(d, _ARRIVALS), factors,
-                                      offset=sc.start_day * DAY)
+                                      offset=origin)
                 except ValidationError as exc:
                     raise ValidationError(f"demand[{d}].{exc}") from None
                 n = len(t)
@@ -918,63 +926,6 @@ class _Engine:
                     outbound)
 
 
-def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Sorted disjoint union of ``spans``; overlapping and adjacent spans are merged."""
-    out: list[tuple[float, float]] = []
-    for s, e in sorted(spans):
-        if e <= s:
-            continue
-        if out and s <= out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
-    return out
-
-
-def shift_events(shifts: tuple[Shift, ...], start_day: int, end: float) -> list[tuple[float, str]]:
-    """(time, "on" | "away" | "off") presence changes of a group's agents up to ``end``.
-
-    The agent is logged in during the union of the group's shifts (overlapping or adjacent
-    shifts merge into one logged-in period) and available when some shift covers the time
-    outside that shift's own breaks; logged in but not available is "away" (a break).
-    """
-    logged: list[tuple[float, float]] = []
-    avail: list[tuple[float, float]] = []
-    for day in range(-1, int(end // DAY) + 1):
-        dow = (start_day + day) % 7
-        base = day * DAY
-        for sh in shifts:
-            if sh.days is not None and dow not in sh.days:
-                continue
-            t_on = base + sh.start
-            t_off = base + sh.end + (DAY if sh.end <= sh.start else 0.0)
-            logged.append((t_on, t_off))
-            t = t_on
-            for b in sorted(sh.breaks, key=lambda b: break_offset(sh.start, b.start)):
-                t_b = t_on + break_offset(sh.start, b.start)
-                avail.append((t, t_b))
-                t = max(t, t_b + b.duration)
-            avail.append((t, t_off))
-    acts: list[tuple[float, str]] = []
-    av = _union(avail)
-    k = 0
-    for s, e in _union(logged):
-        if e <= 0 or s > end:
-            continue
-        while k < len(av) and av[k][1] <= s:
-            k += 1
-        while k < len(av) and av[k][0] < e:  # available periods inside this logged-in one
-            a0, a1 = av[k]
-            if a1 > 0:
-                acts.append((max(a0, 0.0), "on"))
-                if a1 < e:
-                    acts.append((a1, "away"))
-            k += 1
-        acts.append((e, "off"))
-    return acts
-
-
 class _Dialer:
     """One campaign's dialer while a replication runs."""
 
@@ -1030,24 +981,6 @@ class _Dialer:
     def counts(self) -> dict[str, Any]:
         return {"dials": self.dials, "connects": self.connects, "no_answer": self.no_answers,
                 "failed": self.failed, "pacing": self.pace}
-
-
-def staffing_events(counts: tuple[int, ...], interval: float, end: float) -> list[tuple[float, int]]:
-    """(time, agents wanted) at 0 and at every period boundary before ``end`` where the
-    wanted count changes; the counts repeat after the last one."""
-    out: list[tuple[float, int]] = []
-    last = -1
-    k = 0
-    n = len(counts)
-    while k * interval < end:
-        want = counts[k % n]
-        if want != last:
-            out.append((k * interval, want))
-            last = want
-        k += 1
-        if n == 1 and k:
-            break  # one count: nothing changes
-    return out
 
 
 def _weights(a: Agent) -> dict[str, float]:

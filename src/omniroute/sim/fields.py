@@ -149,6 +149,16 @@ class Fields:
             self.p.add(path, f"{fmt_value(v)} is not a clock time (use 'HH:MM', e.g. '08:00')")
             return None
 
+    def time_of_day(self, v: Any, path: str) -> float | None:
+        """A clock time that is a moment of a day: "00:00" to "23:59:59" ("24:00" is the
+        next day's "00:00")."""
+        t = self.clock(v, path)
+        if t is not None and t >= 86400.0:
+            self.p.add(path, f"{fmt_value(v)} is not a time of day (use 'HH:MM' from '00:00' to '23:59'; "
+                       "'24:00' is the next day's '00:00')")
+            return None
+        return t
+
     def day(self, v: Any, path: str) -> int | None:
         try:
             return parse_day(v)

@@ -118,7 +118,7 @@ class _Parser(QueueFields, AgentFields, DemandFields):
     """The whole file: its top-level keys and the cross references between sections."""
 
     def scenario(self, data: Any) -> Scenario | None:
-        top = ("name", "horizon", "warmup", "replications", "interval", "start_day", "drain",
+        top = ("name", "horizon", "warmup", "replications", "interval", "start_day", "start", "drain",
                "busyness", "routing", "queues", "agents", "demand", "lines", "outbound")
         if not self.table(data, "", top, ("queues", "agents", "demand")):
             return None
@@ -129,6 +129,7 @@ class _Parser(QueueFields, AgentFields, DemandFields):
         drain = self.get(data, "drain", "", self.duration, 7 * 86400.0)
         reps = self.get(data, "replications", "", lambda x, p: self.integer(x, p, 1, MAX_REPLICATIONS), 10)
         start_day = self.get(data, "start_day", "", self.day, 0)
+        start = self.get(data, "start", "", self.time_of_day, 0.0)
         lines = self.get(data, "lines", "", lambda x, p: self.integer(x, p, 1, MAX_LINES))
         busy = None
         if "busyness" in data:
@@ -205,7 +206,7 @@ class _Parser(QueueFields, AgentFields, DemandFields):
         queues = overflow_needs(queues, raw_q)
         return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
                                            warmup, name, routing, busy, interval, reps, start_day,
-                                           drain, lines, tuple(outbound)), "")
+                                           drain, lines, tuple(outbound), start), "")
 
 
 def parse_scenario(data: Mapping[str, Any], source: str | None = None, base: Path | None = None) -> Scenario:

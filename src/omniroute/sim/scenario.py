@@ -2,8 +2,14 @@
 
 Frozen value objects, validated when built (``ValidationError`` naming the field and the
 value).  Build a :class:`Scenario` in code or load one from TOML with
-:func:`omniroute.sim.load_scenario`.  Times are seconds; clock times in shifts are seconds
-since midnight; day 0 of the simulation is ``Scenario.start_day`` (0 = Monday).
+:func:`omniroute.sim.load_scenario`.
+
+Time (one convention, :mod:`omniroute.sim.clock`): simulation times are seconds from the
+start of the simulation, which is at clock time ``Scenario.start`` (seconds after midnight)
+on weekday ``Scenario.start_day`` (0 = Monday).  Every clock time a user writes is on the wall
+clock: shift and break starts and ends are seconds after midnight, shift ``days`` are
+weekdays; a profile (arrival rates, staffing periods) that spans whole days is read on the
+wall clock from midnight of Monday, a shorter one repeats from the simulation's start.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from .limits import (
 __all__ = [
     "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
     "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "Campaign", "ContactPolicyChoice",
-    "DAY", "WEEK",
+    "DAY", "WEEK", "cycle_offset",
 ]
 
 DAY = 86400.0
@@ -88,8 +94,9 @@ class Arrivals:
     """Poisson arrivals at ``per_hour`` contacts an hour.
 
     A list of rates is a piecewise-constant profile, one rate per ``interval`` seconds,
-    repeating: 48 rates of 30 minutes make a day, 336 a week (day 0 = the scenario's
-    ``start_day``).
+    repeating: 48 rates of 30 minutes make a day (from midnight), 336 a week (from Monday
+    midnight), read on the scenario's wall clock; a profile that is not whole days repeats
+    from the simulation's start (see :func:`cycle_offset`).
     """
 
     per_hour: float | tuple[float, ...] = attrs.field(converter=_rates)
@@ -112,13 +119,26 @@ class Arrivals:
         return self.interval * len(r) if isinstance(r, tuple) else math.inf
 
     def clock_offset(self, offset: float) -> float:
-        """The shift this profile's clock is read with, given the scenario's start-day shift
-        (``start_day * DAY``): that shift for a profile of whole days (aligned with the
-        weekdays), 0 for any other (it repeats from time 0, whatever the day).  The engine
-        draws arrivals and ``check`` computes its peaks with this one rule."""
-        if isinstance(self.per_hour, tuple) and (len(self.per_hour) * self.interval) % DAY:
-            return 0.0
-        return offset
+        """The shift this profile's clock is read with, given the scenario's clock origin
+        (``Scenario.clock.origin``: seconds from Monday 00:00 to simulation time 0): see
+        :func:`cycle_offset`.  The engine draws arrivals and ``check`` computes its peaks with
+        this one rule."""
+        return cycle_offset(self.period, offset)
+
+    def rate_on(self, t: float, origin: float) -> float:
+        """Arrivals per second at simulation time ``t`` of a scenario whose clock origin is
+        ``origin`` (``Scenario.clock.origin``)."""
+        return self.rate(t + self.clock_offset(origin))
+
+
+def cycle_offset(period: float, origin: float) -> float:
+    """Where a repeating profile of ``period`` seconds (``math.inf``: constant) is read from
+    at simulation time 0: ``origin`` (seconds from Monday 00:00 to simulation time 0, so the
+    profile is on the wall clock, a day's profile starting at midnight, a week's on Monday)
+    when the period is whole days, 0 for any other period (it repeats from the start)."""
+    if math.isfinite(period) and period % DAY:
+        return 0.0
+    return origin
 
 
 @attrs.frozen(slots=True)
@@ -430,8 +450,9 @@ class AgentGroup:
     entry (others 1); the field's models give the service rate by (contact type, group).
 
     ``staffing``: the group's size per period instead of shifts, e.g. ``(12, 18, 9)`` with
-    ``staffing_interval=7200`` for three 2-hour periods from time 0, repeating like an
-    arrival profile.  ``count`` (default: the largest) must cover every period.  When the
+    ``staffing_interval=7200`` for three 2-hour periods, repeating like an arrival profile
+    (periods that make whole days are on the wall clock from midnight, others repeat from
+    the simulation's start: :func:`cycle_offset`).  ``count`` (default: the largest) must cover every period.  When the
     size falls, idle agents leave at once and the rest leave as they become free: an agent
     busy at the change finishes what it holds (a "ghost", staffed until it leaves).
     """
@@ -470,6 +491,11 @@ class AgentGroup:
             raise ValidationError(f"AgentGroup.count must be at most {MAX_AGENTS:,} (got {self.count!r})")
         # builds one agent to validate skills, tier, capacity and max_total now
         self.agent(0)
+
+    @property
+    def staffing_period(self) -> float:
+        """Seconds after which ``staffing`` repeats (``math.inf`` without staffing)."""
+        return self.staffing_interval * len(self.staffing) if self.staffing else math.inf
 
     def agent(self, i: int, prefix: str | None = None) -> Agent:
         p = prefix or self.prefix or self.team or "agent"
@@ -627,8 +653,10 @@ def _queues(v: Sequence[QueueSpec | Queue]) -> tuple[QueueSpec, ...]:
 class Scenario:
     """Everything one replication needs.
 
-    Arrivals stop at ``horizon``; contacts present then are served to their end (agents
-    keep their shifts until the system is empty, at most ``drain`` seconds more).
+    Simulation time 0 is clock time ``start`` on weekday ``start_day`` (:attr:`clock`);
+    ``horizon``, ``warmup`` and ``drain`` are durations from it.  Arrivals stop at
+    ``horizon``; contacts present then are served to their end (agents keep their shifts
+    until the system is empty, at most ``drain`` seconds more).
     KPIs cover contacts arriving in ``[warmup, horizon)``; per-interval KPIs use
     ``interval``-second bins.
     """
@@ -650,12 +678,15 @@ class Scenario:
     lines: int | None = None
     #: Outbound campaigns (:class:`Campaign`): the centre's own calls, blended with inbound.
     outbound: tuple[Campaign, ...] = attrs.field(default=(), converter=tuple)
+    #: Clock time of simulation time 0 on ``start_day``, seconds after midnight in
+    #: ``[0, 86400)`` (the file's ``start = "08:00"``).
+    start: float = 0.0
 
     @property
     def clock(self) -> Clock:
-        """Simulation time on the wall clock (:mod:`omniroute.sim.clock`): time 0 is midnight
-        of ``start_day``."""
-        return Clock(self.start_day, 0.0)
+        """Simulation time on the wall clock (:mod:`omniroute.sim.clock`): time 0 is ``start``
+        on weekday ``start_day``."""
+        return Clock(self.start_day, self.start)
 
     def __attrs_post_init__(self) -> None:
         _lines("Scenario", self.lines)
@@ -741,6 +772,9 @@ class Scenario:
         check_int("Scenario", "start_day", self.start_day, low=0)
         if self.start_day > 6:
             out.append(f"start_day must be 0 (Monday) to 6 (got {self.start_day!r})")
+        if check_duration("Scenario", "start", self.start) >= DAY:
+            out.append(f"start must be a clock time in [0, 86400) seconds after midnight, "
+                       f"00:00 to 23:59:59 (got {self.start!r})")
         return out
 
     def queue(self, name: str) -> QueueSpec:
