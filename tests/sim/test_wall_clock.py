@@ -184,3 +184,33 @@ def test_the_bundled_scenario_on_the_clock_is_the_old_one() -> None:
     assert a.kpis == b.kpis
     assert {k: v for k, v in a.intervals.items() if k != "clock"} == \
         {k: v for k, v in b.intervals.items() if k != "clock"}
+
+
+def test_interval_series_carry_their_clock() -> None:
+    sc = sim.load_scenario("retail_bank")
+    rep = sim.run(sc, seed=2)
+    iv = rep.intervals["clock"]
+    assert iv["start_day"] == "tue" and iv["start"] == "08:00"
+    assert iv["labels"][:3] == ["Tue 08:00", "Tue 08:30", "Tue 09:00"] and len(iv["labels"]) == 20
+    summary = sim.replicate(sc, 2, seed=2)
+    assert summary.intervals["clock"] == iv
+    assert summary.to_dict(intervals=True)["intervals"]["clock"] == iv
+
+
+def test_staffing_by_simulation_plans_shifts_on_the_clock() -> None:
+    sc = sim.Scenario(
+        queues=[orr.Queue("q", sla=orr.ServiceLevel(0.8, 20.0))],
+        agents=[sim.AgentGroup(1, team="pool")],
+        # five half-hours: not a whole day, so the profile runs from the start (whatever
+        # start_day and start), as the engine draws it
+        demand=[sim.Demand("q", sim.Arrivals((60.0, 120.0, 30.0, 30.0, 30.0), 1800.0), sim.Exponential(180.0))],
+        horizon=2 * H, interval=1800.0, start_day=6, start=22 * H, name="late")
+    r = sim.staff_by_simulation(sc, replications=2, seed=1, max_iterations=2)
+    assert [row.when for row in r.table] == ["Sun 22:00-22:30", "Sun 22:30-23:00", "Sun 23:00-23:30",
+                                             "Sun 23:30-24:00"]
+    assert [row.arrival_rate * 3600 for row in r.table] == pytest.approx([60.0, 120.0, 30.0, 30.0])
+    assert r.table[0].to_dict()["when"] == "Sun 22:00-22:30"
+    # the plan's shifts are on the wall clock: 22:00 on Sunday, the last one past midnight
+    shifts = [g.shifts[0] for g in r.scenario.agents if g.shifts]
+    assert (shifts[0].start, shifts[0].end, shifts[0].days) == (22 * H, 22.5 * H, (6,))
+    assert (shifts[-1].start, shifts[-1].end, shifts[-1].days) == (23.5 * H, 0.5 * H, (6,))

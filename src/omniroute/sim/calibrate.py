@@ -417,7 +417,9 @@ def _toml(cl: CallLog, name: str | None, profile: str, interval: float, contact:
              "# see the calibration summary for the fits, their AIC and sample sizes.",
              f"name = {_str(name or f'calibrated from {Path(cl.source).name}')}",
              f'horizon = "{"7d" if profile == "week" else "1d"}"',
-             f'interval = "{iv}"', 'start_day = "mon"', "replications = 10", "",
+             f'interval = "{iv}"', 'start_day = "mon"',
+             'start = "00:00"          # Monday midnight: the profiles and shifts below are on this clock',
+             "replications = 10", "",
              "[routing]", 'agent = "longest-idle"', f"contact = {_str(contact)}", ""]
     for q in queues:
         lines += ["[[queues]]", f"name = {_str(q)}", f"needs = {{ {_key(q)} = 1 }}", ""]

@@ -32,7 +32,9 @@ run's end) is clipped to the bins, abandoners' and transferred legs' waits inclu
 the overall series is the sum of the queues' and of the channels'.  ``tiers``: per tier,
 ``occupancy`` and ``utilization`` as the KPIs but over each bin (busy and staffed time
 clipped to it; None where nobody was staffed) and ``staffed``, the mean number of agents
-staffed in the bin.
+staffed in the bin.  ``clock``: where the bins are on the wall clock, ``start_day``
+(``"tue"``) and ``start`` (``"08:00"``) of the scenario, and ``labels``, each bin's start
+(``"Tue 08:30"``, :mod:`omniroute.sim.clock`).
 
 A KPI without a defined value (no contact offered) is ``None``.
 """
@@ -44,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from .clock import WEEKDAYS
 from .engine import Outcome
 from .scenario import Scenario
 
@@ -464,9 +467,14 @@ def _intervals(sc: Scenario, c: _Columns, out: Outcome) -> dict[str, Any]:
     first = c.leg == 0
     queue_arr = np.array(c.queue, dtype=object)
     chan_arr = np.array(c.channel, dtype=object)
+    clock = sc.clock
     res = {
         "width": width,
         "start": [i * width for i in range(nbins)],
+        # where the bins are on the wall clock (the scenario's start_day and start), and each
+        # bin's start as a label: "Tue 08:30"
+        "clock": {"start_day": WEEKDAYS[clock.start_day].lower(), "start": clock.label(0.0, weekday=False),
+                  "labels": [clock.label(i * width) for i in range(nbins)]},
         "overall": series(every & first, every),
         "queues": {}, "channels": {}, "tiers": _tier_intervals(out, edges, length),
     }

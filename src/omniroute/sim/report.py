@@ -217,8 +217,10 @@ def _mean_intervals(reports: Sequence[Report]) -> dict[str, Any]:
         return out
 
     res: dict[str, Any] = {"width": first["width"], "start": list(first["start"])}
+    if "clock" in first:
+        res["clock"] = _copy(first["clock"])
     for group in _keys(r.intervals for r in reports):
-        if group in ("width", "start"):
+        if group in ("width", "start", "clock"):
             continue
         if group == "overall":
             res[group] = mean_series([r.intervals[group] for r in reports if group in r.intervals])

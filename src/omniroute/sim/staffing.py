@@ -12,9 +12,10 @@ service-level targets in simulation, starting from the Erlang estimate.
    Erlang C; the strictest count over the queues' targets.
 3. **A plan as shifts.**  The resized group is replaced by one copy per interval with that
    interval's headcount and a :class:`~omniroute.sim.Shift` covering just that interval (on
-   the interval's weekday; the last interval's shift runs one more interval past the horizon,
-   so that contacts still waiting then are served as they would be).  Other groups stay as
-   they are.
+   the wall clock, :attr:`Scenario.clock`: the interval's time of day, on its weekday; the last
+   interval's shift runs one more interval past the horizon, at most to a week after the
+   start, so that contacts still waiting then are served as they would be).  Other groups
+   stay as they are.
 4. **Search with common random numbers.**  Every plan is simulated with the same
    per-replication seeds (those of :func:`omniroute.sim.replicate`), so two plans see the same
    customers.  An interval whose replications' mean service level misses a target is raised
@@ -45,6 +46,7 @@ import numpy as np
 from ..agents import Agent
 from ..errors import ValidationError
 from ..queues import ServiceLevel
+from .clock import Clock
 from .distributions import Exponential
 from .engine import simulate
 from .replicate import seeds as replication_seeds
@@ -68,6 +70,8 @@ class SimStaffingRow:
     contact arrived); ``queues``: the same per queue; ``target``: the strictest target of the
     group's queues; ``met``: every queue's replication mean meets its target; ``adjusted``:
     False for an interval held at the Erlang estimate because it lies in the warm-up.
+    ``start``/``end`` are seconds from the simulation's start; ``when`` is the interval on the
+    scenario's wall clock, ``"Tue 08:00-08:30"``.
     """
 
     start: float
@@ -81,11 +85,12 @@ class SimStaffingRow:
     met: bool
     adjusted: bool
     queues: Mapping[str, Estimate] = attrs.field(hash=False)
+    when: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The row as a JSON-ready dict (estimates as ``{"mean", "low", "high"}``)."""
         return {
-            "start": self.start, "end": self.end, "arrival_rate": self.arrival_rate,
+            "start": self.start, "end": self.end, "when": self.when, "arrival_rate": self.arrival_rate,
             "load": self.load, "erlang_agents": self.erlang_agents,
             "simulated_agents": self.simulated_agents,
             "service_level": self.service_level.to_dict(), "target": self.target,
@@ -232,7 +237,7 @@ def _offered(sc: Scenario, agent: Agent, width: float, nbins: int) -> _Load:
     pat = np.zeros(nbins)  # sum of lam / patience-mean weights: rate-weighted mean patience
     erlang_a = True
     queues: dict[str, None] = {}
-    offset = sc.start_day * DAY
+    origin = sc.clock.origin
     for d in sc.demand:
         if isinstance(d, Demand):
             q = sc.queue(d.queue)
@@ -244,6 +249,7 @@ def _offered(sc: Scenario, agent: Agent, width: float, nbins: int) -> _Load:
             keep = 1.0 - (d.bot.containment if d.bot is not None else 0.0)
             h = d.handle.mean + d.wrap_up
             exp_pat = isinstance(d.patience, Exponential) and ch.realtime
+            offset = d.arrivals.clock_offset(origin)  # the engine's own rule
             for i, (s, e) in enumerate(bins):
                 r = _mean_rate(d.arrivals, s, e, offset) * keep
                 if r <= 0:
@@ -291,12 +297,13 @@ def _erlang(load: _Load, targets: Mapping[str, ServiceLevel]) -> list[int]:
 # ---------------------------------------------------------------------------- plans
 
 
-def _shift(s: float, e: float, start_day: int) -> Shift:
-    day = int(s // DAY)
-    c0 = s - day * DAY
-    c1 = e - day * DAY
+def _shift(s: float, e: float, clock: Clock) -> Shift:
+    """The shift of the simulation times ``[s, e)`` (at most a day) on the wall clock."""
+    day = clock.day(s)
+    c0 = clock.start + s - day * DAY
+    c1 = clock.start + e - day * DAY
     end = c1 if c1 <= DAY else c1 - DAY
-    return Shift(c0, end, days=((start_day + day) % 7,))
+    return Shift(c0, end, days=(clock.weekday(s),))
 
 
 def _plan(sc: Scenario, gi: int, counts: Sequence[int], width: float) -> Scenario:
@@ -311,11 +318,10 @@ def _plan(sc: Scenario, gi: int, counts: Sequence[int], width: float) -> Scenari
             continue
         s = i * width
         e = min((i + 1) * width, h_end)
-        if i == last:  # keep serving what is still waiting at the horizon
-            day = int(s // DAY)
-            e = min(h_end + width, s + DAY, WEEK if day == 6 else math.inf)
-        groups.append(attrs.evolve(g, count=int(n), prefix=prefix,
-                                   shifts=(_shift(s, e, sc.start_day),)))
+        if i == last:  # keep serving what is still waiting at the horizon, but not so
+            # long that the shift's weekday comes round again at the start
+            e = min(h_end + width, s + DAY, WEEK)
+        groups.append(attrs.evolve(g, count=int(n), prefix=prefix, shifts=(_shift(s, e, sc.clock),)))
     return attrs.evolve(sc, agents=(*sc.agents[:gi], *groups, *sc.agents[gi + 1:]),
                         interval=width)
 
@@ -492,7 +498,7 @@ def staff_by_simulation(
         s, e = i * width, min((i + 1) * width, scenario.horizon)
         rows.append(SimStaffingRow(
             s, e, load.rates[i], load.loads[i], erlang[i], final[i], res.pooled[i], strictest,
-            res.met[i], adjustable[i], res.queues[i],
+            res.met[i], adjustable[i], res.queues[i], scenario.clock.span(s, e),
         ))
     model = "erlang_a" if any(p is not None for p in load.patience) else "erlang_c"
     return SimStaffing(
