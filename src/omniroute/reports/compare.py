@@ -38,7 +38,10 @@ DEFAULT_KPIS: tuple[tuple[str, tuple[str, ...]], ...] = (
 @dataclass(frozen=True)
 class Row:
     """One KPI across variants: ``estimates[i]`` of variant ``i``; ``best`` its index (None:
-    no direction or no value); ``p_value`` of best vs runner-up (paired t-test)."""
+    no direction or no value); ``p_value`` of best vs runner-up (paired t-test);
+    ``difference`` the mean of the per-replication differences best minus runner-up and its
+    95% Student-t interval (the paired interval: excludes 0 exactly when the test finds the
+    difference significant at 5%), None where there is no best."""
 
     group: str
     key: str
@@ -48,6 +51,7 @@ class Row:
     runner_up: int | None
     p_value: float | None
     alpha: float = 0.05
+    difference: Any = None
 
     @property
     def significant(self) -> bool | None:
@@ -76,6 +80,13 @@ def _paired_p(a: Sequence[float | None], b: Sequence[float | None]) -> float | N
     return None if math.isnan(p) else p
 
 
+def _paired_difference(a: Sequence[float | None], b: Sequence[float | None]) -> Any:
+    """Mean of ``a[i] - b[i]`` over the replications both have, with its 95% interval."""
+    from ..sim.report import estimate
+
+    return estimate([x - y for x, y in zip(a, b, strict=False) if x is not None and y is not None])
+
+
 def compare(summaries: Sequence[Any], kpis: Sequence[tuple[str, Sequence[str]]] = DEFAULT_KPIS,
             alpha: float = 0.05) -> list[Row]:
     """Rows comparing ``summaries`` (same seeds) KPI by KPI."""
@@ -94,17 +105,19 @@ def compare(summaries: Sequence[Any], kpis: Sequence[tuple[str, Sequence[str]]] 
                     ests.append(d.get(kpi))
                 if all(e is None or e.mean is None for e in ests):
                     continue
-                best = runner = p = None
+                best = runner = p = diff = None
                 sign = BETTER.get(kpi)
                 valid = [i for i, e in enumerate(ests) if e is not None and e.mean is not None]
                 if sign is not None and len(valid) >= 2:
                     order = sorted(valid, key=lambda i: -sign * ests[i].mean)
                     best, runner = order[0], order[1]
-                    p = _paired_p(_per_replication(summaries[best], group, key, kpi),
-                                  _per_replication(summaries[runner], group, key, kpi))
+                    a = _per_replication(summaries[best], group, key, kpi)
+                    b = _per_replication(summaries[runner], group, key, kpi)
+                    p = _paired_p(a, b)
+                    diff = _paired_difference(a, b)
                     if ests[best].mean == ests[runner].mean:
                         best = None
-                rows.append(Row(group, key, kpi, tuple(ests), best, runner, p, alpha))
+                rows.append(Row(group, key, kpi, tuple(ests), best, runner, p, alpha, diff))
     return rows
 
 
@@ -136,5 +149,7 @@ def as_dicts(names: Sequence[str], rows: Sequence[Row]) -> list[Mapping[str, Any
         "group": r.group, "key": r.key, "kpi": r.kpi,
         "variants": {n: (e.to_dict() if e is not None else None) for n, e in zip(names, r.estimates, strict=True)},
         "best": names[r.best] if r.best is not None else None,
+        "runner_up": names[r.runner_up] if r.runner_up is not None else None,
+        "difference": r.difference.to_dict() if r.difference is not None else None,
         "p_value": r.p_value, "significant": r.significant,
     } for r in rows]
