@@ -108,8 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and show the KPIs side by side: mean [95% CI], '*' on the better "
                                    "value, and a paired t-test of the best against the runner-up. "
                                    "Variants: each SCENARIO x each --agent-policy x each --contact-policy.",
-                       epilog="examples: omniroute compare retail_bank --agent-policy longest-idle "
-                              "--agent-policy best-fit; omniroute compare before.toml after.toml -n 20")
+                       epilog="examples: omniroute compare examples/small_centre.toml --contact-policy "
+                              "priority-fifo --contact-policy fifo --plot cmp.png --html cmp.html; "
+                              "omniroute compare before.toml after.toml -n 20")
     p.add_argument("scenario", metavar="SCENARIO", nargs="+", help="a scenario file (TOML, see docs/scenario-format.md) or the name of a bundled "
                         "scenario (`omniroute scenarios` lists them)")
     p.add_argument("--agent-policy", metavar="NAME", action="append", default=[],
@@ -118,7 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a contact policy to compare (repeat)")
     p.add_argument("--alpha", type=alpha, default=0.05, help="significance level (default 0.05)")
     _common_run(p)
-    p.add_argument("--json", metavar="PATH", help="write the comparison as JSON ('-' for stdout)")
+    p.add_argument("--json", metavar="PATH", help="write the comparison as JSON ('-' for stdout): the "
+                   "compared rows with the paired differences, and each variant's KPIs")
+    p.add_argument("--plot", metavar="PATH", help="write a plot (PNG, PDF or SVG, as PATH's extension says): "
+                   "each KPI per variant with its 95%% interval, beside the paired difference (needs matplotlib)")
+    p.add_argument("--html", metavar="PATH", help="write one self-contained HTML report (scenarios, check, the "
+                   "paired comparison, the plot if matplotlib is installed, each variant's KPI tables, "
+                   "command and versions)")
 
     p = sub.add_parser("staff", help="Erlang C/A staffing: agents for a target, or a table for a day",
                        description="Agents needed for a service-level target (Erlang C; Erlang A "
@@ -256,6 +263,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the command line reports show
     from . import commands
 
     try:

@@ -105,6 +105,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
         _writable(args.plot, "--plot")
 
 
+def _command_line(args: argparse.Namespace) -> str:
+    """The command that ran, as a shell would take it (shown in the HTML reports)."""
+    import shlex
+
+    return shlex.join(["omniroute", *getattr(args, "argv", sys.argv[1:])])
+
+
 def _write_outputs(args: argparse.Namespace, summary: Any, sc: Any) -> None:
     if args.json and args.json != "-":
         Path(args.json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -124,7 +131,7 @@ def _write_outputs(args: argparse.Namespace, summary: Any, sc: Any) -> None:
             raise CommandError(f"--plot: {exc}") from None
         _note(args, f"wrote {args.plot}")
     if getattr(args, "html", None):
-        reports.write_html(args.html, summary, sc, command=" ".join(["omniroute", *sys.argv[1:]]))
+        reports.write_html(args.html, summary, sc, command=_command_line(args))
         _note(args, f"wrote {args.html}")
 
 
@@ -206,21 +213,30 @@ def compare(args: argparse.Namespace) -> int:
     rows = reports.compare(summaries, alpha=args.alpha)
     from ..reports.compare import as_dicts
 
+    title = ", ".join(dict.fromkeys(s.name for _, s in variants))
     if args.json:
-        data = {"scenarios": [p for p, _ in scs], "replications": reps, "seed": args.seed,
-                "variants": names, "rows": as_dicts(names, rows)}
+        data = {"title": title, "scenarios": [p for p, _ in scs], "replications": reps, "seed": args.seed,
+                "variants": names, "rows": as_dicts(names, rows),
+                "kpis": {n: s.to_dict()["kpis"] for n, s in zip(names, summaries, strict=True)}}
         text = json.dumps(data, indent=2)
         if args.json == "-":
             print(text)
-            return 0
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-        _note(args, f"wrote {args.json}")
-    title = ", ".join(dict.fromkeys(s.name for _, s in variants))
-    print(f"{title}: {reps} replications per variant, seed {args.seed}, same customers in every variant")
-    print("mean [95% confidence interval]; * the better value; p: paired t-test, best vs runner-up, "
-          f"significant if p < {args.alpha:g}")
-    print()
-    print(reports.comparison_table(names, rows))
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            _note(args, f"wrote {args.json}")
+    if args.json != "-":
+        print(f"{title}: {reps} replications per variant, seed {args.seed}, same customers in every variant")
+        print("mean [95% confidence interval]; * the better value; p: paired t-test, best vs runner-up, "
+              f"significant if p < {args.alpha:g}")
+        print()
+        print(reports.comparison_table(names, rows))
+    if args.plot:
+        reports.plot_comparison(names, rows, args.plot, title=title)
+        _note(args, f"wrote {args.plot}")
+    if args.html:
+        reports.write_comparison_html(args.html, names, summaries, [v for _, v in variants], rows, title=title,
+                                      command=_command_line(args))
+        _note(args, f"wrote {args.html}")
     return 0
 
 

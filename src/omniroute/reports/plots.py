@@ -409,17 +409,24 @@ def _unit_of(kpi: str) -> tuple[float, str]:
 def comparison_data(names: Sequence[str], rows: Sequence[Any], title: str | None = None) -> dict[str, Any]:
     """The numbers :func:`plot_comparison` draws, JSON-ready: ``{"title", "variants", "kpis":
     [{"kpi", "rows": [{"where", "estimates": [{"mean", "low", "high"} | None per variant],
-    "difference": {"mean", "low", "high"} | None, "best", "runner_up", "p_value",
-    "significant"}]}]}``, KPIs in the order they first appear in ``rows``
-    (:func:`omniroute.reports.compare`)."""
+    "difference": {"mean", "low", "high"} | None, "best", "runner_up" (variant indexes),
+    "p_value", "significant"}]}]}``, KPIs in the order they first appear.
+
+    ``rows``: :func:`omniroute.reports.compare`'s rows, or the same as JSON (the ``"rows"`` of
+    ``omniroute compare --json``): both give the same data.
+    """
+    from .compare import as_dicts
+
+    dicts = list(rows) if rows and isinstance(rows[0], Mapping) else as_dicts(names, rows)
+    index = {n: i for i, n in enumerate(names)}
     kpis: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        where = "overall" if r.group == "overall" else f"{_WHERE.get(r.group, r.group)} {r.key}"
-        kpis.setdefault(r.kpi, []).append({
-            "where": where,
-            "estimates": [None if e is None else e.to_dict() for e in r.estimates],
-            "difference": None if getattr(r, "difference", None) is None else r.difference.to_dict(),
-            "best": r.best, "runner_up": r.runner_up, "p_value": r.p_value, "significant": r.significant,
+    for r in dicts:
+        where = "overall" if r["group"] == "overall" else f"{_WHERE.get(r['group'], r['group'])} {r['key']}"
+        kpis.setdefault(r["kpi"], []).append({
+            "where": where, "estimates": [r["variants"].get(n) for n in names],
+            "difference": r.get("difference"), "best": index.get(r["best"]),
+            "runner_up": index.get(r.get("runner_up")), "p_value": r["p_value"],
+            "significant": r["significant"],
         })
     return {"title": title or "", "variants": list(names),
             "kpis": [{"kpi": k, "rows": v} for k, v in kpis.items()]}
@@ -448,7 +455,7 @@ def plot_comparison(names: Sequence[str], rows: Sequence[Any], path: str | Path,
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for (ax, ax_d), k in zip(axes, kp, strict=True):
         _draw_kpi(ax, ax_d, k, data["variants"], cycle)
-    alpha = next((r.alpha for r in rows), 0.05)
+    alpha = next((getattr(r, "alpha", 0.05) for r in rows), 0.05)
     fig.suptitle(f"{data['title'] + ': ' if data['title'] else ''}{' vs '.join(names)}\n"
                  "mean and 95% confidence interval per variant (same customers in every variant); "
                  f"right: best minus runner-up, paired, filled if significant (p < {alpha:g})", fontsize=10)
