@@ -288,7 +288,8 @@ def _draw_bands(ax: Any, data: Mapping[str, Any], panel: str, colors: Mapping[st
             m = _arr([*band["mean"], band["mean"][-1] if band["mean"] else None], scale)
             ax.step(x, m, where="post", color=color, linewidth=lw, label=label, zorder=2 + i)
         else:
-            ax.plot(x, m, color=color, linewidth=lw, marker=_MARKERS[i % len(_MARKERS)],
+            marker = _MARKERS[i % len(_MARKERS)] if len(start) <= 60 else None  # a week of hours: lines
+            ax.plot(x, m, color=color, linewidth=lw, marker=marker,
                     markersize=max(7 - 1.3 * i, 3), label=label, zorder=2 + i)
         if band["low"] is not None:
             lo, hi = _arr(band["low"], scale), _arr(band["high"], scale)
