@@ -92,6 +92,15 @@ def test_without_a_scenario_the_axis_says_time_since_start(small, tmp_path) -> N
     finally:
         plt.close(fig)
     assert plots.plot_report(one, tmp_path / "one.svg").read_text().lstrip().startswith("<?xml")
+    # a summary that kept no replications' series (streamed) draws its means and says why no bands
+    kept = plots.plot_data(attrs.evolve(s, reports=()), sc)
+    assert kept["band_replications"] == 0 and kept["panels"]["offered"]["voice"]["mean"] == \
+        plots.plot_data(s, sc)["panels"]["offered"]["voice"]["mean"]
+    fig = plots._draw_report(plt, kept)
+    try:
+        assert "no per-replication series kept: no confidence bands" in fig._suptitle.get_text()
+    finally:
+        plt.close(fig)
 
 
 def test_identical_series_say_so_and_multi_day_runs_name_the_days(small) -> None:

@@ -186,7 +186,7 @@ def html_report(summary: Any, scenario: Any, *, check: Any = None, command: str 
     if plot:
         from .plots import plot_report
 
-        parts += ["<h2>Over the day</h2>",
+        parts += ["<h2>Over time</h2>",
                   _plot(lambda p: plot_report(summary, p, scenario=scenario),
                         "offered, service level, waiting and occupancy per interval")]
     parts.append(_provenance(command))

@@ -369,7 +369,8 @@ def _draw_report(plt: Any, data: Mapping[str, Any]) -> Any:
         ax.legend(fontsize=7, loc="best", framealpha=0.85)
     n, nb = data["replications"], data["band_replications"]
     bands = (f"bands: 95% confidence interval over the {nb} replications" if nb >= 2
-             else "one replication: no confidence bands")
+             else "one replication: no confidence bands" if n < 2
+             else "no per-replication series kept: no confidence bands")
     fig.suptitle(f"{data['title']} ({n} replication{'s' if n != 1 else ''})\n"
                  f"lines: mean per {per} interval; {bands}"
                  + ("; grey: warm-up, not measured" if data["warmup"] else ""), fontsize=10)
