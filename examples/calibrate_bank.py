@@ -145,15 +145,20 @@ def plot(points: list[tuple], path: Path) -> None:
     plt = reports.plots.require_matplotlib()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
     hours = [p[0] + 0.5 for p in points]
-    for ax, (j, k), title in ((a1, (1, 2), "mean wait of answered calls (s)"),
-                              (a2, (3, 4), "abandoned (share of calls)")):
-        ax.plot(hours, [p[j] for p in points], "o-", label="recorded (January 1999)")
-        ax.plot(hours, [p[k] for p in points], "s--", label="simulated (calibrated scenario)")
-        ax.set_xlabel("hour of the day (Sunday to Thursday)")
-        ax.set_title(title)
+    for ax, (j, k), title, ylabel, scale in (
+            (a1, (1, 2), "mean wait of answered calls", "mean wait (s)", 1.0),
+            (a2, (3, 4), "abandonment", "abandoned (% of calls)", 100.0)):
+        ax.plot(hours, [p[j] * scale for p in points], "o-", label="recorded (January 1999)")
+        ax.plot(hours, [p[k] * scale for p in points], "s--", label="simulated (calibrated scenario)")
+        ticks = list(range(int(min(hours)), int(max(hours)) + 2, 2))
+        ax.set_xticks(ticks, [f"{h:02d}:00" for h in ticks])
+        ax.set_xlabel("clock time, hour of arrival (Sunday to Thursday)")
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+        ax.set_title(f"{title}, by hour: recorded and simulated")
         ax.grid(alpha=0.3)
-    a1.legend()
-    fig.suptitle("Anonymous Bank: calibrated from its call log, simulated vs recorded")
+        ax.legend()
+    fig.suptitle("Anonymous Bank: calibrated from its call log, simulated vs recorded (means per hour)")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
