@@ -16,7 +16,7 @@ SRC = ROOT / "src" / "omniroute"
 EXPECTED = {
     "ACCELERATED", "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
     "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason", "Router",
-    "SOCIAL", "ScenarioError", "ServiceLevel", "Step", "TASK", "TimeOrderError",
+    "SOCIAL", "ScenarioError", "ServiceLevel", "SnapshotError", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError", "VIDEO",
     "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim",
 }
@@ -52,7 +52,7 @@ def test_errors_derive_from_builtins() -> None:
     assert issubclass(orr.UnknownContactError, KeyError)
     assert issubclass(orr.UnknownQueueError, KeyError)
     for err in (orr.DuplicateIdError, orr.TimeOrderError, orr.InvalidStateError,
-                orr.ValidationError, orr.ScenarioError):
+                orr.ValidationError, orr.ScenarioError, orr.SnapshotError):
         assert issubclass(err, orr.OmnirouteError) and issubclass(err, ValueError)
 
 
@@ -60,7 +60,8 @@ def test_errors_derive_from_builtins() -> None:
 # Each module's layer; a module may import only from its own layer or those below.
 LAYERS = {"model": 0, "core": 1, "analysis": 2, "adapters": 3, "faces": 4, "testing": 5}
 MODEL = {"errors", "channels", "_checks", "agents", "contacts", "queues", "assignment", "views", "_accel"}
-CORE = {"state", "policies", "agent_index", "waiting", "tally", "router", "locked", "serial", "explain", "stats"}
+CORE = {"state", "policies", "agent_index", "waiting", "tally", "router", "locked", "serial", "explain", "stats",
+        "snapshot"}
 #: Adapters beside ``sim``: the journal (sqlite3), replay's counterfactual and the live driver (asyncio).
 ADAPTERS = {"sim", "journal", "counterfactual", "live"}
 

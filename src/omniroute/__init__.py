@@ -28,6 +28,7 @@ from .errors import DuplicateIdError as DuplicateIdError  # noqa: E402
 from .errors import InvalidStateError as InvalidStateError  # noqa: E402
 from .errors import OmnirouteError as OmnirouteError  # noqa: E402
 from .errors import ScenarioError as ScenarioError  # noqa: E402
+from .errors import SnapshotError as SnapshotError  # noqa: E402
 from .errors import TimeOrderError as TimeOrderError  # noqa: E402
 from .errors import UnknownAgentError as UnknownAgentError  # noqa: E402
 from .errors import UnknownContactError as UnknownContactError  # noqa: E402
@@ -52,7 +53,7 @@ ACCELERATED: bool = _accel.accelerated()
 __all__ = [
     "ACCELERATED", "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
     "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason",
-    "Router", "SOCIAL", "ScenarioError", "ServiceLevel", "Step", "TASK", "TimeOrderError",
+    "Router", "SOCIAL", "ScenarioError", "ServiceLevel", "SnapshotError", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError",
     "VIDEO", "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim",
 ]

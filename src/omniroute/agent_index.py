@@ -51,6 +51,7 @@ _heappop = heapq.heappop
 _append = deque.append
 _consume: Any = deque(maxlen=0).extend  # runs a map() to the end in C
 _joined = attrgetter("order")
+_version = attrgetter("version")
 # A bucket no contact has looked up for this many sweep periods is dropped.  Rebuilding a
 # bucket costs a scan of its skill's members, so only long-forgotten ones go: every agent
 # files into each of its buckets on every update, and memory is bounded either way
@@ -244,6 +245,19 @@ class AgentIndex:
             self._filed += filed
             if self._filed > self._budget:
                 self._sweep()
+
+    def refile(self, agents: list[AgentState], stamp: int) -> None:
+        """File restored agents under the versions they carry, then stamp on from ``stamp``.
+
+        For :mod:`omniroute.snapshot`: ``agents`` are added (logged out, as ``add`` files
+        them) and then given their saved state.  Filing them oldest version first gives each
+        its saved version and puts them in a FIFO policy's queues in the order the original
+        filed them (versions only grow), so decisions and their scores come out the same.
+        """
+        for a in sorted(agents, key=_version):
+            self._stamp = a.version - 1
+            self.update(a)
+        self._stamp = stamp
 
     # ------------------------------------------------------------------ buckets
     def _bucket(self, ch: str, skills: tuple[str, ...], tier: int) -> Any:

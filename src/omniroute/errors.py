@@ -19,6 +19,7 @@ __all__ = [
     "TimeOrderError",
     "InvalidStateError",
     "ScenarioError",
+    "SnapshotError",
 ]
 
 
@@ -59,6 +60,11 @@ class TimeOrderError(OmnirouteError, ValueError):
 
 class InvalidStateError(OmnirouteError, ValueError):
     """The call does not fit the contact's or agent's current state."""
+
+
+class SnapshotError(OmnirouteError, ValueError):
+    """A router snapshot cannot be taken or restored: a custom policy that does not say how
+    it snapshots, a damaged or edited snapshot, an unknown version, another configuration."""
 
 
 class ScenarioError(OmnirouteError, ValueError):

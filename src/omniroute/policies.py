@@ -20,13 +20,15 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from .errors import ValidationError
+from .errors import SnapshotError, ValidationError
 from .state import AgentState, Entry
 
 __all__ = [
+    "PolicyState",
     "AgentPolicy",
     "ContactPolicy",
     "LongestIdle",
@@ -51,7 +53,41 @@ __all__ = [
 ]
 
 
-class AgentPolicy(abc.ABC):
+class PolicyState:
+    """How a policy's own state goes into a router snapshot (``Router.snapshot``).
+
+    The built-in policies need nothing: a snapshot writes them by kind and parameters (the
+    random generator's exact state included).  A custom policy must say how it snapshots,
+    else ``snapshot()`` refuses it with :class:`~omniroute.SnapshotError`:
+
+    * ``stateless = True``: its decisions depend only on its constructor's parameters and
+      the router's state (the agent and contact records it is shown), nothing it remembers;
+    * or ``snapshot_state()`` returning its state as a JSON value (dicts, lists, str, int,
+      float, bool, None) and ``restore_state(state)`` putting that state back into a new
+      instance built as the original was.  A policy that overrides ``on_add`` or
+      ``on_assign`` keeps state by definition and must do this.
+
+    A snapshot cannot rebuild a custom policy: ``Router.restore(snapshot, agent_policy=...)``
+    takes a new instance (checked against the recorded ``name`` and class) and calls its
+    ``restore_state`` with what ``snapshot_state`` returned.
+    """
+
+    #: True when the policy remembers nothing a snapshot would need (see the class docstring).
+    stateless = False
+
+    def snapshot_state(self) -> Any:
+        """The policy's own state as a JSON value (default: None, for a stateless policy)."""
+        return None
+
+    def restore_state(self, state: Any) -> None:
+        """Put back what :meth:`snapshot_state` returned (default: accepts only None)."""
+        if state is not None:
+            raise SnapshotError(
+                f"{type(self).__name__}.restore_state: the snapshot holds a policy state "
+                f"({state!r}) but this policy does not define restore_state()")
+
+
+class AgentPolicy(PolicyState, abc.ABC):
     """Base class: orders eligible agents for a contact; smallest key wins."""
 
     name = "agent-policy"
@@ -260,7 +296,7 @@ class PreferredAgent(AgentPolicy):
 # --------------------------------------------------------------------------- contacts
 
 
-class ContactPolicy(abc.ABC):
+class ContactPolicy(PolicyState, abc.ABC):
     """Base class: orders the waiting contacts an agent may take; smallest rank wins."""
 
     name = "contact-policy"

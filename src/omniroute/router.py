@@ -213,6 +213,35 @@ class Router:
         a = self._contact(contact_id).agent
         return a.id if a is not None else None
 
+    # ================================================================== snapshots
+    def snapshot(self) -> dict[str, Any]:
+        """The router's whole state as a plain, versioned dict that ``json.dumps`` accepts.
+
+        :meth:`restore` rebuilds a router that decides from then on exactly as this one
+        would, reasons included.  A custom policy must say how it snapshots (see
+        :class:`~omniroute.policies.PolicyState`), else :class:`~omniroute.SnapshotError`.
+        Changes nothing; see :mod:`omniroute.snapshot` and ``docs/live.md``.
+        """
+        from .snapshot import snapshot
+
+        return snapshot(self)
+
+    @classmethod
+    def restore(cls, snapshot: Any, *, queues: Any = None, agent_policy: Any = None,
+                contact_policy: Any = None) -> Router:
+        """A new router in the state :meth:`snapshot` saved.
+
+        A damaged, edited or unknown-version snapshot is refused with
+        :class:`~omniroute.SnapshotError` before anything is built.  ``queues`` and the
+        policies, when given, are the configuration expected: a snapshot of another one is
+        refused, the difference named.  A custom policy must be given (a new instance; it
+        gets the saved state).
+        """
+        from .snapshot import restore
+
+        return restore(snapshot, queues=queues, agent_policy=agent_policy,
+                       contact_policy=contact_policy, cls=cls)
+
     # ================================================================== agents
     def add_agent(self, agent: Any, now: Any) -> list[Assignment]:
         """Add an agent; it starts logged out (call :meth:`set_available`)."""

@@ -1,0 +1,578 @@
+"""Snapshots: a router's whole state as a plain, versioned dict, and a router rebuilt from one.
+
+``router.snapshot()`` returns a dict of str, int, float, bool, None, lists and dicts
+(``json.dumps`` accepts it, strict JSON: no NaN or infinity); ``Router.restore(snapshot)``
+returns a new router whose decisions from then on, reasons and scores included, are the ones
+the original would have made::
+
+    {"format": "omniroute-snapshot", "version": 1, "sha256": "<hex digest of content>",
+     "content": {"config": {"queues": [...], "agent_policy": {...}, "contact_policy": {...}},
+                 "router": {"now": ..., "order": ..., "seq": ..., "assigned": ..., "stamp": ...,
+                            "channels": [...], "agents": [...], "contacts": [...]}}}
+
+``config`` is the router's construction, written by :mod:`omniroute.serial` (the random
+generator's exact state included); a custom policy is ``{"custom": name, "class": ..., "state":
+...}`` (see :class:`~omniroute.policies.PolicyState`).  ``router`` is the live state: the
+counters, every channel the router has seen, the agents in the order they joined (presence,
+load, idle time, handled count, update stamp, held contacts, wrap-ups with their ends) and the
+live contacts (waiting or assigned: arrival, queue entry, step reached, needs, hold, declines
+with their expiries, pending timed rule).
+
+What the indexes keep besides that state is rebuilt, and what their decisions read is
+restored: the agent index orders agents by the policy's key, whose last part is the agent's
+update stamp (``version``, saved with each agent, and the index's stamp counter), so the
+index is refiled oldest stamp first (:meth:`~omniroute.agent_index.AgentIndex.refile`); the
+waiting index orders contacts by keys ending in their submission number (saved); timed rules
+fire in (due, number) order and both are saved.  Heap layouts, stale entries and compaction
+counters are not saved: no decision depends on them (every order key ends in a unique part).
+
+``sha256`` is the SHA-256 of the canonical JSON of ``content`` (keys sorted, no spaces), so a
+store that reorders keys (PostgreSQL ``jsonb``) keeps it valid while any changed value, added
+or removed field makes ``restore`` refuse the snapshot.  Everything is checked before anything
+is built: a refused snapshot raises :class:`~omniroute.SnapshotError` naming the field; a
+restore never returns a half-loaded router.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import serial
+from ._checks import check_reason, levels
+from .agent_index import AgentIndex
+from .agents import Agent
+from .channels import Channel
+from .contacts import Contact
+from .errors import SnapshotError, ValidationError
+from .policies import AgentPolicy, ContactPolicy, PolicyState, PreferredAgent, RealtimeFirst
+from .queues import Queue
+from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry
+from .waiting import WaitingIndex
+
+if TYPE_CHECKING:
+    from .router import Router
+
+__all__ = ["FORMAT", "VERSION", "SECTIONS", "snapshot", "restore", "checksum"]
+
+FORMAT = "omniroute-snapshot"
+#: The format version this omniroute writes.
+VERSION = 1
+#: Per version this omniroute reads: the sections of ``content`` it requires, and the optional
+#: ones.  A later version that adds a section (the statistics' state, say) adds a row here;
+#: snapshots of the older versions keep loading, with that section at its starting state.
+SECTIONS: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {1: (("config", "router"), ())}
+
+_INF = math.inf
+_PRESENCES = (AVAILABLE, AWAY, LOGGED_OUT)
+
+
+def checksum(content: Any) -> str:
+    """The SHA-256 (hex) of the canonical JSON of ``content`` (keys sorted, compact, strict)."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ====================================================================== writing
+def snapshot(router: Router) -> dict[str, Any]:
+    """The state of ``router`` as a plain, versioned dict (see the module docstring)."""
+    _check_indexes(router, "snapshot")
+    content = {"config": _config(router), "router": _state(router)}
+    try:
+        digest = checksum(content)
+    except (TypeError, ValueError) as exc:  # a custom policy's state that is not JSON, say
+        raise SnapshotError(f"snapshot: the router's state is not plain JSON ({exc})") from None
+    return {"format": FORMAT, "version": VERSION, "sha256": digest, "content": content}
+
+
+def _check_indexes(router: Any, what: str) -> None:
+    if type(router._agent_index) is not AgentIndex or type(router._waiting) is not WaitingIndex:
+        raise SnapshotError(f"{what}: {type(router).__name__} replaces the router's indexes; only a router "
+                            "with omniroute's own indexes can be snapshotted and restored")
+
+
+def _config(router: Router) -> dict[str, Any]:
+    try:
+        queues = [serial.to_dict(q) for q in router.queues.values()]
+    except ValidationError as exc:  # a Queue subclass: serial cannot write it
+        raise SnapshotError(f"snapshot: {exc}") from None
+    return {"queues": queues,
+            "agent_policy": _policy_spec(router.agent_policy, "agent_policy", AgentPolicy),
+            "contact_policy": _policy_spec(router.contact_policy, "contact_policy", ContactPolicy)}
+
+
+def _innermost(policy: Any) -> Any:
+    """The policy a built-in wrapper (PreferredAgent, RealtimeFirst) finally delegates to."""
+    while type(policy) in (PreferredAgent, RealtimeFirst):
+        policy = policy.then
+    return policy
+
+
+def _class_path(policy: object) -> str:
+    t = type(policy)
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def _policy_spec(policy: Any, role: str, base: type) -> dict[str, Any]:
+    if serial.is_builtin(policy):
+        return serial.to_dict(policy)
+    return {"custom": policy.name, "class": _class_path(policy),
+            "state": _custom_state(_innermost(policy), role, base)}
+
+
+def _custom_state(policy: Any, role: str, base: type) -> Any:
+    """A custom policy's own state, as its author says (see :class:`PolicyState`)."""
+    t = type(policy)
+    where = f"snapshot: the {role} {policy!r} ({_class_path(policy)})"
+    if t.snapshot_state is not PolicyState.snapshot_state:
+        if t.restore_state is PolicyState.restore_state:
+            raise SnapshotError(f"{where} defines snapshot_state() but not restore_state(): "
+                                "a snapshot of it could not be restored")
+        state = policy.snapshot_state()
+        try:  # a copy, detached from the policy's own objects (and tuples as lists)
+            return json.loads(json.dumps(state, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise SnapshotError(f"{where}: snapshot_state() must return a JSON value (got {state!r}: "
+                                f"{exc})") from None
+    hooks = [h for h in ("on_add", "on_assign") if getattr(t, h, None) is not getattr(base, h, None)]
+    if hooks:
+        raise SnapshotError(f"{where} overrides {' and '.join(hooks)}, so it keeps state: define "
+                            "snapshot_state() and restore_state() (see omniroute.policies.PolicyState)")
+    if policy.stateless:
+        return None
+    raise SnapshotError(
+        f"{where} is a custom policy that does not say how it snapshots: set the class attribute "
+        "stateless = True if its decisions depend only on its parameters and the router's state, "
+        "else define snapshot_state() and restore_state() (see omniroute.policies.PolicyState)")
+
+
+def _state(router: Any) -> dict[str, Any]:
+    rules: dict[str, list[Any]] = {}  # contact id -> [due, number] of its pending timed rule
+    wraps: dict[int, float] = {}  # wrap-up number -> its end
+    for item in router._timers:
+        if router._timer_live(item):  # cancelled rules stay in the heap until due: not state
+            due, seq, _kind, obj, token = item
+            if isinstance(obj, AgentState):
+                wraps[token] = due
+            else:
+                rules[obj.id] = [due, seq]
+    agents = []
+    for a in router._agents.values():
+        agents.append({
+            "agent": serial.to_dict(a.agent), "order": a.order, "presence": a.presence, "reason": a.reason,
+            "since": a.since, "handled": a.handled, "last_assigned": a.last_assigned, "version": a.version,
+            "load": [[name, n] for name, n in a.load.items()], "contacts": list(a.contacts),
+            "wrap_ups": [{"seq": s, "channel": ch.name, "until": wraps[s]} for s, ch in a.wrapups.items()],
+        })
+    contacts = []
+    for e in router._contacts.values():
+        try:
+            contact = serial.to_dict(e.contact)
+        except ValidationError as exc:
+            raise SnapshotError(f"snapshot: {exc}") from None
+        contacts.append({
+            "contact": contact, "seq": e.seq, "state": e.state,
+            "agent": e.agent.id if e.agent is not None else None, "queue": e.queue.name,
+            "arrival": e.arrival, "entered": e.entered, "step": e.step,
+            # None: the contact's own needs (a transfer or an overflow may have replaced them)
+            "base_needs": None if e.base_needs == e.contact.needs else dict(e.base_needs),
+            "hold_until": e.hold_until,
+            "declined": [[aid, None if until == _INF else until] for aid, until in e.declined.items()],
+            "timer": rules.get(e.id),
+        })
+    return {"now": router._now, "order": router._order, "seq": router._seq, "assigned": router._assigned,
+            "stamp": router._agent_index._stamp,
+            "channels": [serial.to_dict(ch) for ch in router._channels.values()],
+            "agents": agents, "contacts": contacts}
+
+
+# ====================================================================== reading
+def restore(data: Any, *, queues: Any = None, agent_policy: Any = None, contact_policy: Any = None,
+            cls: type | None = None) -> Router:
+    """A new router in the state ``data`` (what :func:`snapshot` returned) describes.
+
+    ``queues`` / ``agent_policy`` / ``contact_policy``, when given, are the configuration the
+    caller expects: a snapshot whose configuration differs is refused, the difference named
+    (a random generator's state is state, not configuration).  A custom policy cannot be
+    rebuilt from a snapshot: pass a new instance, which gets the saved state.  ``cls``: the
+    router class to build (``Router`` by default).
+    """
+    from .router import Router
+
+    try:
+        content = _open(data)
+        qs, (ap, ap_state), (cp, cp_state) = _read_config(content["config"], queues, agent_policy, contact_policy)
+        state = _read_state(content["router"], qs)
+    except ValidationError as exc:
+        raise SnapshotError(f"snapshot: {exc}") from None
+    router = (cls or Router)(list(qs.values()), agent_policy=ap, contact_policy=cp)
+    _check_indexes(router, "restore")
+    for policy, saved in ((ap, ap_state), (cp, cp_state)):
+        if not serial.is_builtin(policy):
+            try:
+                _innermost(policy).restore_state(saved)
+            except SnapshotError:
+                raise
+            except Exception as exc:
+                raise SnapshotError(f"restore: {policy!r}.restore_state() refused the saved state "
+                                    f"({type(exc).__name__}: {exc})") from exc
+    _build(router, state)
+    return router
+
+
+def _open(data: Any) -> Mapping[str, Any]:
+    """The checked ``content`` of a snapshot: format, version, checksum and sections."""
+    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        got = repr(data.get("format")) if isinstance(data, Mapping) else f"a {type(data).__name__}"
+        raise SnapshotError(f"not an omniroute snapshot: 'format' must be {FORMAT!r} (got {got})")
+    f = serial._Fields("snapshot", data, ("format", "version", "sha256", "content"))
+    version = f.get("version")
+    if isinstance(version, bool) or version not in SECTIONS:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+        raise SnapshotError(f"snapshot format version {version!r}; this omniroute reads versions "
+                            f"{sorted(SECTIONS)}" + (" (the snapshot is from a newer omniroute)" if newer else ""))
+    content = f.get("content")
+    try:
+        digest = checksum(content)
+    except (TypeError, ValueError) as exc:
+        raise SnapshotError(f"snapshot.content is not plain JSON ({exc})") from None
+    if f.get("sha256") != digest:
+        raise SnapshotError("snapshot checksum mismatch: the content was changed after the snapshot was "
+                            f"taken (corrupted or edited); sha256 {f.get('sha256')!r} recorded, {digest!r} "
+                            "computed")
+    required, optional = SECTIONS[version]
+    serial._Fields("snapshot.content", content, required, optional)
+    return content  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------ values
+def _int(path: str, value: Any, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValidationError(f"{path} must be an integer >= {low} (got {value!r})")
+    return value
+
+
+def _time(path: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < _INF:
+        raise ValidationError(f"{path} must be a finite number of seconds >= 0 (got {value!r})")
+    return float(value)
+
+
+def _str(path: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"{path} must be a non-empty string (got {value!r})")
+    return value
+
+
+def _list(path: str, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValidationError(f"{path} must be a list (got {value!r})")
+    return value
+
+
+def _unique(path: str, what: str, values: list[Any]) -> None:
+    seen: set[Any] = set()
+    for v in values:
+        if v in seen:
+            raise ValidationError(f"{path}: {what} {v!r} appears twice")
+        seen.add(v)
+
+
+def _by_name(path: str, cls: Any, data: Any) -> dict[str, Any]:
+    """A list of ``cls`` (queues, channels) as written by serial, by name (each name once)."""
+    out: dict[str, Any] = {}
+    for i, raw in enumerate(_list(path, data)):
+        obj = serial.from_dict(cls, raw, f"{path}[{i}]")
+        if obj.name in out:
+            raise ValidationError(f"{path}[{i}]: name {obj.name!r} appears twice")
+        out[obj.name] = obj
+    return out
+
+
+# ------------------------------------------------------------------ configuration
+def _read_config(data: Any, queues: Any, agent_policy: Any,
+                 contact_policy: Any) -> tuple[dict[str, Queue], tuple[Any, Any], tuple[Any, Any]]:
+    f = serial._Fields("config", data, ("queues", "agent_policy", "contact_policy"))
+    qs = _by_name("config.queues", Queue, f.get("queues"))
+    if queues is not None:
+        _same_queues(qs, queues)
+    return (qs, _read_policy("agent_policy", f.get("agent_policy"), agent_policy, AgentPolicy),
+            _read_policy("contact_policy", f.get("contact_policy"), contact_policy, ContactPolicy))
+
+
+def _same_queues(saved: Mapping[str, Queue], expected: Any) -> None:
+    if isinstance(expected, Mapping):
+        expected = list(expected.values())
+    if isinstance(expected, (str, bytes, Queue)) or not all(isinstance(q, Queue) for q in expected):
+        raise SnapshotError(f"restore: queues must be an iterable of Queue objects (got {expected!r})")
+    want = {q.name: q for q in expected}
+    if set(want) != set(saved):
+        raise SnapshotError(
+            f"restore: the snapshot's queues differ from the expected ones: the snapshot has "
+            f"{sorted(saved)}, expected {sorted(want)} (missing {sorted(set(want) - set(saved))}, "
+            f"extra {sorted(set(saved) - set(want))})")
+    for name, q in want.items():
+        diff = _difference(f"queues[{name!r}]", serial.to_dict(saved[name]), serial.to_dict(q))
+        if diff is not None:
+            raise SnapshotError(f"restore: the snapshot's configuration differs from the expected one: {diff}")
+
+
+def _difference(path: str, saved: Any, expected: Any) -> str | None:
+    """The first place where two JSON values differ, in words, or None."""
+    if isinstance(saved, dict) and isinstance(expected, dict):
+        for key in [*saved, *(k for k in expected if k not in saved)]:
+            if key not in expected:
+                return f"{path}.{key}: the snapshot has {saved[key]!r}, not expected"
+            if key not in saved:
+                return f"{path}.{key}: the snapshot has none, expected {expected[key]!r}"
+            diff = _difference(f"{path}.{key}", saved[key], expected[key])
+            if diff is not None:
+                return diff
+        return None
+    if isinstance(saved, list) and isinstance(expected, list) and len(saved) == len(expected):
+        for i, (a, b) in enumerate(zip(saved, expected, strict=True)):
+            diff = _difference(f"{path}[{i}]", a, b)
+            if diff is not None:
+                return diff
+        return None
+    if saved != expected or type(saved) is not type(expected) and not _numbers(saved, expected):
+        return f"{path}: the snapshot has {saved!r}, expected {expected!r}"
+    return None
+
+
+def _numbers(a: Any, b: Any) -> bool:
+    return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
+
+
+def _shape(spec: Any) -> Any:
+    """A policy spec without its state (a generator's position, a custom policy's state)."""
+    if isinstance(spec, dict):
+        return {k: _shape(v) for k, v in spec.items() if k not in ("rng", "state")}
+    return spec
+
+
+def _read_policy(role: str, spec: Any, given: Any, base: type) -> tuple[Any, Any]:
+    """The policy to build the router with, and a custom policy's saved state."""
+    path = f"config.{role}"
+    if given is not None and not isinstance(given, base):
+        raise SnapshotError(f"restore: {role} must be a {base.__name__} (got {given!r})")
+    if isinstance(spec, Mapping) and "custom" in spec:
+        f = serial._Fields(path, spec, ("custom", "class", "state"))
+        name, where = f.get("custom"), f.get("class")
+        if given is None:
+            raise SnapshotError(
+                f"restore: the snapshot's {role} is custom ({name!r}, class {where}): a snapshot cannot "
+                f"rebuild it; pass a new instance (Router.restore(snapshot, {role}=...)), which gets the "
+                "saved state")
+        if (given.name, _class_path(given)) != (name, where):
+            raise SnapshotError(
+                f"restore: the snapshot's {role} differs from the given one: the snapshot has {name!r} "
+                f"(class {where}), given {given.name!r} (class {_class_path(given)})")
+        return given, f.get("state")
+    policy = serial.from_dict(base, spec, path)
+    if given is not None:
+        if not serial.is_builtin(given):
+            raise SnapshotError(
+                f"restore: the snapshot's {role} differs from the given one: the snapshot has "
+                f"{_shape(spec)!r}, given the custom policy {given!r}")
+        diff = _difference(role, _shape(serial.to_dict(policy)), _shape(serial.to_dict(given)))
+        if diff is not None:
+            raise SnapshotError(f"restore: the snapshot's configuration differs from the expected one: {diff}")
+    return policy, None
+
+
+# ------------------------------------------------------------------ live state
+def _read_state(data: Any, queues: Mapping[str, Queue]) -> dict[str, Any]:
+    """The router section, checked field by field and across references (nothing built yet)."""
+    f = serial._Fields("router", data, ("now", "order", "seq", "assigned", "stamp", "channels", "agents",
+                                        "contacts"))
+    now = _time("router.now", f.get("now"))
+    counters = {k: _int(f"router.{k}", f.get(k)) for k in ("order", "seq", "assigned", "stamp")}
+    channels = _by_name("router.channels", Channel, f.get("channels"))
+    agents = [_read_agent(f"router.agents[{i}]", raw, now, counters, channels)
+              for i, raw in enumerate(_list("router.agents", f.get("agents")))]
+    by_id = {a["agent"].id: a for a in agents}
+    if len(by_id) < len(agents):
+        _unique("router.agents", "agent id", [a["agent"].id for a in agents])
+    for key in ("order", "version"):
+        _unique("router.agents", key, [a[key] for a in agents])
+    contacts = [_read_contact(f"router.contacts[{i}]", raw, now, counters, channels, queues, by_id)
+                for i, raw in enumerate(_list("router.contacts", f.get("contacts"))) ]
+    _unique("router.contacts", "contact id", [c["contact"].id for c in contacts])
+    numbers = [c["seq"] for c in contacts] + [c["timer"][1] for c in contacts if c["timer"] is not None]
+    numbers += [w[0] for a in agents for w in a["wrap_ups"]]
+    _unique("router", "sequence number (contact, timer or wrap-up)", numbers)
+    # Each agent holds exactly the contacts assigned to it, and its load is what they and its
+    # wrap-ups occupy.
+    held = {c["contact"].id: c for c in contacts if c["agent"] is not None}
+    for i, a in enumerate(agents):
+        path = f"router.agents[{i}]"
+        for cid in a["contacts"]:
+            c = held.get(cid)
+            if c is None or c["agent"] != a["agent"].id:
+                raise ValidationError(f"{path}.contacts: {cid!r} is not a contact assigned to {a['agent'].id!r}")
+        occupied: dict[str, int] = {}
+        for name in [held[cid]["contact"].channel.name for cid in a["contacts"]] + [w[1] for w in a["wrap_ups"]]:
+            occupied[name] = occupied.get(name, 0) + 1
+        if {k: n for k, n in a["load"].items() if n} != occupied:
+            raise ValidationError(f"{path}.load: {a['load']} does not match its contacts and wrap-ups {occupied}")
+    for c in held.values():
+        if c["contact"].id not in by_id[c["agent"]]["contacts"]:
+            raise ValidationError(f"router.contacts: {c['contact'].id!r} is assigned to {c['agent']!r}, "
+                                  "which does not list it")
+    return {"now": now, **counters, "channels": channels, "agents": agents, "contacts": contacts}
+
+
+def _known_channel(path: str, ch: Channel, channels: Mapping[str, Channel]) -> None:
+    if channels.get(ch.name) != ch:
+        raise ValidationError(f"{path}: channel {ch!r} is not the router's channel of that name "
+                              f"({channels.get(ch.name)!r})")
+
+
+def _read_agent(path: str, data: Any, now: float, counters: Mapping[str, int],
+                channels: Mapping[str, Channel]) -> dict[str, Any]:
+    f = serial._Fields(path, data, ("agent", "order", "presence", "reason", "since", "handled", "last_assigned",
+                                    "version", "load", "contacts", "wrap_ups"))
+    agent = serial.from_dict(Agent, f.get("agent"), f"{path}.agent")
+    for ch in agent.capacity:
+        _known_channel(f"{path}.agent.capacity", ch, channels)
+    presence = f.get("presence")
+    if presence not in _PRESENCES:
+        raise ValidationError(f"{path}.presence must be one of {list(_PRESENCES)} (got {presence!r})")
+    check_reason(path, "reason", f.get("reason"))
+    order, version = _int(f"{path}.order", f.get("order"), 1), _int(f"{path}.version", f.get("version"), 1)
+    last = _int(f"{path}.last_assigned", f.get("last_assigned"), -1)
+    for name, value, limit in (("order", order, "order"), ("version", version, "stamp"),
+                               ("last_assigned", last, "assigned")):
+        if value > counters[limit]:
+            raise ValidationError(f"{path}.{name}: {value} is beyond the router's counter {counters[limit]}")
+    since = _time(f"{path}.since", f.get("since"))
+    if since > now:
+        raise ValidationError(f"{path}.since: {since} is later than router.now {now}")
+    capacity = {ch.name for ch in agent.capacity}
+    load: dict[str, int] = {}
+    for j, pair in enumerate(_list(f"{path}.load", f.get("load"))):
+        if not isinstance(pair, list) or len(pair) != 2 or pair[0] not in capacity or pair[0] in load:
+            raise ValidationError(f"{path}.load[{j}] must be a [channel, count] pair, once per channel of the "
+                                  f"agent's capacity {sorted(capacity)} (got {pair!r})")
+        load[pair[0]] = _int(f"{path}.load[{j}][1]", pair[1])
+    contacts = [_str(f"{path}.contacts[{j}]", c) for j, c in enumerate(_list(f"{path}.contacts", f.get("contacts")))]
+    _unique(f"{path}.contacts", "contact id", contacts)
+    wraps = []
+    for j, raw in enumerate(_list(f"{path}.wrap_ups", f.get("wrap_ups"))):
+        w = serial._Fields(f"{path}.wrap_ups[{j}]", raw, ("seq", "channel", "until"))
+        seq = _int(f"{path}.wrap_ups[{j}].seq", w.get("seq"), 1)
+        if seq > counters["seq"]:
+            raise ValidationError(f"{path}.wrap_ups[{j}].seq: {seq} is beyond the router's counter {counters['seq']}")
+        if w.get("channel") not in capacity:
+            raise ValidationError(f"{path}.wrap_ups[{j}].channel must be one of the agent's channels "
+                                  f"{sorted(capacity)} (got {w.get('channel')!r})")
+        wraps.append((seq, w.get("channel"), _time(f"{path}.wrap_ups[{j}].until", w.get("until"))))
+    return {"agent": agent, "order": order, "presence": presence, "reason": f.get("reason"), "since": since,
+            "handled": _int(f"{path}.handled", f.get("handled")), "last_assigned": last, "version": version,
+            "load": load, "contacts": contacts, "wrap_ups": wraps}
+
+
+def _read_contact(path: str, data: Any, now: float, counters: Mapping[str, int], channels: Mapping[str, Channel],
+                  queues: Mapping[str, Queue], agents: Mapping[str, Any]) -> dict[str, Any]:
+    f = serial._Fields(path, data, ("contact", "seq", "state", "agent", "queue", "arrival", "entered", "step",
+                                    "base_needs", "hold_until", "declined", "timer"))
+    contact = serial.from_dict(Contact, f.get("contact"), f"{path}.contact")
+    _known_channel(f"{path}.contact.channel", contact.channel, channels)
+    seq = _int(f"{path}.seq", f.get("seq"), 1)
+    state, agent = f.get("state"), f.get("agent")
+    if not (state == "waiting" and agent is None or state == "assigned" and isinstance(agent, str)
+            and agent in agents):
+        raise ValidationError(f"{path}: a contact is 'waiting' with agent None or 'assigned' with a known agent "
+                              f"(got state {state!r}, agent {agent!r})")
+    if state == "assigned" and contact.channel.name not in {ch.name for ch in agents[agent]["agent"].capacity}:
+        raise ValidationError(f"{path}: agent {agent!r} has no capacity on {contact.channel.name!r}")
+    queue = f.get("queue")
+    if queue not in queues:
+        raise ValidationError(f"{path}.queue: {queue!r} is not a queue; known: {sorted(queues)}")
+    arrival, entered = _time(f"{path}.arrival", f.get("arrival")), _time(f"{path}.entered", f.get("entered"))
+    if not arrival <= entered <= now:
+        raise ValidationError(f"{path}: arrival {arrival} <= entered {entered} <= router.now {now} does not hold")
+    steps = queues[queue].steps_for(contact.segment)
+    step = _int(f"{path}.step", f.get("step"))
+    if step > len(steps):
+        raise ValidationError(f"{path}.step: {step} is beyond the {len(steps)} step(s) of queue {queue!r}")
+    base = f.get("base_needs")
+    declined: dict[str, float] = {}
+    for j, pair in enumerate(_list(f"{path}.declined", f.get("declined"))):
+        if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], str) or pair[0] in declined:
+            raise ValidationError(f"{path}.declined[{j}] must be an [agent id, until or null] pair, once per "
+                                  f"agent (got {pair!r})")
+        declined[pair[0]] = _INF if pair[1] is None else _time(f"{path}.declined[{j}][1]", pair[1])
+    timer = f.get("timer")
+    if timer is not None:
+        if state != "waiting" or not isinstance(timer, list) or len(timer) != 2:
+            raise ValidationError(f"{path}.timer must be null or, for a waiting contact, [due, number] "
+                                  f"(got {timer!r})")
+        timer = (_time(f"{path}.timer[0]", timer[0]), _int(f"{path}.timer[1]", timer[1], 1))
+    for name, value in (("seq", seq), ("timer[1]", timer[1] if timer is not None else 0)):
+        if value > counters["seq"]:
+            raise ValidationError(f"{path}.{name}: {value} is beyond the router's counter {counters['seq']}")
+    return {"contact": contact, "seq": seq, "state": state, "agent": agent, "queue": queue, "arrival": arrival,
+            "entered": entered, "step": step,
+            "base_needs": None if base is None else dict(levels(path, "base_needs", base)),
+            "hold_until": _time(f"{path}.hold_until", f.get("hold_until")), "declined": declined, "timer": timer}
+
+
+# ------------------------------------------------------------------ building
+def _build(router: Any, state: Mapping[str, Any]) -> None:
+    """Fill the new ``router`` with the checked ``state``."""
+    from .router import _RULE, _WRAP
+
+    router._now = state["now"]
+    router._order, router._seq, router._assigned = state["order"], state["seq"], state["assigned"]
+    router._channels = dict(state["channels"])
+    index = router._agent_index
+    agents: dict[str, AgentState] = {}
+    for rec in state["agents"]:  # in joining order, logged out: as add_agent filed them
+        a = AgentState(rec["agent"], rec["order"], rec["since"])
+        agents[a.id] = a
+        index.add(a)
+    router._agents = agents
+    timers: list[tuple] = []
+    entries: dict[str, Entry] = {}
+    for rec in state["contacts"]:
+        contact = rec["contact"]
+        q = router._queues[rec["queue"]]
+        e = Entry(contact, rec["seq"], q, rec["arrival"])
+        e.entered, e.step, e.steps = rec["entered"], rec["step"], q.steps_for(contact.segment)
+        if rec["base_needs"] is not None:
+            e.base_needs = rec["base_needs"]
+        e.hold_until = rec["hold_until"]
+        e.declined = dict(rec["declined"])
+        e.decline_due = min(e.declined.values(), default=_INF)
+        router._refresh(e, -_INF)  # no rule applies: the eligibility at the step reached
+        if rec["agent"] is not None:
+            e.state, e.agent = "assigned", agents[rec["agent"]]
+        entries[e.id] = e
+    router._contacts = entries
+    for rec in state["agents"]:
+        a = agents[rec["agent"].id]
+        a.presence, a.reason, a.handled = rec["presence"], rec["reason"], rec["handled"]
+        a.last_assigned, a.version = rec["last_assigned"], rec["version"]
+        a.load = dict(rec["load"])
+        a.total = sum(a.load.values())
+        a.exclusive = sum(n for name, n in a.load.items() if a.channels[name].exclusive)
+        a.nonexclusive = a.total - a.exclusive
+        a.contacts = {cid: entries[cid] for cid in rec["contacts"]}
+        for seq, name, until in rec["wrap_ups"]:
+            a.wrapups[seq] = a.channels[name]
+            timers.append((until, seq, _WRAP, a, seq))
+    for rec in state["contacts"]:
+        if rec["agent"] is None:
+            e = entries[rec["contact"].id]
+            router._waiting.add(e, router._now)
+            if rec["timer"] is not None:
+                due, seq = rec["timer"]
+                timers.append((due, seq, _RULE, e, e.version))
+    timers.sort()  # a sorted list is a heap
+    router._timers = timers
+    index.refile(list(agents.values()), state["stamp"])
