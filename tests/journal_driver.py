@@ -2,7 +2,8 @@
 
 Call ``k`` (the k-th *accepted* call) is drawn from ``default_rng([seed, k, attempt])`` and the
 router's state alone, so a router rebuilt from a journal of k calls continues the very same
-stream.  Run as a script, it is the writer process the SIGKILL test kills.
+stream.  Run as a script, it is the writer process the SIGKILL test kills; it writes a
+checkpoint every ``CHECKPOINT_EVERY`` calls and resumes from the latest one.
 """
 
 from __future__ import annotations
@@ -70,16 +71,22 @@ def run(router: Any, seed: int, start: int, stop: int) -> list[list[orr.Assignme
     return [one_call(router, seed, k)[1] for k in range(start + 1, stop + 1)]
 
 
+#: The writer's checkpoint interval (small: the SIGKILL test should cut some checkpoints).
+CHECKPOINT_EVERY = 7
+
+
 def writer(path: str, seed: int) -> None:
-    """Append calls to the journal at ``path`` forever (resuming it if it exists)."""
+    """Append calls to the journal at ``path`` forever (resuming it from its latest checkpoint
+    and the calls after it, if it exists)."""
     import os
 
     from omniroute.journal import JournaledRouter
 
     if os.path.exists(path):
-        jr = JournaledRouter.resume(path)
+        jr = JournaledRouter.resume(path, checkpoint_every=CHECKPOINT_EVERY)
     else:
-        jr = JournaledRouter(QUEUES, orr.policies.Random(seed), orr.policies.PriorityFIFO(), journal=path)
+        jr = JournaledRouter(QUEUES, orr.policies.Random(seed), orr.policies.PriorityFIFO(), journal=path,
+                             checkpoint_every=CHECKPOINT_EVERY)
     print("started", jr.seq, flush=True)
     k = jr.seq
     while True:

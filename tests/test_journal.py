@@ -163,10 +163,15 @@ def test_two_writers_are_refused(tmp_path) -> None:
 
 
 def test_sigkill_loses_and_doubles_nothing(tmp_path) -> None:
-    """Kill a writer with SIGKILL at random moments, resume each time, compare with a clean run."""
+    """Kill a writer with SIGKILL at random moments, resume each time, compare with a clean run.
+
+    The writer checkpoints every few calls and resumes from its latest checkpoint plus the
+    calls after it; after each kill, that recovery must give exactly the router a replay of
+    the whole committed journal rebuilds (snapshots equal: every agent, contact, timer,
+    update stamp and the generator's state)."""
     path, seed = tmp_path / "kill.sqlite", 21
     rng = np.random.default_rng(2024)
-    committed = []
+    committed, tails = [], []
     for _ in range(8):
         p = subprocess.Popen([sys.executable, str(Path(__file__).parent / "journal_driver.py"), str(path), str(seed)],
                              stdout=subprocess.PIPE, text=True)
@@ -179,7 +184,13 @@ def test_sigkill_loses_and_doubles_nothing(tmp_path) -> None:
         res = replay(path)
         assert res.divergence is None
         committed.append(res.calls)
+        fast = replay(path, from_checkpoint=True)
+        assert fast.divergence is None and fast.start + fast.calls == res.calls
+        assert res.calls - fast.start < drv.CHECKPOINT_EVERY  # the latest checkpoint is restored
+        assert fast.router.snapshot() == res.router.snapshot()
+        tails.append(fast.calls)
     assert committed == sorted(committed) and committed[-1] > committed[0]
+    assert any(tails), "some kill should have left calls after the latest checkpoint"
     # the clean run of the same stream, cut where the last commit was
     clean = orr.Router(drv.QUEUES, orr.policies.Random(seed), orr.policies.PriorityFIFO())
     drv.run(clean, seed, 0, committed[-1])
@@ -203,3 +214,88 @@ def test_replay_command(tmp_path, capsys) -> None:
     assert main(["replay", path, "--agent-policy", "nope"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "no such journal" in err[0] and "unknown agent policy" in err[1]
+
+
+# ------------------------------------------------------------------ checkpoints
+@pytest.mark.parametrize("suffix", [".sqlite", ".jsonl"])
+def test_checkpoints_make_recovery_replay_only_the_tail(tmp_path, suffix) -> None:
+    path = tmp_path / f"c{suffix}"
+    jr = JournaledRouter(drv.QUEUES, orr.policies.Random(4), journal=path, checkpoint_every=25)
+    drv.run(jr, 4, 0, 60)
+    with jr.batch():  # a checkpoint inside a batch is written with it
+        drv.run(jr, 4, 60, 80)
+        jr.checkpoint()
+        drv.run(jr, 4, 80, 90)
+    mid = jr.now
+    drv.run(jr, 4, 90, 110)
+    jr.close()
+    full = replay(path)
+    fast = replay(path, from_checkpoint=True)
+    assert (full.start, fast.start, fast.calls) == (0, 100, 10)  # the latest: call 100
+    assert fast.router.snapshot() == full.router.snapshot() == jr.snapshot()
+    assert replay(path, from_checkpoint=True, until=mid).start == 0  # the checkpoint is later
+    jr2 = JournaledRouter.resume(path, checkpoint_every=25)
+    assert jr2.seq == 110 and jr2.snapshot() == jr.snapshot()
+    assert drv.run(jr2, 4, 110, 140) == drv.run(jr.router, 4, 110, 140)
+    jr2.close()
+    copied = tmp_path / ("copy.jsonl" if suffix == ".sqlite" else "copy.sqlite")
+    assert copy_journal(path, copied) == 140
+    res = replay(copied, from_checkpoint=True)
+    assert res.start == 125 and res.router.snapshot() == jr.snapshot()
+
+
+def test_a_bad_checkpoint_is_refused_and_can_be_done_without(tmp_path) -> None:
+    path = tmp_path / "c.sqlite"
+    jr = JournaledRouter(drv.QUEUES, orr.policies.Random(4), journal=path, checkpoint_every=10)
+    drv.run(jr, 4, 0, 35)
+    jr.close()
+    db = sqlite3.connect(str(path))
+    edited = json.loads(db.execute("SELECT json FROM checkpoints").fetchone()[0])
+    edited["content"]["router"]["agents"][0]["handled"] += 1
+    db.execute("UPDATE checkpoints SET json = ?", (json.dumps(edited),))
+    db.commit()
+    db.close()
+    with pytest.raises(JournalError, match=r"checkpoint at call 30 cannot be restored .*checksum mismatch.*"
+                                           r"from_checkpoint=False"):
+        JournaledRouter.resume(path)
+    jr2 = JournaledRouter.resume(path, from_checkpoint=False)
+    assert jr2.seq == 35 and jr2.snapshot() == jr.snapshot()
+    jr2.close()
+    # a checkpoint of another configuration than the header's is refused, the difference named
+    other = tmp_path / "o.jsonl"
+    JournaledRouter(drv.QUEUES, orr.policies.Random(4), journal=other).close()
+    lines = other.read_text()
+    snap = orr.Router(drv.QUEUES[1:], orr.policies.Random(4)).snapshot()
+    other.write_text(lines + json.dumps({"seq": 1, "call": "tick", "now": 0.0, "args": {}, "out": []}) + "\n"
+                     + json.dumps({"checkpoint": 1, "snapshot": snap}) + "\n")
+    with pytest.raises(JournalError, match=r"has \['backup'\], expected \['backup', 'general'\]"):
+        replay(other, from_checkpoint=True)
+    other.write_text(lines + json.dumps({"checkpoint": 1, "snapshot": snap}) + "\n")
+    with pytest.raises(JournalError, match="malformed checkpoint"):
+        replay(other, from_checkpoint=True)
+
+
+def test_checkpointing_needs_a_snapshottable_router(tmp_path) -> None:
+    class Mine(orr.policies.LongestIdle):
+        name = "mine"
+
+    with pytest.raises(JournalError, match="cannot be checkpointed .*does not say how it snapshots"):
+        JournaledRouter(drv.QUEUES, Mine(), journal=tmp_path / "a.sqlite", custom_policies=True,
+                        checkpoint_every=5)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(JournalError, match="checkpoint_every must be"):
+            JournaledRouter(drv.QUEUES, journal=tmp_path / "b.sqlite", checkpoint_every=bad)
+
+    class Stateless(orr.policies.LongestIdle):
+        name = "mine"
+        stateless = True
+
+    jr = JournaledRouter(drv.QUEUES, Stateless(), journal=tmp_path / "c.sqlite", custom_policies=True,
+                         checkpoint_every=5)
+    drv.run(jr, 2, 0, 23)
+    jr.close()
+    with pytest.raises(JournalError, match="custom"):
+        JournaledRouter.resume(tmp_path / "c.sqlite")
+    jr2 = JournaledRouter.resume(tmp_path / "c.sqlite", agent_policy=Stateless)
+    assert jr2.seq == 23 and jr2.snapshot() == jr.snapshot()
+    jr2.close()

@@ -269,3 +269,17 @@ def test_reference_routers_are_refused() -> None:
 
     with pytest.raises(orr.SnapshotError, match="replaces the router's indexes"):
         ReferenceRouter(drv.QUEUES).snapshot()
+
+
+def test_locked_and_journaled_routers_snapshot_their_router(tmp_path) -> None:
+    from omniroute.journal import JournaledRouter
+
+    r = sample()
+    locked = orr.LockedRouter.wrap(r)
+    assert locked.snapshot() == r.snapshot()
+    again = orr.LockedRouter.wrap(orr.Router.restore(locked.snapshot()))
+    assert again.agents() == locked.agents()
+    jr = JournaledRouter(drv.QUEUES, journal=tmp_path / "j.sqlite")
+    drv.run(jr, 1, 0, 20)
+    assert jr.snapshot() == jr.router.snapshot()
+    jr.close()

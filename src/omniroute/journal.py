@@ -15,7 +15,9 @@ non-``.jsonl`` path) and :class:`JSONLinesJournal` (``.jsonl``, for export and i
 WAL mode, a call returns only after its record is committed (``synchronous=FULL`` by default:
 on disk even after a power cut; ``"normal"``: survives a crash of the process, the last
 commits may be lost on power loss).  After a crash the journal holds exactly the calls
-committed; recovery is :meth:`JournaledRouter.resume`, a replay of the whole journal.
+committed; recovery is :meth:`JournaledRouter.resume`: the latest checkpoint (a router
+snapshot written with the call it follows, every ``checkpoint_every`` calls or on
+:meth:`JournaledRouter.checkpoint`), then a replay of the calls after it, checked.
 
 A custom (non built-in) policy cannot be written in the header: journaling it is allowed
 only with ``custom_policies=True``, and such a journal replays only when the caller passes
@@ -28,10 +30,11 @@ import contextlib
 import json
 import os
 import sqlite3
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -40,7 +43,7 @@ from ._checks import real
 from .agents import Agent
 from .assignment import Assignment
 from .contacts import Contact
-from .errors import OmnirouteError
+from .errors import OmnirouteError, SnapshotError
 from .policies import AgentPolicy, ContactPolicy
 from .queues import Queue
 from .router import Router
@@ -70,7 +73,8 @@ class JournalError(OmnirouteError, ValueError):
 
 # ====================================================================== backends
 class Journal(ABC):
-    """A journal backend: one header, then records numbered 1, 2, 3... without gaps."""
+    """A journal backend: one header, then records numbered 1, 2, 3... without gaps, and
+    checkpoints: ``{"seq": n, "snapshot": ...}``, the router's snapshot after record ``n``."""
 
     path: Path
 
@@ -83,12 +87,17 @@ class Journal(ABC):
         """Write the header of a new journal."""
 
     @abstractmethod
-    def records(self) -> Iterator[dict[str, Any]]:
-        """The records, in order."""
+    def records(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        """The records numbered after ``after``, in order."""
 
     @abstractmethod
-    def append(self, records: list[dict[str, Any]]) -> None:
-        """Write ``records`` in one transaction (all or none)."""
+    def append(self, records: list[dict[str, Any]], checkpoint: dict[str, Any] | None = None) -> None:
+        """Write ``records`` and ``checkpoint`` (one for the last record, or the last
+        written if ``records`` is empty) in one transaction (all or none)."""
+
+    @abstractmethod
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        """The latest checkpoint ``{"seq": n, "snapshot": ...}``, or None."""
 
     def close(self) -> None:  # noqa: B027 - optional: a backend with nothing to release keeps it
         """Release the backend's resources (nothing by default)."""
@@ -110,6 +119,16 @@ def _check_header(path: Path, header: Any) -> dict[str, Any]:
     return header
 
 
+def _check_checkpoint(path: Path, cp: Any, written: int) -> dict[str, Any]:
+    """``cp`` as a checkpoint of a journal of ``written`` records, or an error."""
+    if not isinstance(cp, dict) or set(cp) != {"seq", "snapshot"} or not isinstance(cp["snapshot"], dict) \
+            or isinstance(cp["seq"], bool) or not isinstance(cp["seq"], int) or not 0 < cp["seq"] <= written:
+        got = {k: v for k, v in cp.items() if k != "snapshot"} if isinstance(cp, dict) else cp
+        raise JournalError(f"{path}: malformed checkpoint {got!r}: one of the {written} records written "
+                           "and its snapshot expected")
+    return cp
+
+
 def _check_seq(path: Path, expected: int, rec: Any) -> dict[str, Any]:
     if not isinstance(rec, dict) or rec.get("seq") != expected:
         got = rec.get("seq") if isinstance(rec, dict) else rec
@@ -118,8 +137,12 @@ def _check_seq(path: Path, expected: int, rec: Any) -> dict[str, Any]:
     return rec
 
 
+_CHECKPOINTS = "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, json TEXT NOT NULL)"
+
+
 class SQLiteJournal(Journal):
-    """A SQLite file in WAL mode: table ``header`` (one JSON row), table ``calls`` (seq, JSON).
+    """A SQLite file in WAL mode: table ``header`` (one JSON row), table ``calls`` (seq, JSON),
+    table ``checkpoints`` (seq, JSON snapshot; only the latest is kept).
 
     ``mode``: "r" read, "w" create (refused if the file has records), "a" append to an
     existing journal.  A writer takes an exclusive lock on ``PATH.lock`` (released by the
@@ -154,10 +177,14 @@ class SQLiteJournal(Journal):
                 raise JournalError(f"{self.path}: a journal already exists here; resume it or choose a new path")
             self._db.executescript(
                 "CREATE TABLE header (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);"
-                "CREATE TABLE calls (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);")
+                "CREATE TABLE calls (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);"
+                f"{_CHECKPOINTS};")
         elif not {"header", "calls"} <= tables:
             self.close()
             raise JournalError(f"{self.path}: not an omniroute journal (tables 'header' and 'calls' missing)")
+        elif mode == "a" and "checkpoints" not in tables:  # a journal written before checkpoints
+            self._db.execute(_CHECKPOINTS)
+        self._checkpoints = mode != "r" or "checkpoints" in tables
 
     def _lock(self) -> None:
         try:
@@ -188,8 +215,8 @@ class SQLiteJournal(Journal):
     def write_header(self, header: dict[str, Any]) -> None:
         self._query("INSERT INTO header (id, json) VALUES (1, ?)", json.dumps(header))
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        last = 0
+    def records(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        last = after
         while True:  # in pages: a long day's journal need not sit in memory
             rows = self._query("SELECT seq, json FROM calls WHERE seq > ? ORDER BY seq LIMIT 1000", last)
             if not rows:
@@ -198,22 +225,37 @@ class SQLiteJournal(Journal):
                 yield _check_seq(self.path, last + 1, _loads(self.path, text, f"record {seq}"))
                 last = seq
 
-    def append(self, records: list[dict[str, Any]]) -> None:
+    def append(self, records: list[dict[str, Any]], checkpoint: dict[str, Any] | None = None) -> None:
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.executemany("INSERT INTO calls (seq, json) VALUES (?, ?)",
                                [(r["seq"], json.dumps(r)) for r in records])
+                if checkpoint is not None:  # with its call, and the only one kept
+                    db.execute("INSERT OR REPLACE INTO checkpoints (seq, json) VALUES (?, ?)",
+                               (checkpoint["seq"], json.dumps(checkpoint["snapshot"])))
+                    db.execute("DELETE FROM checkpoints WHERE seq < ?", (checkpoint["seq"],))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
         except sqlite3.IntegrityError:
-            raise JournalError(f"{self.path}: record {records[0]['seq']} was already written: another "
+            first = records[0]["seq"] if records else None
+            raise JournalError(f"{self.path}: record {first} was already written: another "
                                "process writes to this journal") from None
         except sqlite3.Error as exc:
             raise JournalError(f"{self.path}: cannot write ({exc})") from None
+
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        if not self._checkpoints:
+            return None
+        rows = self._query("SELECT seq, json FROM checkpoints ORDER BY seq DESC LIMIT 1")
+        if not rows:
+            return None
+        written = self._query("SELECT COALESCE(MAX(seq), 0) FROM calls")[0][0]
+        cp = {"seq": rows[0][0], "snapshot": _loads(self.path, rows[0][1], f"checkpoint {rows[0][0]}")}
+        return _check_checkpoint(self.path, cp, written)
 
     def close(self) -> None:
         db = getattr(self, "_db", None)
@@ -233,7 +275,8 @@ def _loads(path: Path, text: str, what: str) -> Any:
 
 
 class JSONLinesJournal(Journal):
-    """JSON Lines: the header on line 1, then one record per line (for export and import).
+    """JSON Lines: the header on line 1, then one record per line (for export and import);
+    a checkpoint is a line ``{"checkpoint": n, "snapshot": ...}`` right after record ``n``.
 
     Each append is written and flushed (``fsync`` with ``sync=True``).  A crash during an
     append can leave a last line without its newline: reading such a journal raises
@@ -275,17 +318,36 @@ class JSONLinesJournal(Journal):
     def write_header(self, header: dict[str, Any]) -> None:
         self._write([header])
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def _entries(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(records before it, checkpoint) for each checkpoint line, (0, record) for each record."""
         expected = 1
         for i, rec in self._lines():
             if i == 1:
                 _check_header(self.path, rec)
-                continue
-            yield _check_seq(self.path, expected, rec)
-            expected += 1
+            elif isinstance(rec, dict) and "checkpoint" in rec:
+                yield expected - 1, rec
+            else:
+                yield 0, _check_seq(self.path, expected, rec)
+                expected += 1
 
-    def append(self, records: list[dict[str, Any]]) -> None:
-        self._write(records)
+    def records(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        for before, rec in self._entries():
+            if not before and "checkpoint" not in rec and rec["seq"] > after:
+                yield rec
+
+    def append(self, records: list[dict[str, Any]], checkpoint: dict[str, Any] | None = None) -> None:
+        lines = list(records)
+        if checkpoint is not None:
+            lines.append({"checkpoint": checkpoint["seq"], "snapshot": checkpoint["snapshot"]})
+        self._write(lines)
+
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        last = None
+        for before, rec in self._entries():
+            if "checkpoint" in rec:
+                cp = {"seq": rec["checkpoint"], **{k: v for k, v in rec.items() if k != "checkpoint"}}
+                last = _check_checkpoint(self.path, cp, before)
+        return last
 
     def _write(self, objs: list[dict[str, Any]]) -> None:
         try:
@@ -309,16 +371,18 @@ def open_journal(path: str | os.PathLike[str] | Journal, mode: str = "r", **opti
 
 
 def copy_journal(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> int:
-    """Copy journal ``src`` into a new journal ``dst`` (export/import); returns the records copied."""
+    """Copy journal ``src`` into a new journal ``dst`` (export/import), its latest checkpoint
+    included; returns the records copied."""
     n = 0
     with open_journal(src) as a, open_journal(dst, "w") as b:
         b.write_header(a.header())
+        cp = a.latest_checkpoint()
         batch: list[dict[str, Any]] = []
         for rec in a.records():
             batch.append(rec)
             n += 1
-            if len(batch) == 1000:
-                b.append(batch)
+            if len(batch) == 1000 or cp is not None and n == cp["seq"]:
+                b.append(batch, cp if cp is not None and n == cp["seq"] else None)
                 batch = []
         if batch:
             b.append(batch)
@@ -326,6 +390,18 @@ def copy_journal(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> in
 
 
 # ====================================================================== the journaled router
+def _check_every(router: Router, every: Any) -> None:
+    """``checkpoint_every`` is None or a count >= 1, and the router can then be snapshotted."""
+    if every is None:
+        return
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise JournalError(f"checkpoint_every must be None or an integer >= 1 (got {every!r})")
+    try:
+        router.snapshot()
+    except SnapshotError as exc:
+        raise JournalError(f"checkpoint_every={every}: the router cannot be checkpointed ({exc})") from None
+
+
 def _header(router: Router) -> dict[str, Any]:
     head: dict[str, Any] = {"format": FORMAT, "version": VERSION,
                             "queues": [serial.to_dict(q) for q in router.queues.values()]}
@@ -387,11 +463,16 @@ class JournaledRouter:
     later call is refused: the router in memory is then ahead of its journal (resume from
     the journal to continue).  Not thread-safe (wrap calls in a lock or use
     :mod:`omniroute.live`).
+
+    ``checkpoint_every``: write a checkpoint (the router's snapshot, in the transaction of
+    the call it follows) after every that many calls, so that :meth:`resume` restores it and
+    replays only the calls after it.  The router must then be snapshottable (a custom policy
+    must say how, see :class:`~omniroute.policies.PolicyState`), checked at once.
     """
 
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
                  contact_policy: ContactPolicy | None = None, *, journal: str | os.PathLike[str] | Journal,
-                 custom_policies: bool = False, **options: Any) -> None:
+                 custom_policies: bool = False, checkpoint_every: int | None = None, **options: Any) -> None:
         router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy)
         head = _header(router)
         custom = [k for k in ("agent_policy", "contact_policy") if "custom" in head[k]]
@@ -400,33 +481,44 @@ class JournaledRouter:
                 f"{custom[0]} {head[custom[0]]['repr']} is not a built-in policy: a journal cannot rebuild "
                 "it. Pass custom_policies=True to journal anyway; replay will then need the policy "
                 "(replay(path, agent_policy=..., contact_policy=...))")
+        _check_every(router, checkpoint_every)
         self._journal = open_journal(journal, "w", **options)
         self._journal.write_header(head)
-        self._init(router, 0)
+        self._init(router, 0, checkpoint_every)
 
-    def _init(self, router: Router, seq: int) -> None:
+    def _init(self, router: Router, seq: int, checkpoint_every: int | None) -> None:
         self.router = router
         self._seq = seq
+        self._every = checkpoint_every
         self._pending: list[dict[str, Any]] | None = None
+        self._pending_checkpoint: dict[str, Any] | None = None
         self._broken: str | None = None
 
     @classmethod
     def resume(cls, journal: str | os.PathLike[str], agent_policy: AgentPolicy | None = None,
-               contact_policy: ContactPolicy | None = None, **options: Any) -> JournaledRouter:
-        """Rebuild the router from ``journal`` (a replay of every record, checked) and go on
-        appending to it.  Raises :class:`JournalError` if the replay diverges."""
+               contact_policy: ContactPolicy | None = None, *, from_checkpoint: bool = True,
+               checkpoint_every: int | None = None, **options: Any) -> JournaledRouter:
+        """Rebuild the router from ``journal`` and go on appending to it.
+
+        The router is the journal's latest checkpoint restored, then the calls after it
+        replayed and checked (``from_checkpoint=False``: every call from the header).  A custom
+        policy must be passed, as for :func:`replay`.  Raises :class:`JournalError` if the
+        replay diverges or the checkpoint cannot be restored (its message says so; resuming
+        with ``from_checkpoint=False`` does without it).
+        """
         j = open_journal(journal, "a", **options)
         try:
-            res = replay(j, agent_policy=agent_policy, contact_policy=contact_policy)
+            res = replay(j, agent_policy=agent_policy, contact_policy=contact_policy,
+                         from_checkpoint=from_checkpoint)
+            if res.divergence is not None:
+                raise JournalError(f"{j.path}: cannot resume, the replay diverges: {res.divergence}")
+            _check_every(res.router, checkpoint_every)
         except BaseException:
             j.close()
             raise
-        if res.divergence is not None:
-            j.close()
-            raise JournalError(f"{j.path}: cannot resume, the replay diverges: {res.divergence}")
         self = cls.__new__(cls)
         self._journal = j
-        self._init(res.router, res.calls)
+        self._init(res.router, res.start + res.calls, checkpoint_every)
         return self
 
     @property
@@ -440,9 +532,27 @@ class JournaledRouter:
 
     def close(self) -> None:
         """Write a pending batch and close the journal (the router stays readable)."""
-        if self._pending:
+        if self._pending or self._pending_checkpoint is not None:
             self._flush()
         self._journal.close()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The router's snapshot (see :meth:`omniroute.Router.snapshot`)."""
+        return self.router.snapshot()
+
+    def checkpoint(self) -> None:
+        """Write a checkpoint now: the router's snapshot, tied to the last call recorded
+        (inside :meth:`batch`, written with the batch).  Raises
+        :class:`~omniroute.SnapshotError` if the router cannot be snapshotted."""
+        if self._broken is not None:
+            self._call_refused()
+        if not self._seq:
+            return  # nothing recorded yet: the header is where a replay starts anyway
+        cp = {"seq": self._seq, "snapshot": self.router.snapshot()}
+        if self._pending is not None:
+            self._pending_checkpoint = cp
+        else:
+            self._write([], cp)
 
     def __enter__(self) -> JournaledRouter:
         return self
@@ -464,28 +574,49 @@ class JournaledRouter:
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, None
-        if pending:
-            self._write(pending)
+        cp, self._pending_checkpoint = self._pending_checkpoint, None
+        if pending or cp is not None:
+            self._write(pending or [], cp)
 
-    def _write(self, records: list[dict[str, Any]]) -> None:
+    def _write(self, records: list[dict[str, Any]], checkpoint: dict[str, Any] | None = None) -> None:
         try:
-            self._journal.append(records)
+            self._journal.append(records, checkpoint)
         except BaseException as exc:
             self._broken = str(exc)
             raise
 
+    def _call_refused(self) -> NoReturn:
+        raise JournalError(f"the journal lost a call the router accepted ({self._broken}); the router "
+                           "is ahead of its journal: resume from the journal")
+
+    def _auto_checkpoint(self) -> dict[str, Any] | None:
+        """The checkpoint due after this call, if any.  The router was checked snapshottable
+        when checkpoints were asked for; if it no longer is (a custom policy's state that is
+        not JSON, say), the call stands and the checkpoint is skipped with a warning: recovery
+        then replays from the previous one."""
+        if self._every is None or self._seq % self._every:
+            return None
+        try:
+            return {"seq": self._seq, "snapshot": self.router.snapshot()}
+        except SnapshotError as exc:
+            warnings.warn(f"{self._journal.path}: no checkpoint after call {self._seq} ({exc})",
+                          RuntimeWarning, stacklevel=4)
+            return None
+
     def _call(self, call: str, now: Any, *args: Any) -> list[Assignment]:
         if self._broken is not None:
-            raise JournalError(f"the journal lost a call the router accepted ({self._broken}); the router "
-                               "is ahead of its journal: resume from the journal")
+            self._call_refused()
         encoded = _encode(call, args)  # before the call: a value the journal cannot hold is refused
         out = _apply(self.router, call, now, args)
         rec = {"seq": self._seq + 1, "call": call, "now": self.router.now, "args": encoded, "out": _out(out)}
         self._seq += 1
+        cp = self._auto_checkpoint()
         if self._pending is not None:
             self._pending.append(rec)
+            if cp is not None:
+                self._pending_checkpoint = cp
         else:
-            self._write([rec])
+            self._write([rec], cp)
         return out
 
     # ------------------------------------------------------------------ mutating calls
@@ -580,11 +711,13 @@ class Divergence:
 @attrs.frozen
 class ReplayResult:
     """``router``: rebuilt up to the last call replayed; ``calls``: how many were replayed;
-    ``divergence``: the first difference, or None if every decision matched."""
+    ``divergence``: the first difference, or None if every decision matched; ``start``: the
+    call the replay started after (0: from the header; n: from the checkpoint at call n)."""
 
     router: Router
     calls: int
     divergence: Divergence | None
+    start: int = 0
 
 
 def _policies(head: Mapping[str, Any], path: Path, agent_policy: Any, contact_policy: Any) -> tuple[Any, Any]:
@@ -605,35 +738,59 @@ def _policies(head: Mapping[str, Any], path: Path, agent_policy: Any, contact_po
     return out[0], out[1]
 
 
+def _queues(head: Mapping[str, Any]) -> list[Queue]:
+    return [serial.from_dict(Queue, q, f"header.queues[{i}]") for i, q in enumerate(head.get("queues") or [])]
+
+
 def _router(head: Mapping[str, Any], path: Path, agent_policy: Any, contact_policy: Any) -> Router:
     ap, cp = _policies(head, path, agent_policy, contact_policy)
     try:
-        queues = [serial.from_dict(Queue, q, f"header.queues[{i}]") for i, q in enumerate(head.get("queues") or [])]
-        return Router(queues, agent_policy=ap, contact_policy=cp)
+        return Router(_queues(head), agent_policy=ap, contact_policy=cp)
     except OmnirouteError as exc:
         raise JournalError(f"{path}: {exc}") from None
+
+
+def _from_checkpoint(j: Journal, head: Mapping[str, Any], agent_policy: Any, contact_policy: Any,
+                     until: float | None) -> tuple[Router, int] | None:
+    """The router restored from ``j``'s latest checkpoint and its call number, or None (no
+    checkpoint, or one later than ``until``)."""
+    cp = j.latest_checkpoint()
+    if cp is None:
+        return None
+    ap, cp_policy = _policies(head, j.path, agent_policy, contact_policy)
+    try:
+        router = Router.restore(cp["snapshot"], queues=_queues(head), agent_policy=ap, contact_policy=cp_policy)
+    except OmnirouteError as exc:
+        raise JournalError(f"{j.path}: the checkpoint at call {cp['seq']} cannot be restored ({exc}); "
+                           "from_checkpoint=False replays the whole journal instead") from None
+    if until is not None and router.now > until:
+        return None
+    return router, cp["seq"]
 
 
 def replay(journal: str | os.PathLike[str] | Journal, *, until: float | None = None,
            agent_policy: AgentPolicy | Callable[[], AgentPolicy] | None = None,
            contact_policy: ContactPolicy | Callable[[], ContactPolicy] | None = None,
-           stop: bool = True, **options: Any) -> ReplayResult:
+           stop: bool = True, from_checkpoint: bool = False, **options: Any) -> ReplayResult:
     """Rebuild the router from ``journal`` and re-apply its calls, checking every decision.
 
     ``until``: stop before the first call later than this time.  ``agent_policy`` /
     ``contact_policy``: a policy (or a factory) instead of the header's (needed for a
     custom policy; with another policy than the recorded one, decisions will diverge:
     for a counterfactual run use :func:`omniroute.counterfactual.rerun`).  ``stop``: stop
-    at the first divergence (default) or go on, reporting the first.  A damaged journal,
-    another version or an unreadable record raises :class:`JournalError`.
+    at the first divergence (default) or go on, reporting the first.  ``from_checkpoint``:
+    start from the latest checkpoint (not later than ``until``) and replay only the calls
+    after it (``start`` in the result says where).  A damaged journal, another version, an
+    unreadable record or a checkpoint that cannot be restored raises :class:`JournalError`.
     """
     j = open_journal(journal, "r", **options) if not isinstance(journal, Journal) else journal
     try:
         head = j.header()
-        router = _router(head, j.path, agent_policy, contact_policy)
+        found = _from_checkpoint(j, head, agent_policy, contact_policy, until) if from_checkpoint else None
+        router, start = found if found is not None else (_router(head, j.path, agent_policy, contact_policy), 0)
         first: Divergence | None = None
         n = 0
-        for rec in j.records():
+        for rec in j.records(start):
             where = f"{j.path}: record {rec['seq']}"
             call, now = rec.get("call"), rec.get("now")
             if call not in CALLS or not isinstance(rec.get("args"), Mapping) or not isinstance(rec.get("out"), list):
@@ -655,7 +812,7 @@ def replay(journal: str | os.PathLike[str] | Journal, *, until: float | None = N
                 first = Divergence(rec["seq"], call, now, rec["out"], got)
                 if stop:
                     break
-        return ReplayResult(router, n, first)
+        return ReplayResult(router, n, first, start)
     finally:
         if not isinstance(journal, Journal):
             j.close()

@@ -136,3 +136,8 @@ class LockedRouter:
     def estimated_wait(self, target: str, now: float, method: str = "queue-length",
                        priority: int = 0) -> float | None:
         return self._call(self.router.estimated_wait, target, now, method, priority)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The router's snapshot, taken under the lock (restore it with
+        ``LockedRouter.wrap(Router.restore(snapshot))``)."""
+        return self._call(self.router.snapshot)  # type: ignore[no-any-return]
