@@ -190,8 +190,9 @@ class _Fields:
     def __init__(self, path: str, data: Any, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
         if not isinstance(data, Mapping):
             raise ValidationError(f"{path} must be an object/dict (got {data!r})")
-        unknown = sorted(str(k) for k in data if k not in required and k not in optional)
-        if unknown:
+        unknown = [str(k) for k in data if k not in required and k not in optional]
+        if unknown:  # sorted only then: this runs for every object of a snapshot
+            unknown.sort()
             raise ValidationError(
                 f"{path}: unknown field {unknown[0]!r}; allowed: {sorted(required + optional)}")
         for k in required:
