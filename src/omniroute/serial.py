@@ -310,7 +310,7 @@ def _read_rng(path: str, state: Any) -> np.random.Generator:
     bg = getattr(np.random, state["bit_generator"])()
     try:
         bg.state = dict(state)
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
         raise ValidationError(f"{path}: not a valid {state['bit_generator']} state ({exc})") from None
     return np.random.Generator(bg)
 

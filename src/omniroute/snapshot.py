@@ -47,7 +47,7 @@ from .agent_index import AgentIndex
 from .agents import Agent
 from .channels import Channel
 from .contacts import Contact
-from .errors import SnapshotError, ValidationError
+from .errors import OmnirouteError, SnapshotError, ValidationError
 from .policies import AgentPolicy, ContactPolicy, PolicyState, PreferredAgent, RealtimeFirst
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry
@@ -206,9 +206,11 @@ def restore(data: Any, *, queues: Any = None, agent_policy: Any = None, contact_
         content = _open(data)
         qs, (ap, ap_state), (cp, cp_state) = _read_config(content["config"], queues, agent_policy, contact_policy)
         state = _read_state(content["router"], qs)
-    except ValidationError as exc:
+        router = (cls or Router)(list(qs.values()), agent_policy=ap, contact_policy=cp)  # checks the queues
+    except SnapshotError:
+        raise
+    except OmnirouteError as exc:
         raise SnapshotError(f"snapshot: {exc}") from None
-    router = (cls or Router)(list(qs.values()), agent_policy=ap, contact_policy=cp)
     _check_indexes(router, "restore")
     for policy, saved in ((ap, ap_state), (cp, cp_state)):
         if not serial.is_builtin(policy):
@@ -230,7 +232,7 @@ def _open(data: Any) -> Mapping[str, Any]:
         raise SnapshotError(f"not an omniroute snapshot: 'format' must be {FORMAT!r} (got {got})")
     f = serial._Fields("snapshot", data, ("format", "version", "sha256", "content"))
     version = f.get("version")
-    if isinstance(version, bool) or version not in SECTIONS:
+    if isinstance(version, bool) or not isinstance(version, int) or version not in SECTIONS:
         newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
         raise SnapshotError(f"snapshot format version {version!r}; this omniroute reads versions "
                             f"{sorted(SECTIONS)}" + (" (the snapshot is from a newer omniroute)" if newer else ""))
@@ -455,7 +457,8 @@ def _read_agent(path: str, data: Any, now: float, counters: Mapping[str, int],
     capacity = {ch.name for ch in agent.capacity}
     load: dict[str, int] = {}
     for j, pair in enumerate(_list(f"{path}.load", f.get("load"))):
-        if not isinstance(pair, list) or len(pair) != 2 or pair[0] not in capacity or pair[0] in load:
+        if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], str) \
+                or pair[0] not in capacity or pair[0] in load:
             raise ValidationError(f"{path}.load[{j}] must be a [channel, count] pair, once per channel of the "
                                   f"agent's capacity {sorted(capacity)} (got {pair!r})")
         load[pair[0]] = _int(f"{path}.load[{j}][1]", pair[1])
@@ -467,7 +470,7 @@ def _read_agent(path: str, data: Any, now: float, counters: Mapping[str, int],
         seq = _int(f"{path}.wrap_ups[{j}].seq", w.get("seq"), 1)
         if seq > counters["seq"]:
             raise ValidationError(f"{path}.wrap_ups[{j}].seq: {seq} is beyond the router's counter {counters['seq']}")
-        if w.get("channel") not in capacity:
+        if not isinstance(w.get("channel"), str) or w.get("channel") not in capacity:
             raise ValidationError(f"{path}.wrap_ups[{j}].channel must be one of the agent's channels "
                                   f"{sorted(capacity)} (got {w.get('channel')!r})")
         wraps.append((seq, w.get("channel"), _time(f"{path}.wrap_ups[{j}].until", w.get("until"))))
@@ -491,7 +494,7 @@ def _read_contact(path: str, data: Any, now: float, counters: Mapping[str, int],
     if state == "assigned" and contact.channel.name not in {ch.name for ch in agents[agent]["agent"].capacity}:
         raise ValidationError(f"{path}: agent {agent!r} has no capacity on {contact.channel.name!r}")
     queue = f.get("queue")
-    if queue not in queues:
+    if not isinstance(queue, str) or queue not in queues:
         raise ValidationError(f"{path}.queue: {queue!r} is not a queue; known: {sorted(queues)}")
     arrival, entered = _time(f"{path}.arrival", f.get("arrival")), _time(f"{path}.entered", f.get("entered"))
     if not arrival <= entered <= now:
