@@ -50,6 +50,8 @@ def test_restored_router_decides_as_the_uninterrupted_one(agent, contact, seed, 
     drv.run(a, seed, 0, cut)
     b = through_json(a)
     assert views(b) == views(a)
+    for w in a.waiting():  # why-not answers too: they read the agents' state in joining order
+        assert b.explain(w.contact.id, a.now) == a.explain(w.contact.id, a.now)
     assert drv.run(b, seed, cut, cut + rest) == drv.run(a, seed, cut, cut + rest)  # reasons and scores too
     assert views(b) == views(a)
     check_router(b, conserving=False)

@@ -504,7 +504,8 @@ class JournaledRouter:
         replayed and checked (``from_checkpoint=False``: every call from the header).  A custom
         policy must be passed, as for :func:`replay`.  Raises :class:`JournalError` if the
         replay diverges or the checkpoint cannot be restored (its message says so; resuming
-        with ``from_checkpoint=False`` does without it).
+        with ``from_checkpoint=False`` does without it).  ``checkpoint_every``: as for a new
+        journaled router (the interval is not recorded in the journal; pass it again).
         """
         j = open_journal(journal, "a", **options)
         try:
