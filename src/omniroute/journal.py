@@ -276,7 +276,8 @@ def _loads(path: Path, text: str, what: str) -> Any:
 
 class JSONLinesJournal(Journal):
     """JSON Lines: the header on line 1, then one record per line (for export and import);
-    a checkpoint is a line ``{"checkpoint": n, "snapshot": ...}`` right after record ``n``.
+    a checkpoint is a line ``{"checkpoint": n, "snapshot": ...}`` after record ``n`` (after
+    the last record of its batch).
 
     Each append is written and flushed (``fsync`` with ``sync=True``).  A crash during an
     append can leave a last line without its newline: reading such a journal raises
@@ -552,8 +553,8 @@ class JournaledRouter:
         cp = {"seq": self._seq, "snapshot": self.router.snapshot()}
         if self._pending is not None:
             self._pending_checkpoint = cp
-        else:
-            self._write([], cp)
+        else:  # no call rides on it: a failed write loses nothing (the router stays usable)
+            self._journal.append([], cp)
 
     def __enter__(self) -> JournaledRouter:
         return self
