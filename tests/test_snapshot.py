@@ -37,7 +37,12 @@ def through_json(router: orr.Router) -> orr.Router:
 
 
 def views(router: orr.Router) -> tuple:
-    return router.waiting(), router.agents(), router.next_wakeup(), router.now
+    """What a caller can read: the state, and the real-time statistics and estimated waits
+    (restored from the snapshot's stats section)."""
+    now = router.now
+    waits = tuple(router.estimated_wait(q, now) for q in router.queues)
+    return (router.waiting(), router.agents(), router.next_wakeup(), now,
+            router.stats(now, window=14400.0, agents=True), waits)
 
 
 # ------------------------------------------------------------------ cut and continue
@@ -115,11 +120,31 @@ def resealed(s: dict) -> dict:
 def test_snapshot_is_plain_versioned_json() -> None:
     r = sample()
     s = r.snapshot()
-    assert (s["format"], s["version"]) == ("omniroute-snapshot", 1)
-    assert set(s["content"]) == {"config", "router"}
+    assert (s["format"], s["version"]) == ("omniroute-snapshot", 2)
+    assert set(s["content"]) == {"config", "router", "stats"}
     assert json.loads(json.dumps(s, allow_nan=False)) == s
     assert s["content"]["config"]["agent_policy"]["kind"] == "random"
     assert r.snapshot() == s  # taking a snapshot changes nothing
+
+
+def test_a_version_1_snapshot_loads_with_statistics_afresh() -> None:
+    r = sample()
+    s = copy.deepcopy(r.snapshot())
+    del s["content"]["stats"]
+    s["version"] = 1
+    old = orr.Router.restore(resealed(s))
+    assert old.waiting() == r.waiting() and old.agents() == r.agents()
+    got, want = old.stats(r.now).queues, r.stats(r.now).queues
+    for name in want:  # what the state implies is there; the history starts afresh (departures,
+        # and the combinations learned from contacts no longer live)
+        assert (got[name].waiting, got[name].longest_wait) == (want[name].waiting, want[name].longest_wait)
+        assert got[name].answered == 0
+    with pytest.raises(orr.SnapshotError, match="stats is required"):
+        orr.Router.restore(resealed({**s, "version": 2}))
+    with pytest.raises(orr.SnapshotError, match="stats"):
+        bad = copy.deepcopy(r.snapshot())
+        bad["content"]["stats"]["queues"] = {}
+        orr.Router.restore(resealed(bad))
 
 
 def test_damaged_or_edited_snapshots_are_refused() -> None:
@@ -141,7 +166,8 @@ def test_damaged_or_edited_snapshots_are_refused() -> None:
         (lambda c: c["router"]["agents"][0].update(presence="asleep"), r"presence must be one of"),
         (lambda c: c["router"].update(now="12"), r"router\.now must be a finite number"),
         (lambda c: c["router"]["agents"][0]["load"].append(["voice", 9]), r"load\[\d\] must be a \[channel"),
-        (lambda c: c.update(stats={}), "unknown field 'stats'"),
+        (lambda c: c.update(extra={}), "unknown field 'extra'"),
+        (lambda c: c.update(stats={}), r"stats\.profiles is required"),
     ]:
         s2 = copy.deepcopy(s)
         change(s2["content"])
@@ -208,10 +234,10 @@ def test_cross_references_are_checked() -> None:
 
 def test_versions_and_formats() -> None:
     s = sample().snapshot()
-    with pytest.raises(orr.SnapshotError, match=r"version 2; this omniroute reads versions \[1\] \(the "
+    with pytest.raises(orr.SnapshotError, match=r"version 3; this omniroute reads versions \[1, 2\] \(the "
                                                 r"snapshot is from a newer omniroute\)"):
-        orr.Router.restore({**s, "version": 2})
-    with pytest.raises(orr.SnapshotError, match=r"version 0; this omniroute reads versions \[1\]"):
+        orr.Router.restore({**s, "version": 3})
+    with pytest.raises(orr.SnapshotError, match=r"version 0; this omniroute reads versions \[1, 2\]"):
         orr.Router.restore({**s, "version": 0})
     with pytest.raises(orr.SnapshotError, match="not an omniroute snapshot"):
         orr.Router.restore({"format": "omniroute-journal", "version": 1})

@@ -5,10 +5,12 @@
 returns a new router whose decisions from then on, reasons and scores included, are the ones
 the original would have made::
 
-    {"format": "omniroute-snapshot", "version": 1, "sha256": "<hex digest of content>",
+    {"format": "omniroute-snapshot", "version": 2, "sha256": "<hex digest of content>",
      "content": {"config": {"queues": [...], "agent_policy": {...}, "contact_policy": {...}},
                  "router": {"now": ..., "order": ..., "seq": ..., "assigned": ..., "stamp": ...,
-                            "channels": [...], "agents": [...], "contacts": [...]}}}
+                            "channels": [...], "agents": [...], "contacts": [...]},
+                 "stats": {"profiles": [...], "capped": ..., "queues": {...}, "agents": [...],
+                           "contacts": [...]}}}
 
 ``config`` is the router's construction, written by :mod:`omniroute.serial` (the random
 generator's exact state included); a custom policy is ``{"custom": name, "class": ..., "state":
@@ -16,7 +18,8 @@ generator's exact state included); a custom policy is ``{"custom": name, "class"
 counters, every channel the router has seen, the agents in the order they joined (presence,
 load, idle time, handled count, update stamp, held contacts, wrap-ups with their ends) and the
 live contacts (waiting or assigned: arrival, queue entry, step reached, needs, hold, declines
-with their expiries, pending timed rule).
+with their expiries, pending timed rule).  ``stats`` (version 2) is the real-time statistics'
+running state the rest does not imply (see ``docs/live.md``).
 
 What the indexes keep besides that state is rebuilt, and what their decisions read is
 restored: the agent index orders agents by the policy's key, whose last part is the agent's
@@ -60,11 +63,14 @@ __all__ = ["FORMAT", "VERSION", "SECTIONS", "snapshot", "restore", "checksum"]
 
 FORMAT = "omniroute-snapshot"
 #: The format version this omniroute writes.
-VERSION = 1
+VERSION = 2
 #: Per version this omniroute reads: the sections of ``content`` it requires, and the optional
-#: ones.  A later version that adds a section (the statistics' state, say) adds a row here;
-#: snapshots of the older versions keep loading, with that section at its starting state.
-SECTIONS: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {1: (("config", "router"), ())}
+#: ones.  Version 2 added ``stats``, the real-time statistics' running state
+#: (:mod:`omniroute.stats`); a version-1 snapshot loads with the statistics starting afresh.
+SECTIONS: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    1: (("config", "router"), ()),
+    2: (("config", "router", "stats"), ()),
+}
 
 _INF = math.inf
 _PRESENCES = (AVAILABLE, AWAY, LOGGED_OUT)
@@ -80,7 +86,7 @@ def checksum(content: Any) -> str:
 def snapshot(router: Router) -> dict[str, Any]:
     """The state of ``router`` as a plain, versioned dict (see the module docstring)."""
     _check_indexes(router, "snapshot")
-    content = {"config": _config(router), "router": _state(router)}
+    content = {"config": _config(router), "router": _state(router), "stats": _stats_state(router)}
     try:
         digest = checksum(content)
     except (TypeError, ValueError) as exc:  # a custom policy's state that is not JSON, say
@@ -206,6 +212,7 @@ def restore(data: Any, *, queues: Any = None, agent_policy: Any = None, contact_
         content = _open(data)
         qs, (ap, ap_state), (cp, cp_state) = _read_config(content["config"], queues, agent_policy, contact_policy)
         state = _read_state(content["router"], qs)
+        stats = _read_stats(content["stats"], qs, state) if "stats" in content else None
         router = (cls or Router)(list(qs.values()), agent_policy=ap, contact_policy=cp)  # checks the queues
     except SnapshotError:
         raise
@@ -222,6 +229,7 @@ def restore(data: Any, *, queues: Any = None, agent_policy: Any = None, contact_
                 raise SnapshotError(f"restore: {policy!r}.restore_state() refused the saved state "
                                     f"({type(exc).__name__}: {exc})") from exc
     _build(router, state)
+    _build_stats(router, state, stats)
     return router
 
 
@@ -579,3 +587,202 @@ def _build(router: Any, state: Mapping[str, Any]) -> None:
     timers.sort()  # a sorted list is a heap
     router._timers = timers
     index.refile(list(agents.values()), state["stamp"])
+
+
+# ====================================================================== statistics (version 2)
+def _stats_state(router: Any) -> dict[str, Any]:
+    """The running state behind :mod:`omniroute.stats` that the router's state does not imply:
+    the (queue, channel, needs) combinations learned, each queue's recent departures and handle
+    times, when each agent entered its state, when each live contact was first and last
+    assigned.  The waiting counts and the agents' counts are rebuilt from the router's state."""
+    tally = router._tally
+    tally.sync(router._agents)  # learned combinations all applied (no visible change)
+    profiles = [{"queue": q, "channel": ch, "needs": [list(x) for x in needs], "min_tier": lo, "max_tier": hi,
+                 "segment": seg} for q, ch, needs, lo, hi, seg in tally.seen]
+    eligibility: dict[str, list[Any]] = {}
+    for name, t in tally.queues.items():
+        eligibility[name] = [[ch, [[[list(x) for x in n], lo, hi] for n, lo, hi in elig]] for ch, elig in t.profiles]
+    queues = {}
+    for name, t in tally.queues.items():
+        h = t.head
+        queues[name] = {
+            "left": [[ts, *c] for ts, c in zip(t.ts[h:], t.cum[h:], strict=True)], "base": list(t.cum[h - 1] if h else t.base),
+            "handles": list(t.handles), "handle_pos": t.handle_pos, "handle_sum": t.handle_sum,
+            "last_wait": t.last_wait, "profiles": eligibility[name],
+        }
+    return {"profiles": profiles, "capped": tally.capped, "queues": queues,
+            "agents": [[a.id, a.state_since] for a in router._agents.values()],
+            "contacts": [[e.id, e.first_assigned, e.assigned_at] for e in router._contacts.values()]}
+
+
+def _num(path: str, value: Any, low: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < _INF:
+        raise ValidationError(f"{path} must be a finite number >= {low:g} (got {value!r})")
+    return float(value)
+
+
+def _needs(path: str, value: Any) -> tuple[tuple[str, int], ...]:
+    out = []
+    for i, pair in enumerate(_list(path, value)):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ValidationError(f"{path}[{i}] must be a [skill, level] pair (got {pair!r})")
+        out.append((_str(f"{path}[{i}][0]", pair[0]), _int(f"{path}[{i}][1]", pair[1], 1)))
+    return tuple(out)
+
+
+def _tier(path: str, value: Any, optional: bool) -> int | None:
+    if value is None and optional:
+        return None
+    return _int(path, value, 1)
+
+
+def _read_stats(data: Any, queues: Mapping[str, Queue], state: Mapping[str, Any]) -> dict[str, Any]:
+    """The stats section, checked (nothing built yet)."""
+    from .tally import HANDLE_SAMPLES, MAX_PROFILES
+
+    f = serial._Fields("stats", data, ("profiles", "capped", "queues", "agents", "contacts"))
+    seen: list[tuple] = []
+    for i, raw in enumerate(_list("stats.profiles", f.get("profiles"))):
+        path = f"stats.profiles[{i}]"
+        g = serial._Fields(path, raw, ("queue", "channel", "needs", "min_tier", "max_tier", "segment"))
+        q = g.get("queue")
+        if not isinstance(q, str) or q not in queues:
+            raise ValidationError(f"{path}.queue: {q!r} is not a queue; known: {sorted(queues)}")
+        seg = g.get("segment")
+        if seg is not None:
+            _str(f"{path}.segment", seg)
+        seen.append((q, _str(f"{path}.channel", g.get("channel")), _needs(f"{path}.needs", g.get("needs")),
+                     _int(f"{path}.min_tier", g.get("min_tier"), 1),
+                     _tier(f"{path}.max_tier", g.get("max_tier"), True), seg))
+    _unique("stats.profiles", "combination", seen)
+    if len(seen) > MAX_PROFILES:
+        raise ValidationError(f"stats.profiles: {len(seen)} combinations, more than the {MAX_PROFILES} kept")
+    capped = f.get("capped")
+    if not isinstance(capped, bool):
+        raise ValidationError(f"stats.capped must be true or false (got {capped!r})")
+    raw_queues = f.get("queues")
+    qf = serial._Fields("stats.queues", raw_queues, tuple(queues))
+    out_queues: dict[str, dict[str, Any]] = {}
+    for name in queues:
+        path = f"stats.queues.{name}"
+        g = serial._Fields(path, qf.get(name), ("left", "base", "handles", "handle_pos", "handle_sum",
+                                                 "last_wait", "profiles"))
+        base = _cumulative(f"{path}.base", g.get("base"))
+        ts: list[float] = []
+        cum: list[tuple[int, int, int, float, float]] = []
+        last = base
+        for i, row in enumerate(_list(f"{path}.left", g.get("left"))):
+            if not isinstance(row, list) or len(row) != 6:
+                raise ValidationError(f"{path}.left[{i}] must be [time, answered, within, abandoned, waits "
+                                      f"answered, waits all] (got {row!r})")
+            t = _time(f"{path}.left[{i}][0]", row[0])
+            c = _cumulative(f"{path}.left[{i}]", row[1:])
+            if (ts and t < ts[-1]) or t > state["now"] or any(x < y for x, y in zip(c, last, strict=True)):
+                raise ValidationError(f"{path}.left[{i}]: times and counts must not decrease, nor pass now")
+            ts.append(t)
+            cum.append(c)
+            last = c
+        handles = [_num(f"{path}.handles[{i}]", x) for i, x in enumerate(_list(f"{path}.handles", g.get("handles")))]
+        if len(handles) > HANDLE_SAMPLES:
+            raise ValidationError(f"{path}.handles: {len(handles)} values, more than the {HANDLE_SAMPLES} kept")
+        pos = _int(f"{path}.handle_pos", g.get("handle_pos"))
+        if pos >= max(1, len(handles)) or (pos and len(handles) < HANDLE_SAMPLES):
+            raise ValidationError(f"{path}.handle_pos: {pos} is not a position in the {len(handles)} handle times")
+        lw = g.get("last_wait")
+        profiles = []
+        for i, raw in enumerate(_list(f"{path}.profiles", g.get("profiles"))):
+            pp = f"{path}.profiles[{i}]"
+            if not isinstance(raw, list) or len(raw) != 2:
+                raise ValidationError(f"{pp} must be [channel, eligibility per step] (got {raw!r})")
+            elig = []
+            for j, e in enumerate(_list(f"{pp}[1]", raw[1])):
+                if not isinstance(e, list) or len(e) != 3:
+                    raise ValidationError(f"{pp}[1][{j}] must be [needs, min_tier, max_tier] (got {e!r})")
+                elig.append((_needs(f"{pp}[1][{j}][0]", e[0]), _int(f"{pp}[1][{j}][1]", e[1], 1),
+                             _tier(f"{pp}[1][{j}][2]", e[2], True)))
+            if not elig:
+                raise ValidationError(f"{pp}[1]: a combination has at least its first step's eligibility")
+            profiles.append((_str(f"{pp}[0]", raw[0]), elig))
+        if len(profiles) != sum(1 for k in seen if k[0] == name):
+            raise ValidationError(f"{path}.profiles: {len(profiles)} entries, but stats.profiles has "
+                                  f"{sum(1 for k in seen if k[0] == name)} for this queue")
+        out_queues[name] = {"ts": ts, "cum": cum, "base": base, "handles": handles, "handle_pos": pos,
+                            "handle_sum": _num(f"{path}.handle_sum", g.get("handle_sum")),
+                            "last_wait": None if lw is None else _time(f"{path}.last_wait", lw),
+                            "profiles": profiles}
+    agent_ids = [a["agent"].id for a in state["agents"]]
+    since = _pairs("stats.agents", f.get("agents"), agent_ids, 1, state["now"])
+    contact_ids = [c["contact"].id for c in state["contacts"]]
+    times = _pairs("stats.contacts", f.get("contacts"), contact_ids, 2, state["now"])
+    for c in state["contacts"]:
+        first, at = times[c["contact"].id]
+        assigned = c["agent"] is not None
+        # first: first assigned in its current queue (-1: not yet, or moved since); at: its
+        # latest assignment (-1: never)
+        if (assigned and (at < 0 or first < 0)) or (first >= 0 and not first <= at):
+            raise ValidationError(f"stats.contacts: {c['contact'].id!r}'s assignment times {[first, at]} do "
+                                  f"not fit its state ({'assigned' if c['agent'] else 'waiting'})")
+    return {"seen": seen, "capped": capped, "queues": out_queues, "since": since, "times": times}
+
+
+def _cumulative(path: str, row: Any) -> tuple[int, int, int, float, float]:
+    if not isinstance(row, list) or len(row) != 5:
+        raise ValidationError(f"{path} must be [answered, within, abandoned, waits answered, waits all] "
+                              f"(got {row!r})")
+    a, w, ab = (_int(f"{path}[{k}]", row[k]) for k in range(3))
+    if w > a:
+        raise ValidationError(f"{path}: more answered within the threshold ({w}) than answered ({a})")
+    return (a, w, ab, _num(f"{path}[3]", row[3]), _num(f"{path}[4]", row[4]))
+
+
+def _pairs(path: str, data: Any, ids: list[str], width: int, now: float) -> dict[str, Any]:
+    """``[[id, value, ...], ...]`` naming each of ``ids`` once, in that order; values are times
+    up to ``now``, or -1 (not yet)."""
+    rows = _list(path, data)
+    got = [row[0] if isinstance(row, list) and row else None for row in rows]
+    if got != ids:
+        raise ValidationError(f"{path} must list {ids} in that order (got {got})")
+    out: dict[str, Any] = {}
+    for i, row in enumerate(rows):
+        if len(row) != width + 1:
+            raise ValidationError(f"{path}[{i}] must be [id, {width} time(s)] (got {row!r})")
+        vals = []
+        for k, v in enumerate(row[1:]):
+            if not (v == -1 and width == 2) and not (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                     and 0 <= v <= now):
+                raise ValidationError(f"{path}[{i}][{k + 1}] must be a time up to now={now!r}"
+                                      + (" or -1" if width == 2 else "") + f" (got {v!r})")
+            vals.append(float(v))
+        out[row[0]] = vals[0] if width == 1 else tuple(vals)
+    return out
+
+
+def _build_stats(router: Any, state: Mapping[str, Any], stats: Mapping[str, Any] | None) -> None:
+    """Fill the new router's statistics: waiting counts and agents' counts from its state, the
+    rest from the stats section (or afresh, for a version-1 snapshot)."""
+    tally = router._tally
+    now = router._now
+    for e in router._contacts.values():
+        if stats is None:  # version 1: assigned contacts count as answered, their handle from now
+            e.first_assigned = e.assigned_at = now if e.state == "assigned" else -1.0
+        else:
+            e.first_assigned, e.assigned_at = stats["times"][e.id]
+        if e.state == "waiting":
+            tally.enter(e)
+    for a in router._agents.values():
+        p = a.presence
+        a.state = p if p != AVAILABLE else ("busy" if a.total else "idle")
+        a.state_since = now if stats is None else stats["since"][a.id]
+        tally.touch(a)
+    if stats is None:
+        for e in router._contacts.values():
+            tally.learn(e)
+        return
+    tally.seen = dict.fromkeys(stats["seen"], True)
+    tally.capped = stats["capped"]
+    for name, q in stats["queues"].items():
+        t = tally.queues[name]
+        t.ts, t.cum, t.base, t.head = q["ts"], q["cum"], q["base"], 0
+        t.handles, t.handle_pos, t.handle_sum = q["handles"], q["handle_pos"], q["handle_sum"]
+        t.last_wait = q["last_wait"]
+        t.profiles = q["profiles"]
