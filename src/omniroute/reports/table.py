@@ -31,11 +31,14 @@ LABELS = {
     "outbound_abandoned": "abandoned", "outbound_abandon_rate": "abandoned % of connects",
     "pacing": "pacing", "no_answer": "no answer", "failed": "failed",
     "inbound_hours": "inbound h", "outbound_hours": "outbound h",
+    "occupancy_range": "occupancy range", "occupancy_sd": "occupancy SD", "occupancy_gini": "occupancy Gini",
+    "wait_max_lowest": "longest wait, lowest priority", "wait_p95_lowest": "95th pct wait, lowest priority",
 }
 _PERCENT = {"service_level", "service_level_ex_short", "service_level_answered",
             "service_level_customer", "p_wait", "abandon_rate", "block_rate", "occupancy",
-            "utilization", "outbound_abandon_rate", "occupancy_day", "utilization_day"}
-_SECONDS = {"asa", "mean_wait", "aht"}
+            "utilization", "outbound_abandon_rate", "occupancy_day", "utilization_day",
+            "occupancy_range", "occupancy_sd"}
+_SECONDS = {"asa", "mean_wait", "aht", "wait_max_lowest", "wait_p95_lowest"}
 _COUNTS = {"offered", "answered", "abandoned", "dials", "connects", "no_answer", "failed",
            "outbound_abandoned", "blocked", "customers", "abandoned_within", "abandoned_after"}
 

@@ -20,6 +20,11 @@ a callback keeps its original entry time).  A contact contained by the bot is no
   exclusive contact uses all of it, a non-exclusive one ``1 / non-exclusive capacity``).
   Staffed time is logged-in time outside breaks, plus any time spent finishing a contact
   after the shift ended.  Both are measured over ``[warmup, horizon)``.
+* Fairness (overall; the occupancy spread per tier and team too): ``occupancy_range`` (max -
+  min), ``occupancy_sd`` (population standard deviation) and ``occupancy_gini`` (Gini
+  coefficient) of the per-agent ``occupancy`` among the agents staffed in the window;
+  ``wait_max_lowest`` and ``wait_p95_lowest``: the longest and the 95th-percentile wait of
+  the offered contacts of the lowest contact priority offered (waits as ``mean_wait``'s).
 
 Per-interval series (``intervals``): bins of ``scenario.interval`` seconds over
 ``[0, horizon)`` (warm-up included; the last bin ends at the horizon, so may be shorter).
@@ -50,7 +55,7 @@ from .clock import WEEKDAYS
 from .engine import Outcome
 from .scenario import Scenario
 
-__all__ = ["CONTACT_KPIS", "AGENT_KPIS", "compute"]
+__all__ = ["CONTACT_KPIS", "AGENT_KPIS", "FAIRNESS_KPIS", "SPREAD_KPIS", "compute", "gini"]
 
 CONTACT_KPIS = (
     "offered", "answered", "abandoned", "service_level", "service_level_ex_short",
@@ -60,6 +65,10 @@ CONTACT_KPIS = (
 )
 AGENT_KPIS = ("occupancy", "utilization", "staffed_hours", "answered", "occupancy_day",
               "utilization_day", "staffed_hours_day")
+#: The fairness KPIs: the spread of the agents' occupancy (overall, per tier and team) and
+#: the tail of the lowest priority's waits (overall).
+SPREAD_KPIS = ("occupancy_range", "occupancy_sd", "occupancy_gini")
+FAIRNESS_KPIS = (*SPREAD_KPIS, "wait_max_lowest", "wait_p95_lowest")
 INTERVAL_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "waiting",
                  "service_level_ex_short", "service_level_answered", "service_level_customer",
                  "abandoned_within", "abandoned_after", "blocked")
@@ -81,6 +90,7 @@ class _Columns:
             setattr(self, f, getattr(legs, f))
         self.channel = legs.channel()
         self.segment = legs.segment()
+        self.priority = np.array([sp.priority for sp in legs.spec], dtype=np.int64)
         self.agent = legs.agent  # index into out.agents, -1: none
         self.transferred = legs.moved
         # overflowed: answered from another queue than its home (the callback's queue for
@@ -108,6 +118,52 @@ class _Columns:
                                              minlength=self.n) > 0
 
 
+def _waits(c: _Columns, ans: np.ndarray, ab: np.ndarray, un: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The waits of the answered (to answer), the abandoned (to abandon) and the contacts
+    still waiting when the run ended (to its end; 0 if still in the bot stage)."""
+    wait_ans = c.answered[ans] - c.entered[ans]
+    wait_ab = c.abandoned[ab] - c.entered[ab]
+    ent_un = c.entered[un]  # nan: never reached the queue (still in the bot stage)
+    wait_un = np.where(np.isnan(ent_un), 0.0, np.maximum(c.end - np.nan_to_num(ent_un), 0.0))
+    return wait_ans, wait_ab, wait_un
+
+
+def _lowest_priority_waits(c: _Columns, m: np.ndarray) -> dict[str, Any]:
+    """``wait_max_lowest``, ``wait_p95_lowest``: the longest and the 95th-percentile wait
+    (numpy's default, linear between order statistics) of the contacts of ``m`` offered with
+    the lowest contact priority among them; None if nothing was offered."""
+    offered_m = m & ~c.contained & ~c.blocked
+    if not offered_m.any():
+        return {"wait_max_lowest": None, "wait_p95_lowest": None}
+    low = offered_m & (c.priority == c.priority[offered_m].min())
+    waits = np.concatenate(_waits(c, low & ~np.isnan(c.answered), low & ~np.isnan(c.abandoned),
+                                  low & np.isnan(c.answered) & np.isnan(c.abandoned)))
+    return {"wait_max_lowest": float(waits.max()), "wait_p95_lowest": float(np.percentile(waits, 95))}
+
+
+def gini(x: np.ndarray) -> float | None:
+    """The Gini coefficient of non-negative values: the mean absolute difference between
+    two of them over twice their mean (0: all equal; (n-1)/n: one holds everything); None
+    when there are none or all are 0."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    total = float(x.sum())
+    if n == 0 or total <= 0:
+        return None
+    i = np.arange(1, n + 1, dtype=float)
+    return max(float(2.0 * (i * x).sum() / (n * total) - (n + 1) / n), 0.0)
+
+
+def _occupancy_spread(rows: list[tuple[float, float, float]]) -> dict[str, Any]:
+    """``occupancy_range``, ``occupancy_sd``, ``occupancy_gini`` of the agents of ``rows``
+    (busy, weighted busy, staffed seconds) who were staffed; None if nobody was."""
+    occ = np.array([b / s for b, _, s in rows if s > 0], dtype=float)
+    if not len(occ):
+        return dict.fromkeys(SPREAD_KPIS)
+    return {"occupancy_range": float(occ.max() - occ.min()), "occupancy_sd": float(occ.std()),
+            "occupancy_gini": gini(occ)}
+
+
 def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
     offered_m = m & ~c.contained & ~c.blocked
     blocked = int((m & c.blocked).sum())
@@ -117,10 +173,7 @@ def _contact_kpis(c: _Columns, m: np.ndarray) -> dict[str, Any]:
     offered = int(offered_m.sum())
     answered = int(ans.sum())
     abandoned = int(ab.sum())
-    wait_ans = c.answered[ans] - c.entered[ans]
-    wait_ab = c.abandoned[ab] - c.entered[ab]
-    ent_un = c.entered[un]  # nan: never reached the queue (still in the bot stage)
-    wait_un = np.where(np.isnan(ent_un), 0.0, np.maximum(c.end - np.nan_to_num(ent_un), 0.0))
+    wait_ans, wait_ab, wait_un = _waits(c, ans, ab, un)
     within = c.within[ans]
     nan = float("nan")
     good = float((wait_ans <= within + 1e-9).sum())
@@ -279,6 +332,13 @@ def compute(sc: Scenario, out: Outcome) -> tuple[dict[str, Any], dict[str, Any]]
     agents_all = group(list(out.agents))
     kpis["overall"]["occupancy"] = agents_all["occupancy"]
     kpis["overall"]["utilization"] = agents_all["utilization"]
+    # fairness: the spread of the agents' occupancy, the lowest priority's longest waits
+    for name, ids in (("tiers", tiers), ("teams", teams)):
+        for k, v in ids.items():
+            if k in kpis[name]:
+                kpis[name][k].update(_occupancy_spread([times[i] for i in v]))
+    kpis["overall"].update(_occupancy_spread(list(times.values())))
+    kpis["overall"].update(_lowest_priority_waits(c, first))
     # The working day's variant: up to the end of the run (the drain after the horizon,
     # while the last contacts are served, included), where the KPIs above stop at the horizon.
     day = _agent_time(out, lo, max(hi, out.end))

@@ -75,13 +75,13 @@ class Estimate:
 FRACTION_KPIS = frozenset({"service_level", "service_level_ex_short", "service_level_answered",
                            "service_level_customer", "p_wait", "abandon_rate", "block_rate",
                            "occupancy", "utilization", "occupancy_day", "utilization_day",
-                           "outbound_abandon_rate"})
+                           "outbound_abandon_rate", "occupancy_range", "occupancy_sd", "occupancy_gini"})
 NONNEGATIVE_KPIS = FRACTION_KPIS | frozenset({
     "offered", "answered", "abandoned", "asa", "mean_wait", "aht", "unanswered", "callbacks",
     "retrials", "transferred", "bot_contained", "staffed_hours", "waiting", "staffed",
     "overflowed", "abandoned_within", "abandoned_after", "customers", "blocked",
     "staffed_hours_day", "dials", "connects", "no_answer", "failed", "outbound_abandoned",
-    "pacing", "inbound_hours", "outbound_hours",
+    "pacing", "inbound_hours", "outbound_hours", "wait_max_lowest", "wait_p95_lowest",
 })
 
 
