@@ -188,19 +188,25 @@ def test_compare_marks_better_and_tests_significance(tmp_path, capsys):
     assert "longest-idle / priority-fifo" in out and "longest-idle / fifo" in out
     assert "paired t" in out and "[" in out
     js = tmp_path / "cmp.json"
-    assert main(["compare", str(sc), str(sc), "-n", "3", "-q", "--json", str(js)]) == 0
+    same = write(tmp_path, "same.toml", SMALL)  # an A/A comparison: the same scenario under two names
+    assert main(["compare", str(sc), str(same), "-n", "3", "-q", "--json", str(js)]) == 0
     data = json.loads(js.read_text())
     row = next(r for r in data["rows"] if r["group"] == "overall" and r["kpi"] == "service_level")
-    assert row["p_value"] == 1.0 and row["significant"] is False  # same scenario twice: identical
+    assert row["p_value"] == 1.0 and row["p_adjusted"] == 1.0 and row["significant"] is False  # identical
+    assert data["correction"] == {"method": "holm", "family": sum(r["p_value"] is not None for r in data["rows"])}
+    # the same scenario file twice is a repeated variant, not a comparison
+    assert main(["compare", str(sc), str(sc), "-n", "3", "-q"]) == 2
+    assert "is given twice" in capsys.readouterr().err
 
 
 def test_compare_detects_a_real_difference(tmp_path, capsys):
     sc = write(tmp_path, "small.toml", SMALL)
     bigger = write(tmp_path, "bigger.toml", SMALL.replace("count = 12", "count = 16"))
-    assert main(["compare", str(sc), str(bigger), "-n", "4", "-q", "--json", "-"]) == 0
+    assert main(["compare", str(sc), str(bigger), "-n", "8", "-q", "--json", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
     row = next(r for r in data["rows"] if r["group"] == "overall" and r["kpi"] == "asa")
     assert row["best"] == "bigger" and row["significant"] is True
+    assert row["p_value"] < row["p_adjusted"] < 0.05  # significant after Holm's correction too
 
 
 def test_staff_single_rate(capsys):

@@ -165,7 +165,8 @@ def test_output_that_is_a_directory_is_refused_before_the_run(small, tmp_path, c
 
 def test_compare_json_is_checked_before_the_runs(small, tmp_path, capsys, no_run):
     bad = tmp_path / "missing" / "cmp.json"
-    assert main(["compare", str(small), str(small), "-n", "2", "-q", "--json", str(bad)]) == 2
+    assert main(["compare", str(small), "--agent-policy", "longest-idle", "--agent-policy", "best-fit",
+                 "-n", "2", "-q", "--json", str(bad)]) == 2
     assert not no_run and "cannot be written" in err_of(capsys)
 
 

@@ -29,6 +29,7 @@ class _Checker(HTMLParser):
         self.row: dict[str, str] = {}
         self.sources: list[str] = []
         self.pvalues: list[dict[str, str]] = []
+        self.adjusted: list[dict[str, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
@@ -38,6 +39,8 @@ class _Checker(HTMLParser):
             self.cells.append({**self.row, **a})
         if tag == "td" and "data-p" in a:
             self.pvalues.append({**self.row, **a})
+        if tag == "td" and "data-p-adjusted" in a:
+            self.adjusted.append({**self.row, **a})
         if tag in ("img", "script", "link"):
             self.sources.append(a.get("src") or a.get("href") or tag)
         if tag not in VOID:
@@ -156,12 +159,15 @@ def test_compare_html_is_valid_self_contained_and_matches_the_json(compared) -> 
                  "Provenance", "omniroute compare", "Small centre"):
         assert part in page, part
     rows = {(r["group"], r["key"], r["kpi"]): r for r in data["rows"]}
-    variant_cells = difference_cells = 0
+    variant_cells = difference_cells = simultaneous_cells = 0
     for c in p.cells:
         group, key, kpi = c["data-group"], c["data-key"], c["data-kpi"]
         if "data-difference" in c:
             want = rows[(group, key, kpi)]["difference"]
             difference_cells += 1
+        elif "data-simultaneous" in c:
+            want = rows[(group, key, kpi)]["simultaneous"]
+            simultaneous_cells += 1
         else:
             k = data["kpis"][c["data-variant"]]
             want = k[group][kpi] if group == "overall" else k[group][key][kpi]
@@ -170,11 +176,15 @@ def test_compare_html_is_valid_self_contained_and_matches_the_json(compared) -> 
         if c.get("data-low", "None") != "None":
             assert (float(c["data-low"]), float(c["data-high"])) == (want["low"], want["high"]), c
     assert difference_cells == sum(r["difference"] is not None for r in data["rows"]) > 5
+    assert simultaneous_cells == difference_cells
     assert variant_cells > 2 * len(data["rows"])
     assert len(p.pvalues) == sum(r["p_value"] is not None for r in data["rows"])
     for c in p.pvalues:
         group, key = c["data-group"], c["data-key"]
         assert any(float(c["data-p"]) == r["p_value"] for (g, k, _), r in rows.items() if (g, k) == (group, key))
+    adjusted = [float(c["data-p-adjusted"]) for c in p.adjusted]
+    assert sorted(adjusted) == sorted(r["p_adjusted"] for r in data["rows"] if r["p_adjusted"] is not None)
+    assert "Holm&#x27;s method over the" in page and "simultaneous" in page
 
 
 def test_compare_plot_is_the_documented_image(compared) -> None:

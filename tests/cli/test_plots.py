@@ -136,7 +136,8 @@ def test_comparison_plot_and_its_paired_differences(small, tmp_path) -> None:
 
     d = plots.comparison_data(names, rows, "t")
     assert d == plots.comparison_data(names, json.loads(json.dumps(as_dicts(names, rows))), "t")
-    assert [k["kpi"] for k in d["kpis"]] == ["service_level", "asa", "abandon_rate", "occupancy"]
+    assert [k["kpi"] for k in d["kpis"]] == ["service_level", "asa", "abandon_rate", "occupancy", "occupancy_sd",
+                                             "occupancy_gini", "wait_max_lowest", "wait_p95_lowest"]
     plt = pytest.importorskip("matplotlib.pyplot")
     out = plots.plot_comparison(names, rows, tmp_path / "c.png", title="t")
     assert out.read_bytes()[:4] == b"\x89PNG"

@@ -105,8 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="compare policies (or scenarios) with the same seeds",
                        description="Run every variant with the same seeds (common random numbers) "
-                                   "and show the KPIs side by side: mean [95% CI], '*' on the better "
-                                   "value, and a paired t-test of the best against the runner-up. "
+                                   "and show the KPIs side by side (service, and fairness: agents' occupancy "
+                                   "spread, the lowest priority's longest waits): mean [95% CI], '*' on the "
+                                   "better value, the paired difference of the best and the runner-up with "
+                                   "its simultaneous interval, and its paired t-test, p-values adjusted for "
+                                   "the number of KPI rows (Holm). "
                                    "Variants: each SCENARIO x each --agent-policy x each --contact-policy.",
                        epilog="examples: omniroute compare examples/small_centre.toml --contact-policy "
                               "priority-fifo --contact-policy fifo --plot cmp.png --html cmp.html; "
@@ -117,7 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an agent policy to compare (repeat)")
     p.add_argument("--contact-policy", metavar="NAME", action="append", default=[],
                    help="a contact policy to compare (repeat)")
-    p.add_argument("--alpha", type=alpha, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--alpha", type=alpha, default=0.05,
+                   help="family-wise significance level over the compared KPI rows (default 0.05)")
+    p.add_argument("--correction", choices=("holm", "bonferroni", "none"), default="holm",
+                   help="correction of the p-values for testing every KPI row at once (default holm; "
+                        "none: each row at --alpha alone)")
     _common_run(p)
     p.add_argument("--json", metavar="PATH", help="write the comparison as JSON ('-' for stdout): the "
                    "compared rows with the paired differences, and each variant's KPIs")

@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from .. import reports
 from ..policies import agent_policy, contact_policy
 from ..queues import ServiceLevel
@@ -51,14 +49,9 @@ def _load(name: str) -> Any:
 
 
 def _with_policies(sc: Any, agent: str | None, contact: str | None) -> Any:
-    routing = sc.routing
-    if agent is not None:
-        agent_policy(agent)  # a bad name raises ValidationError: exit 2 with the allowed names
-        routing = attrs.evolve(routing, agent=agent)
-    if contact is not None:
-        contact_policy(contact)
-        routing = attrs.evolve(routing, contact=contact)
-    return attrs.evolve(sc, routing=routing)
+    from ..sim.compare import with_policies
+
+    return with_policies(sc, agent, contact)  # a bad name: ValidationError, exit 2 with the allowed names
 
 
 def _writable(path: str | Path, option: str) -> None:
@@ -181,21 +174,39 @@ def _policy_name(x: Any) -> str:
     return x if isinstance(x, str) else getattr(x, "name", repr(x))
 
 
-def compare(args: argparse.Namespace) -> int:
+def _variants(args: argparse.Namespace) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
+    """(path, scenario) of each SCENARIO, and the variants by name: every scenario x every
+    --agent-policy x every --contact-policy.  A policy or a scenario given twice is refused."""
+    for option, given in (("--agent-policy", args.agent_policy), ("--contact-policy", args.contact_policy)):
+        twice = [p for p in dict.fromkeys(given) if given.count(p) > 1]
+        if twice:
+            raise CommandError(f"compare: {option} {twice[0]} is given twice: give each variant once")
+    twice = [p for p in dict.fromkeys(args.scenario) if args.scenario.count(p) > 1]
+    if twice:
+        raise CommandError(f"compare: scenario {twice[0]} is given twice: give each variant once")
     scs = [(name, _load(name)) for name in args.scenario]
+    stems = [Path(p).stem for p, _ in scs]
+    label = {p: (Path(p).stem if stems.count(Path(p).stem) == 1 else p) for p, _ in scs}
     agents = args.agent_policy or [None]
     contacts = args.contact_policy or [None]
-    variants = []
+    variants: dict[str, Any] = {}
     for (path, sc), a, c in itertools.product(scs, agents, contacts):
         v = _with_policies(sc, a, c)
         parts = []
         if len(scs) > 1:
-            parts.append(Path(path).stem)
+            parts.append(label[path])
         if len(agents) > 1 or a is not None:
             parts.append(_policy_name(v.routing.agent))
         if len(contacts) > 1 or c is not None:
             parts.append(_policy_name(v.routing.contact))
-        variants.append((" / ".join(parts) or Path(path).stem, v))
+        variants[" / ".join(parts) or label[path]] = v
+    return scs, variants
+
+
+def compare(args: argparse.Namespace) -> int:
+    from ..sim.compare import compare_variants
+
+    scs, variants = _variants(args)
     if len(variants) < 2:
         raise CommandError("compare needs at least two variants: give two scenarios, or repeat "
                            "--agent-policy / --contact-policy (e.g. --agent-policy longest-idle "
@@ -205,19 +216,16 @@ def compare(args: argparse.Namespace) -> int:
         raise CommandError("compare needs at least 2 replications for its confidence intervals "
                            f"and t-tests (got {reps})")
     _check_outputs(args)
-    summaries = []
-    for name, v in variants:
-        summaries.append(reports.replicate(v, reps, args.seed, show=_show_progress(args),
-                                           processes=args.processes, desc=name))
-    names = [n for n, _ in variants]
-    rows = reports.compare(summaries, alpha=args.alpha)
-    from ..reports.compare import as_dicts
 
-    title = ", ".join(dict.fromkeys(s.name for _, s in variants))
+    def runner(name: str, v: Any, reps: int, seed: int) -> Any:
+        return reports.replicate(v, reps, seed, show=_show_progress(args), processes=args.processes, desc=name)
+
+    cmp = compare_variants(variants, reps, args.seed, alpha=args.alpha, correction=args.correction,
+                           runner=runner)
+    names, summaries, rows = list(cmp.names), cmp.summaries, cmp.rows
+    title = ", ".join(dict.fromkeys(s.name for s in variants.values()))
     if args.json:
-        data = {"title": title, "scenarios": [p for p, _ in scs], "replications": reps, "seed": args.seed,
-                "variants": names, "rows": as_dicts(names, rows),
-                "kpis": {n: s.to_dict()["kpis"] for n, s in zip(names, summaries, strict=True)}}
+        data = {"title": title, "scenarios": [p for p, _ in scs], **cmp.to_dict()}
         text = json.dumps(data, indent=2)
         if args.json == "-":
             print(text)
@@ -226,15 +234,14 @@ def compare(args: argparse.Namespace) -> int:
             _note(args, f"wrote {args.json}")
     if args.json != "-":
         print(f"{title}: {reps} replications per variant, seed {args.seed}, same customers in every variant")
-        print("mean [95% confidence interval]; * the better value; p: paired t-test, best vs runner-up, "
-              f"significant if p < {args.alpha:g}")
+        print(reports.comparison_legend(rows))
         print()
         print(reports.comparison_table(names, rows))
     if args.plot:
         reports.plot_comparison(names, rows, args.plot, title=title)
         _note(args, f"wrote {args.plot}")
     if args.html:
-        reports.write_comparison_html(args.html, names, summaries, [v for _, v in variants], rows, title=title,
+        reports.write_comparison_html(args.html, names, summaries, list(variants.values()), rows, title=title,
                                       command=_command_line(args))
         _note(args, f"wrote {args.html}")
     return 0

@@ -8,7 +8,8 @@ optional extra ``plot``) is imported only inside :func:`plot_report`.
 * :func:`plot_report`: service level, contacts waiting and offered per interval and channel,
   occupancy by tier, with 95% bands, on the scenario's clock (PNG, PDF or SVG);
 * :func:`plot_comparison`: a comparison's variants side by side with their intervals;
-* :func:`compare`, :func:`comparison_table`: variants side by side with paired t-tests;
+* :func:`compare`, :func:`comparison_table`, :func:`comparison_legend`: variants side by side with
+  paired t-tests, Holm-corrected over the KPI rows;
 * :func:`replicate`: ``sim.replicate`` with a progress bar;
 * :func:`html_report`, :func:`write_html`: one self-contained HTML file to send;
   :func:`comparison_html`, :func:`write_comparison_html`: the same for a comparison.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from .compare import BETTER as BETTER
 from .compare import compare as compare
+from .compare import comparison_legend as comparison_legend
 from .compare import comparison_table as comparison_table
 from .csv import write_intervals as write_intervals
 from .csv import write_kpis as write_kpis
@@ -34,7 +36,7 @@ from .table import kpi_table as kpi_table
 from .table import render as render
 
 __all__ = [
-    "BETTER", "compare", "comparison_html", "comparison_table", "format_cell", "html_report", "kpi_table",
+    "BETTER", "compare", "comparison_html", "comparison_legend", "comparison_table", "format_cell", "html_report", "kpi_table",
     "plot_comparison", "plot_report", "progress", "render", "replicate", "write_comparison_html", "write_html",
     "write_intervals", "write_kpis",
 ]

@@ -194,10 +194,13 @@ def html_report(summary: Any, scenario: Any, *, check: Any = None, command: str 
 
 
 def _verdict(r: Any) -> str:
+    """The raw p, the adjusted p and the verdict (decided on the adjusted p)."""
     if r.p_value is None:
-        return "<td>-</td>"
+        return "<td>-</td><td>-</td><td>-</td>"
     word = "significant" if r.significant else "not significant"
-    return f'<td data-p="{_e(repr(r.p_value))}">p={_e(f"{r.p_value:.3g}")} {word}</td>'
+    adj = getattr(r, "p_adjusted", None)
+    adj_cell = "<td>-</td>" if adj is None else f'<td data-p-adjusted="{_e(repr(adj))}">{_e(f"{adj:.3g}")}</td>'
+    return f'<td data-p="{_e(repr(r.p_value))}">{_e(f"{r.p_value:.3g}")}</td>{adj_cell}<td>{word}</td>'
 
 
 def _comparison(names: Sequence[str], rows: Sequence[Any]) -> str:
@@ -213,12 +216,35 @@ def _comparison(names: Sequence[str], rows: Sequence[Any]) -> str:
                         for i, (n, e) in enumerate(zip(names, r.estimates, strict=True)))
         diff = "<td>-</td>" if r.difference is None else \
             _cell(r.kpi, r.difference).replace("<td", '<td data-difference="1"', 1)
+        simul = getattr(r, "simultaneous", None)
+        sim_cell = "<td>-</td>" if simul is None else \
+            _cell(r.kpi, simul).replace("<td", '<td data-simultaneous="1"', 1)
         pair = "" if r.runner_up is None or r.difference is None else \
             f"{names[r.best if r.best is not None else r.runner_up]} - {names[r.runner_up]}"
         body.append(f'<tr data-group="{_e(r.group)}" data-key="{_e(r.key)}"><td>{_e(where)}</td>'
-                    f"<td>{_e(LABELS.get(r.kpi, r.kpi))}</td>{cells}{diff}<td>{_e(pair)}</td>{_verdict(r)}</tr>")
-    return (f"<table><tr><th></th><th>KPI</th>{head}<th>best - runner-up (paired)</th><th>pair</th>"
-            f"<th>paired t-test</th></tr>{''.join(body)}</table>")
+                    f"<td>{_e(LABELS.get(r.kpi, r.kpi))}</td>{cells}<td>{_e(pair)}</td>{diff}{sim_cell}"
+                    f"{_verdict(r)}</tr>")
+    tested = [r for r in rows if r.p_value is not None]
+    method = next((getattr(r, "correction", "none") for r in tested), "none")
+    adj = {"holm": "Holm", "bonferroni": "Bonferroni"}.get(method, "adjusted")
+    return (f"<table><tr><th></th><th>KPI</th>{head}<th>pair</th><th>best - runner-up, per-KPI 95%</th>"
+            f"<th>best - runner-up, simultaneous</th><th>paired t-test p</th><th>{_e(adj)} p</th><th></th></tr>"
+            f"{''.join(body)}</table>")
+
+
+def _correction_words(rows: Sequence[Any], alpha: float) -> str:
+    """Which correction, over how many rows, and what the two intervals of a difference are."""
+    tested = [r for r in rows if r.p_value is not None]
+    m = len(tested)
+    method = next((getattr(r, "correction", "none") for r in tested), "none")
+    simul = (f"the simultaneous interval is Bonferroni's at {100 * (1 - alpha):g}% over the {m} tested rows "
+             "together (one that excludes 0 is significant after the correction)")
+    if method in ("holm", "bonferroni"):
+        return (f"The p-values are adjusted by {method.capitalize()}'s method over the {m} tested rows "
+                f"(family-wise error rate {alpha:g}); significant if the adjusted p < {alpha:g}. The per-KPI "
+                f"95% interval of a difference is for that row alone; {simul}.")
+    return (f"No correction for the {m} rows: each is significant if its p < {alpha:g}. The per-KPI 95% "
+            f"interval of a difference is for that row alone; {simul}.")
 
 
 def comparison_html(names: Sequence[str], summaries: Sequence[Any], scenarios: Sequence[Any],
@@ -248,7 +274,7 @@ def comparison_html(names: Sequence[str], summaries: Sequence[Any], scenarios: S
              f'<p class="meta">{_e(first.replications)} replications per variant, seed {_e(first.seed)}, '
              "the same customers in every variant (common random numbers); each cell: the mean over "
              "replications and its 95% confidence interval; the paired t-test compares the best "
-             f"variant with the runner-up, significant if p &lt; {_e(f'{alpha:g}')}.</p>",
+             f"variant with the runner-up. {_e(_correction_words(rows, alpha))}</p>",
              "<h2>The variants</h2><ul>"]
     for n, sc in zip(names, scenarios, strict=True):
         parts.append(f"<li><b>{_e(n)}</b>: {_e(sc.name)}; agent policy "

@@ -401,9 +401,9 @@ _WHERE = {"queues": "queue", "segments": "segment", "channels": "channel", "tier
 
 
 def _unit_of(kpi: str) -> tuple[float, str]:
-    if kpi in _FRACTIONS:
+    if kpi in _FRACTIONS or kpi in ("occupancy_range", "occupancy_sd"):
         return 100.0, "%"
-    if kpi in ("asa", "mean_wait", "aht"):
+    if kpi in ("asa", "mean_wait", "aht", "wait_max_lowest", "wait_p95_lowest"):
         return 1.0, "s"
     return 1.0, ""
 
@@ -412,7 +412,9 @@ def comparison_data(names: Sequence[str], rows: Sequence[Any], title: str | None
     """The numbers :func:`plot_comparison` draws, JSON-ready: ``{"title", "variants", "kpis":
     [{"kpi", "rows": [{"where", "estimates": [{"mean", "low", "high"} | None per variant],
     "difference": {"mean", "low", "high"} | None, "best", "runner_up" (variant indexes),
-    "p_value", "significant"}]}]}``, KPIs in the order they first appear.
+    "p_value", "significant"}]}]}``, KPIs in the order they first appear; rows of a
+    corrected comparison also have ``"simultaneous"`` (the difference's simultaneous
+    interval, the one drawn) and ``"p_adjusted"``.
 
     ``rows``: :func:`omniroute.reports.compare`'s rows, or the same as JSON (the ``"rows"`` of
     ``omniroute compare --json``): both give the same data.
@@ -424,12 +426,15 @@ def comparison_data(names: Sequence[str], rows: Sequence[Any], title: str | None
     kpis: dict[str, list[dict[str, Any]]] = {}
     for r in dicts:
         where = "overall" if r["group"] == "overall" else f"{_WHERE.get(r['group'], r['group'])} {r['key']}"
-        kpis.setdefault(r["kpi"], []).append({
+        row = {
             "where": where, "estimates": [r["variants"].get(n) for n in names],
             "difference": r.get("difference"), "best": index.get(r["best"]),
             "runner_up": index.get(r.get("runner_up")), "p_value": r["p_value"],
             "significant": r["significant"],
-        })
+        }
+        if "simultaneous" in r:
+            row.update(simultaneous=r["simultaneous"], p_adjusted=r.get("p_adjusted"))
+        kpis.setdefault(r["kpi"], []).append(row)
     return {"title": title or "", "variants": list(names),
             "kpis": [{"kpi": k, "rows": v} for k, v in kpis.items()]}
 
@@ -441,9 +446,10 @@ def plot_comparison(names: Sequence[str], rows: Sequence[Any], path: str | Path,
 
     One row of panels per KPI: on the left each variant's mean with its 95% interval, side by
     side per place (overall, each queue, segment, tier); on the right the paired difference
-    of the best and the runner-up (per replication, same customers) with its 95% interval,
-    filled where the paired t-test finds it significant.  The numbers drawn are
-    :func:`comparison_data`'s.
+    of the best and the runner-up (per replication, same customers) with its simultaneous
+    interval (Bonferroni over the tested rows; the per-KPI 95% interval for rows without
+    one), filled where the paired t-test finds it significant after the correction.  The
+    numbers drawn are :func:`comparison_data`'s.
     """
     fmt = plot_format(path)
     plt = require_matplotlib()
@@ -457,11 +463,19 @@ def plot_comparison(names: Sequence[str], rows: Sequence[Any], path: str | Path,
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for (ax, ax_d), k in zip(axes, kp, strict=True):
         _draw_kpi(ax, ax_d, k, data["variants"], cycle)
-    alpha = next((getattr(r, "alpha", 0.05) for r in rows), 0.05)
+    def get(r: Any, name: str, default: Any) -> Any:
+        return r.get(name, default) if isinstance(r, Mapping) else getattr(r, name, default)
+
+    alpha = next((get(r, "alpha", 0.05) for r in rows), 0.05)
+    method = next((get(r, "correction", "none") for r in rows if get(r, "p_value", None) is not None), "none")
+    right = (f"right: best minus runner-up, paired, {100 * (1 - alpha):g}% simultaneous interval (Bonferroni), "
+             f"filled if significant ({method.capitalize()}-adjusted p < {alpha:g})") \
+        if method in ("holm", "bonferroni") else \
+        f"right: best minus runner-up, paired, 95% interval, filled if significant (p < {alpha:g})"
     fig.suptitle(f"{data['title'] + ': ' if data['title'] else ''}{' vs '.join(names)}\n"
-                 "mean and 95% confidence interval per variant (same customers in every variant); "
-                 f"right: best minus runner-up, paired, filled if significant (p < {alpha:g})", fontsize=10)
-    fig.tight_layout()
+                 f"left: mean and 95% confidence interval per variant (same customers in every variant)\n{right}",
+                 fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.7 / (sum(heights) + 1.0)))  # room for the three-line title
     p = Path(path)
     fig.savefig(p, format=fmt)
     plt.close(fig)
@@ -498,7 +512,7 @@ def _draw_kpi(ax: Any, ax_d: Any, k: Mapping[str, Any], names: Sequence[str], cy
     drawn = False
     pairs = []
     for y, r in zip(ys, rows, strict=True):
-        d = r["difference"]
+        d = r.get("simultaneous") or r["difference"]
         if d is None or d["mean"] is None or r["runner_up"] is None:
             pairs.append("")
             continue
@@ -522,7 +536,8 @@ def _draw_kpi(ax: Any, ax_d: Any, k: Mapping[str, Any], names: Sequence[str], cy
     ax_d.set_ylim(-0.7, len(rows) - 0.3)
     ax_d.axvline(0.0, color="0.5", linewidth=1.0, label="no difference")
     ax_d.set_xlabel(f"best - runner-up ({'percentage points' if unit == '%' else unit or 'units'})")
-    ax_d.set_title(f"{label}: paired difference, 95% interval", fontsize=10)
+    simultaneous = any(r.get("simultaneous") for r in rows)
+    ax_d.set_title(f"{label}: paired difference, {'simultaneous' if simultaneous else '95%'} interval", fontsize=10)
     ax_d.grid(alpha=0.3, axis="x")
     handles, labels = ax_d.get_legend_handles_labels()
     uniq = dict(zip(labels, handles, strict=True))

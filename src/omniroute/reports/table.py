@@ -32,7 +32,7 @@ LABELS = {
     "pacing": "pacing", "no_answer": "no answer", "failed": "failed",
     "inbound_hours": "inbound h", "outbound_hours": "outbound h",
     "occupancy_range": "occupancy range", "occupancy_sd": "occupancy SD", "occupancy_gini": "occupancy Gini",
-    "wait_max_lowest": "longest wait, lowest priority", "wait_p95_lowest": "95th pct wait, lowest priority",
+    "wait_max_lowest": "max wait, lowest prio", "wait_p95_lowest": "p95 wait, lowest prio",
 }
 _PERCENT = {"service_level", "service_level_ex_short", "service_level_answered",
             "service_level_customer", "p_wait", "abandon_rate", "block_rate", "occupancy",
@@ -74,6 +74,8 @@ def format_value(kpi: str, v: float | None) -> str:
         return format_duration(v)
     if kpi in ("staffed_hours", "staffed_hours_day", "inbound_hours", "outbound_hours"):
         return f"{v:.1f}"
+    if kpi == "occupancy_gini":
+        return f"{v:.4f}"
     if float(v).is_integer() or kpi in _COUNTS:
         return f"{v:.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.1f}"
     return f"{v:.3g}"

@@ -3,7 +3,8 @@
 The only layer of omniroute that imports SimPy.  Build a :class:`Scenario` in code or load
 one from TOML (:func:`load_scenario`), :func:`run` one replication into a :class:`Report`,
 or :func:`replicate` it into a :class:`Summary` with 95% intervals; :func:`calibrate` estimates
-one from a per-call log.  For your own SimPy
+one from a per-call log; :func:`compare_policies` (:func:`compare_variants`) runs routing
+policies (scenarios) on common random numbers into a paired :class:`Comparison`.  For your own SimPy
 models, :class:`RouterResource` puts a router where a ``simpy.Resource`` would be.
 """
 
@@ -18,6 +19,9 @@ from .check import CheckResult as CheckResult
 from .check import Finding as Finding
 from .check import check_config as check_config
 from .check import check_scenario as check_scenario
+from .compare import Comparison as Comparison
+from .compare import compare_policies as compare_policies
+from .compare import compare_variants as compare_variants
 from .distributions import Deterministic as Deterministic
 from .distributions import Distribution as Distribution
 from .distributions import Empirical as Empirical
@@ -71,4 +75,5 @@ __all__ = [
     "parse_clock", "parse_duration", "parse_scenario", "replicate", "run", "seeds", "summarize",
     "SimStaffing", "SimStaffingRow", "staff_by_simulation",
     "Calibration", "calibrate", "KaplanMeier", "kaplan_meier",
+    "Comparison", "compare_policies", "compare_variants",
 ]
