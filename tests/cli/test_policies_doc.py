@@ -1,0 +1,68 @@
+"""docs/policies.md: its worked comparison is what the command prints, its findings hold,
+and its Python example runs."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from omniroute.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "policies.md"
+COMMAND = "omniroute compare retail_bank --agent-policy longest-idle --agent-policy round-robin"
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    js = tmp_path_factory.mktemp("policies") / "cmp.json"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*COMMAND.split()[1:], "-q", "--json", str(js)]) == 0
+    return out.getvalue().rstrip(), json.loads(js.read_text())
+
+
+def test_the_worked_comparison_is_what_the_command_prints(worked: tuple[str, dict]) -> None:
+    out, _ = worked
+    block = re.search(rf"```\n\$ {re.escape(COMMAND)}\n(.*?)```", DOC.read_text(), re.S)
+    assert block is not None, f"docs/policies.md has no block for `{COMMAND}`"
+    assert block.group(1).rstrip() == out, f"docs/policies.md's worked comparison is stale: paste `{COMMAND}` again"
+
+
+def test_the_findings_the_doc_states(worked: tuple[str, dict]) -> None:
+    _, data = worked
+    rows = {(r["group"], r["key"], r["kpi"]): r for r in data["rows"]}
+
+    def row(kpi: str, group: str = "overall", key: str = "") -> dict:
+        return rows[(group, key, kpi)]
+
+    for kpi in ("service_level", "asa", "abandon_rate", "wait_p95_lowest"):  # round-robin wins service
+        assert row(kpi)["best"] == "round-robin" and row(kpi)["significant"], kpi
+        s = row(kpi)["simultaneous"]
+        assert s["low"] > 0 or s["high"] < 0, kpi
+    for key in ("1",):  # longest-idle wins fairness to the frontline
+        r = row("occupancy_gini", "tiers", key)
+        assert r["best"] == "longest-idle" and r["significant"] and r["simultaneous"]["high"] < 0
+    assert row("occupancy_gini")["best"] == "longest-idle" and row("occupancy_gini")["significant"]
+    assert not row("occupancy_sd")["significant"] and not row("wait_max_lowest")["significant"]
+    for kpi in ("service_level", "abandon_rate"):  # significant alone, not after Holm's correction
+        r = row(kpi, "segments", "premium")
+        assert r["p_value"] < 0.05 <= r["p_adjusted"], kpi
+    util = {v: k["overall"]["utilization"]["mean"] for v, k in data["kpis"].items()}
+    occ = {v: k["overall"]["occupancy"]["mean"] for v, k in data["kpis"].items()}
+    assert abs(util["longest-idle"] - util["round-robin"]) < 0.005 < occ["longest-idle"] - occ["round-robin"]
+
+
+def test_the_python_example_runs() -> None:
+    code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.S).group(1)
+    assert "replications=10, seed=1" in code
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # two replications: the API, not the numbers
+        exec(compile(code.replace("replications=10", "replications=2"), str(DOC), "exec"), {})
+    text = out.getvalue()
+    assert "Holm p" in text and "occupancy Gini" in text
