@@ -228,7 +228,7 @@ def _comparison(names: Sequence[str], rows: Sequence[Any]) -> str:
     method = next((getattr(r, "correction", "none") for r in tested), "none")
     adj = {"holm": "Holm", "bonferroni": "Bonferroni"}.get(method, "adjusted")
     return (f"<table><tr><th></th><th>KPI</th>{head}<th>pair</th><th>best - runner-up, per-KPI 95%</th>"
-            f"<th>best - runner-up, simultaneous</th><th>paired t-test p</th><th>{_e(adj)} p</th><th></th></tr>"
+            f"<th>best - runner-up, simultaneous</th><th>paired t-test p</th><th>{_e(adj)} p</th><th>verdict</th></tr>"
             f"{''.join(body)}</table>")
 
 
