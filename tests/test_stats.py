@@ -100,8 +100,9 @@ def test_window_memory_is_bounded_by_its_width() -> None:
         r.submit(call(f"c{i}"), now=t)
         r.complete(f"c{i}", now=t + 1.0)
     qt = r._tally.queues["general"]
-    assert len(qt.ts) - qt.head <= tally.MAX_WINDOW / 50 + 1
     assert len(qt.ts) <= 2 * (tally.MAX_WINDOW / 50) + 1100
+    assert r.stats(300000.0, window=tally.MAX_WINDOW).queues["general"].answered == sum(
+        1 for i in range(6000) if 50.0 * i > 300000.0 - tally.MAX_WINDOW)
     assert len(qt.handles) == tally.HANDLE_SAMPLES
 
 
@@ -230,3 +231,11 @@ def test_an_agent_added_while_another_queue_is_learned_counts_in_both() -> None:
     got = r.stats(20.0).queues
     assert (got["general"].agents_busy, got["premium"].agents_busy) == (1, 1)
     check_stats(r)
+
+
+def test_an_abandon_at_once_counts_as_abandoned() -> None:
+    r = centre(n_agents=0)
+    r.submit(call("c0"), now=5.0)
+    r.abandon("c0", now=5.0)  # waited 0 s: recorded as -0.0, still an abandon
+    q = r.stats(5.0).queues["general"]
+    assert (q.answered, q.abandoned, q.service_level) == (0, 1, 0.0)

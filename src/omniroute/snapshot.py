@@ -38,6 +38,7 @@ restore never returns a half-loaded router.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -602,9 +603,12 @@ def _stats_state(router: Any) -> dict[str, Any]:
     eligibility: dict[str, list[Any]] = {}
     for name, t in tally.queues.items():
         eligibility[name] = [[ch, [[[list(x) for x in n], lo, hi] for n, lo, hi in elig]] for ch, elig in t.profiles]
+    from .tally import MAX_WINDOW
+
     queues = {}
     for name, t in tally.queues.items():
-        h = t.head
+        t.catch_up()
+        h = bisect.bisect_right(t.ts, router._now - MAX_WINDOW)  # what a window can still reach
         queues[name] = {
             "left": [[ts, *c] for ts, c in zip(t.ts[h:], t.cum[h:], strict=True)], "base": list(t.cum[h - 1] if h else t.base),
             "handles": list(t.handles), "handle_pos": t.handle_pos, "handle_sum": t.handle_sum,
@@ -782,7 +786,9 @@ def _build_stats(router: Any, state: Mapping[str, Any], stats: Mapping[str, Any]
     tally.capped = stats["capped"]
     for name, q in stats["queues"].items():
         t = tally.queues[name]
-        t.ts, t.cum, t.base, t.head = q["ts"], q["cum"], q["base"], 0
+        t.ts, t.cum, t.base = q["ts"], q["cum"], q["base"]
+        t.ws = [0.0] * len(t.ts)  # already in the cumulative counts: never read again
+        t.limit = 2 * len(t.ts) + 1024
         t.handles, t.handle_pos, t.handle_sum = q["handles"], q["handle_pos"], q["handle_sum"]
         t.last_wait = q["last_wait"]
         t.profiles = q["profiles"]

@@ -18,6 +18,7 @@ contacts:
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Any, Final
 
 from .state import AVAILABLE, AgentState, Entry, qualified
@@ -44,22 +45,26 @@ _AWAY: Final = 3
 class QueueTally:
     """Running counts for one queue."""
 
-    __slots__ = ("name", "waiting", "by_priority", "by_segment", "lines", "ts", "cum", "base",
-                 "head", "handles", "handle_pos", "handle_sum", "last_wait", "agents", "slots", "profiles")
+    __slots__ = ("name", "sl", "waiting", "by_priority", "by_segment", "lines", "ts", "ws", "cum", "base",
+                 "limit", "handles", "handle_pos", "handle_sum", "last_wait", "agents", "slots", "profiles")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, sl: float) -> None:
         self.name = name
+        self.sl = sl  # the queue's service-level threshold
         self.waiting = 0
         self.by_priority: dict[int, int] = {}
         self.by_segment: dict[str | None, int] = {}
         # priority -> sorted (arrival, seq) of the contacts waiting at that priority
         self.lines: dict[int, list[tuple[float, int]]] = {}
-        # Contacts that left the queue: times, and cumulative (answered, answered within the
-        # threshold, abandoned, waits of the answered, waits of all) after each.
+        # Contacts that left the queue: their times and waits (an abandoned one's negated, so
+        # -0.0 for an abandon at once), appended as they leave; the cumulative (answered,
+        # answered within the threshold, abandoned, waits of the answered, waits of all) after
+        # each is computed when read (``catch_up``), so a departure costs two appends.
         self.ts: list[float] = []
+        self.ws: list[float] = []
         self.cum: list[tuple[int, int, int, float, float]] = []
         self.base: tuple[int, int, int, float, float] = (0, 0, 0, 0.0, 0.0)
-        self.head = 0
+        self.limit = 1024  # prune what no window can reach when ts grows to this
         self.handles: list[float] = []
         self.handle_pos = 0
         self.handle_sum = 0.0
@@ -69,33 +74,55 @@ class QueueTally:
         # learned eligibilities: (channel, [(needs, min_tier, max_tier) per step reached])
         self.profiles: list[tuple[str, list[tuple[tuple[tuple[str, int], ...], int, int | None]]]] = []
 
-    def record(self, t: float, answered: bool, wait: float, sl: float) -> None:
-        last = self.cum[-1] if self.cum else self.base
-        if answered:
-            self.last_wait = wait
-            cum = (last[0] + 1, last[1] + (1 if wait <= sl else 0), last[2], last[3] + wait, last[4] + wait)
-        else:
-            cum = (last[0], last[1], last[2] + 1, last[3], last[4] + wait)
+    def record(self, t: float, answered: bool, wait: float) -> None:
         self.ts.append(t)
-        self.cum.append(cum)
-        cut = t - MAX_WINDOW
-        ts = self.ts
-        head = self.head
-        while head < len(ts) and ts[head] <= cut:
-            head += 1
-        if head > 1024 and head * 2 > len(ts):  # drop what no window can reach
-            self.base = self.cum[head - 1]
-            del self.ts[:head]
-            del self.cum[:head]
-            head = 0
-        self.head = head
+        if answered:
+            self.ws.append(wait)
+            self.last_wait = wait
+        else:
+            self.ws.append(-wait)
+        if len(self.ts) >= self.limit:
+            self.prune(t - MAX_WINDOW)
+
+    def catch_up(self) -> None:
+        """Extend the cumulative counts over the departures recorded since the last read."""
+        cum, ws = self.cum, self.ws
+        n = len(cum)
+        if n == len(ws):
+            return
+        a, w, ab, aw, al = cum[-1] if cum else self.base
+        sl = self.sl
+        for i in range(n, len(ws)):
+            x = ws[i]
+            if x > 0.0 or (x == 0.0 and math.copysign(1.0, x) > 0.0):  # answered
+                a += 1
+                if x <= sl:
+                    w += 1
+                aw += x
+                al += x
+            else:
+                ab += 1
+                al -= x
+            cum.append((a, w, ab, aw, al))
+
+    def prune(self, cut: float) -> None:
+        """Forget the departures at or before ``cut`` (their counts go into ``base``)."""
+        self.catch_up()
+        k = bisect.bisect_right(self.ts, cut)
+        if k:
+            self.base = self.cum[k - 1]
+            del self.ts[:k]
+            del self.ws[:k]
+            del self.cum[:k]
+        self.limit = 2 * len(self.ts) + 1024
 
     def window(self, now: float, width: float) -> tuple[int, int, int, float, float]:
         """(answered, answered within the threshold, abandoned, answered waits, all waits)
         of the contacts that left the queue in ``(now - width, now]``."""
+        self.catch_up()
         if not self.cum:
             return (0, 0, 0, 0.0, 0.0)
-        lo = bisect.bisect_right(self.ts, now - width, self.head)
+        lo = bisect.bisect_right(self.ts, now - width)
         first = self.cum[lo - 1] if lo > 0 else self.base
         last = self.cum[-1]
         return (last[0] - first[0], last[1] - first[1], last[2] - first[2],
@@ -152,7 +179,7 @@ class Tally:
     """Every queue's running counts, and the agents' contributions to them."""
 
     def __init__(self, queues: Any) -> None:
-        self.queues: dict[str, QueueTally] = {name: QueueTally(name) for name in queues}
+        self.queues: dict[str, QueueTally] = {name: QueueTally(name, q.sla.within) for name, q in queues.items()}
         self.seen: dict[tuple, bool] = {}  # profile keys learned (cheap form)
         self.pending: list[tuple[str, str, list]] = []  # profiles not yet applied to agents
         self.capped = False
@@ -163,6 +190,8 @@ class Tally:
     def learn(self, e: Entry) -> None:
         """Remember which agents could serve ``e``'s queue: its channel, needs and tiers at
         every step it may reach (called when it enters a queue)."""
+        if self.capped:
+            return  # full: nothing more is learned
         q = e.queue
         key = (q.name, e.chname, e.needs, e.min_tier, e.max_tier, e.contact.segment)
         if key in self.seen:
@@ -209,12 +238,10 @@ class Tally:
             del t.lines[p]
 
     def answered(self, e: Entry, now: float) -> None:
-        t = self.queues[e.queue.name]
-        t.record(now, True, now - e.arrival, e.queue.sla.within)
+        self.queues[e.queue.name].record(now, True, now - e.arrival)
 
     def abandoned(self, e: Entry, now: float) -> None:
-        t = self.queues[e.queue.name]
-        t.record(now, False, now - e.arrival, e.queue.sla.within)
+        self.queues[e.queue.name].record(now, False, now - e.arrival)
 
     def handled(self, queue: str, seconds: float) -> None:
         self.queues[queue].handle(seconds)
