@@ -48,10 +48,11 @@ def test_the_data_has_bands_from_the_replications(small) -> None:
                     assert lo <= m + 1e-12 and m <= hi + 1e-12, (panel, name)
             assert any(lo is not None and hi > lo for lo, hi in zip(band["low"], band["high"], strict=True))
     # the band is the replications' Student-t interval of that interval
-    vals = [r.intervals["channels"]["voice"]["offered"][5] for r in s.reports]
+    kept = sim.replicate(sc, 3, seed=4, keep_intervals=True)
+    vals = [row[5] for row in kept.interval_values("offered", "channels", "voice")]
     e = sim.report.estimate(vals, lower=0.0)
     band = d["panels"]["offered"]["voice"]
-    assert (band["low"][5], band["high"][5]) == (e.low, e.high)
+    assert band["low"][5] == pytest.approx(e.low, rel=1e-12) and band["high"][5] == pytest.approx(e.high, rel=1e-12)
     # every queue's target, named
     assert sorted(q for t in d["targets"] for q in t["queues"]) == sorted(q.name for q in sc.queues)
     assert plots.data_digest(d) == plots.data_digest(json.loads(json.dumps(d)))
@@ -81,7 +82,7 @@ def test_every_panel_is_labelled_on_the_clock(small) -> None:
 def test_without_a_scenario_the_axis_says_time_since_start(small, tmp_path) -> None:
     plt = pytest.importorskip("matplotlib.pyplot")
     sc, s = small
-    one = s.reports[0]
+    one = sim.run(sc, sim.seeds(4, 3)[0])
     d = plots.plot_data(one)
     assert d["clock"] is None and d["band_replications"] == 0
     assert all(b["low"] is None for b in d["panels"]["service_level"].values())
@@ -92,15 +93,9 @@ def test_without_a_scenario_the_axis_says_time_since_start(small, tmp_path) -> N
     finally:
         plt.close(fig)
     assert plots.plot_report(one, tmp_path / "one.svg").read_text().lstrip().startswith("<?xml")
-    # a summary that kept no replications' series (streamed) draws its means and says why no bands
-    kept = plots.plot_data(attrs.evolve(s, reports=()), sc)
-    assert kept["band_replications"] == 0 and kept["panels"]["offered"]["voice"]["mean"] == \
-        plots.plot_data(s, sc)["panels"]["offered"]["voice"]["mean"]
-    fig = plots._draw_report(plt, kept)
-    try:
-        assert "no per-replication series kept: no confidence bands" in fig._suptitle.get_text()
-    finally:
-        plt.close(fig)
+    # a one-replication summary draws its means and says why no bands
+    single = plots.plot_data(sim.replicate(sc, 1, seed=4), sc)
+    assert single["replications"] == 1 and all(b["low"] is None for b in single["panels"]["offered"].values())
 
 
 def test_identical_series_say_so_and_multi_day_runs_name_the_days(small) -> None:

@@ -151,7 +151,7 @@ def test_summary_means_every_series_and_serialises():
     summary = sim.replicate(sc, 3, seed=5)
     iv = summary.intervals
     assert set(iv) >= {"width", "start", "overall", "queues", "channels", "tiers"}
-    reps = summary.reports
+    reps = [sim.run(sc, s) for s in sim.seeds(5, 3)]
     for group, key, kpi in [("channels", "chat", "waiting"), ("channels", "voice", "offered"),
                             ("tiers", "2", "occupancy"), ("tiers", "1", "utilization"),
                             ("queues", "general", "waiting")]:

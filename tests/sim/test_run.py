@@ -66,7 +66,7 @@ def test_executors_give_the_sequential_result(small):
     with ProcessPoolExecutor(2) as ex:
         proc = sim.replicate(small, 4, seed=5, executor=ex)
     by_n = sim.replicate(small, 4, seed=5, processes=2)
-    assert seq.reports == thr.reports == proc.reports == by_n.reports
+    assert seq == thr == proc == by_n
     assert seq.to_dict() == proc.to_dict()
 
 
@@ -77,7 +77,7 @@ def test_dask_local_cluster(small):
         viaclient = sim.replicate(small, 3, seed=2, executor=client)
         viaexec = sim.replicate(small, 3, seed=2, executor=client.get_executor())
     seq = sim.replicate(small, 3, seed=2)
-    assert viaclient.reports == seq.reports == viaexec.reports
+    assert viaclient == seq == viaexec
 
 
 def test_bundled_retail_bank_runs():

@@ -151,6 +151,20 @@ def _band(kpi: str, mean: Sequence[Any], samples: Sequence[Sequence[Any]]) -> di
     return out
 
 
+def _summary_band(summary: Any, kpi: str, group: str, key: Any, mean: Sequence[Any]) -> dict[str, Any]:
+    """A band from a :class:`~omniroute.sim.Summary`'s running per-interval estimates (it keeps
+    no reports); as :func:`_band` (the channel series must be the summary's own)."""
+    out: dict[str, Any] = {"mean": [_num(v) for v in mean], "low": None, "high": None}
+    try:
+        est = summary.interval_band(kpi, group, key)
+    except KeyError:
+        return out
+    if summary.replications >= 2:
+        out["low"] = [e.low for e in est]
+        out["high"] = [e.high for e in est]
+    return out
+
+
 def _num(v: Any) -> float | None:
     return None if v is None else float(v)
 
@@ -170,15 +184,20 @@ def plot_data(result: Any, scenario: Any | None = None, title: str | None = None
     reps = _replication_intervals(result)
     mean_ch = _channels_of(iv, scenario)
     rep_ch = [_channels_of(r, scenario) for r in reps]
+    streamed = not reps and hasattr(result, "interval_band")  # a Summary keeps the bands
     panels: dict[str, dict[str, Any]] = {}
     for kpi in ("offered", "service_level", "waiting"):
-        panels[kpi] = {ch: _band(kpi, s[kpi], [r[ch][kpi] for r in rep_ch if ch in r])
+        panels[kpi] = {ch: (_summary_band(result, kpi, "channels", ch, s[kpi]) if streamed
+                            else _band(kpi, s[kpi], [r[ch][kpi] for r in rep_ch if ch in r]))
                        for ch, s in mean_ch.items()}
     tiers = iv.get("tiers")
     panels["occupancy"] = {}
     data: dict[str, Any] = {}
     if isinstance(tiers, Mapping) and tiers:
         for t, s in tiers.items():
+            if streamed:
+                panels["occupancy"][str(t)] = _summary_band(result, "occupancy", "tiers", t, s.get("occupancy", []))
+                continue
             samples = [r["tiers"][t]["occupancy"] for r in reps if t in r.get("tiers", {})]
             panels["occupancy"][str(t)] = _band("occupancy", s.get("occupancy", []), samples)
     else:
@@ -201,7 +220,7 @@ def plot_data(result: Any, scenario: Any | None = None, title: str | None = None
     clock = getattr(scenario, "clock", None)
     return {
         "title": title or result.scenario, "replications": int(getattr(result, "replications", 1)),
-        "band_replications": len(reps),
+        "band_replications": result.replications if streamed else len(reps),
         "start": [float(s) for s in iv["start"]], "width": float(iv["width"]),
         "warmup": float(scenario.warmup) if scenario is not None else None,
         "clock": None if clock is None else {"start_day": clock.start_day, "start": float(clock.start)},

@@ -1,14 +1,14 @@
 """Progress bars on long runs: tqdm when it is installed, else a plain counter on stderr.
 
 :func:`replicate` is :func:`omniroute.sim.replicate` with a progress bar: the same
-per-replication seeds (``sim.seeds``), so the same ``Summary``.
+per-replication seeds (``sim.seeds``), streamed into the summary in replication order, so the
+same ``Summary``.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -49,22 +49,25 @@ def progress(total: int, desc: str = "", enabled: bool = True,
 
 
 def replicate(scenario: Any, replications: int | None = None, seed: int = 0,
-              show: bool = False, processes: int | None = None, desc: str | None = None) -> Any:
-    """Run and summarise replications like ``sim.replicate``, with a progress bar if ``show``."""
-    from ..sim import run, seeds, summarize
+              show: bool = False, processes: int | None = None, desc: str | None = None,
+              executor: Any | None = None) -> Any:
+    """Run and summarise replications like ``sim.replicate`` (streaming, the same seeds, the
+    same ``Summary``), with a progress bar if ``show``; ``executor`` as ``sim.replicate``'s
+    (a ``dask.distributed.Client`` for a cluster)."""
+    from ..sim import Summarizer, iter_seeds, run, stream
     from ..sim.replicate import check_processes
 
     n = scenario.replications if replications is None else replications
-    children = seeds(seed, n)  # checks the seed and the number of replications
-    if processes is not None:
-        check_processes(processes)
     label = desc or scenario.name
-    reports: list[Any] = [None] * n
-    if show and not (processes and processes > 1 and n > 1):
+    acc = Summarizer(seed)
+    if show and executor is None and not (processes and processes > 1 and n > 1):
         # in process: a bar in hundredths of each replication's simulated horizon, so a long
         # single replication shows where it is (and tqdm its ETA)
+        children = iter_seeds(seed, n)  # checks the seed and the number of replications
+        if processes is not None:
+            check_processes(processes)
         with progress(100 * n, f"{label} (% of simulated time)", show, unit="%") as step:
-            for i, s in enumerate(children):
+            for s in children:
                 done = [0]
 
                 def moved(share: float, done: list[int] = done) -> None:
@@ -73,19 +76,12 @@ def replicate(scenario: Any, replications: int | None = None, seed: int = 0,
                         step(k - done[0])
                         done[0] = k
 
-                reports[i] = run(scenario, s, progress=moved)
+                acc.add(run(scenario, s, progress=moved))
                 moved(1.0)
-        return summarize(reports, seed)
+        return acc.summary()
+    reports = stream(scenario, n, seed, executor, processes)  # checks every argument first
     with progress(n, label, show) as step:
-        if processes and processes > 1 and n > 1:
-            # more workers than replications would only start idle processes
-            with ProcessPoolExecutor(max_workers=min(processes, n)) as pool:
-                futures = {pool.submit(run, scenario, s): i for i, s in enumerate(children)}
-                for f in as_completed(futures):
-                    reports[futures[f]] = f.result()
-                    step(1)
-        else:
-            for i, s in enumerate(children):
-                reports[i] = run(scenario, s)
-                step(1)
-    return summarize(reports, seed)
+        for r in reports:
+            acc.add(r)
+            step(1)
+    return acc.summary()

@@ -2,9 +2,10 @@
 
 The only layer of omniroute that imports SimPy.  Build a :class:`Scenario` in code or load
 one from TOML (:func:`load_scenario`), :func:`run` one replication into a :class:`Report`,
-or :func:`replicate` it into a :class:`Summary` with 95% intervals; :func:`calibrate` estimates
-one from a per-call log; :func:`compare_policies` (:func:`compare_variants`) runs routing
-policies (scenarios) on common random numbers into a paired :class:`Comparison`.  For your own SimPy
+or :func:`replicate` it into a :class:`Summary` with 95% intervals (:func:`stream` and
+:class:`Summarizer` when you want the reports one at a time); :func:`calibrate` estimates one
+from a per-call log; :func:`compare_policies` (:func:`compare_variants`) runs routing policies
+(scenarios) on common random numbers into a paired :class:`Comparison`.  For your own SimPy
 models, :class:`RouterResource` puts a router where a ``simpy.Resource`` would be.
 """
 
@@ -38,11 +39,14 @@ from .loader import load_scenario as load_scenario
 from .loader import parse_clock as parse_clock
 from .loader import parse_duration as parse_duration
 from .loader import parse_scenario as parse_scenario
+from .replicate import iter_seeds as iter_seeds
 from .replicate import replicate as replicate
 from .replicate import run as run
 from .replicate import seeds as seeds
+from .replicate import stream as stream
 from .report import Estimate as Estimate
 from .report import Report as Report
+from .report import Summarizer as Summarizer
 from .report import Summary as Summary
 from .report import summarize as summarize
 from .scenario import AgentGroup as AgentGroup
@@ -72,7 +76,8 @@ __all__ = [
     "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",
     "bundled_scenario_path", "bundled_scenarios", "distribution", "load_scenario",
-    "parse_clock", "parse_duration", "parse_scenario", "replicate", "run", "seeds", "summarize",
+    "parse_clock", "parse_duration", "parse_scenario", "replicate", "run", "seeds", "iter_seeds", "stream",
+    "Summarizer", "summarize",
     "SimStaffing", "SimStaffingRow", "staff_by_simulation",
     "Calibration", "calibrate", "KaplanMeier", "kaplan_meier",
     "Comparison", "compare_policies", "compare_variants",

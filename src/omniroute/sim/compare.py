@@ -117,12 +117,8 @@ class Row:
 
 
 def _per_replication(summary: Any, group: str, key: str, kpi: str) -> list[float | None]:
-    out = []
-    for r in summary.reports:
-        g = r.kpis.get(group, {})
-        d = g if group == "overall" else g.get(key, {})
-        out.append(d.get(kpi) if d else None)
-    return out
+    """The KPI of each replication (``Summary.values``), None where undefined."""
+    return summary.values(kpi, group, key or None)  # type: ignore[no-any-return]
 
 
 def _pairs(a: Sequence[float | None], b: Sequence[float | None]) -> list[tuple[float, float]]:

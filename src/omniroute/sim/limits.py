@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "MAX_DURATION", "MAX_INTERVALS", "MAX_PROFILE_PIECES", "MAX_PER_HOUR", "MAX_ARRIVALS",
-    "MAX_AGENTS", "MAX_CV", "MAX_BUSYNESS_CV", "MAX_REPLICATIONS", "MAX_ATTEMPTS",
+    "MAX_AGENTS", "MAX_CV", "MAX_BUSYNESS_CV", "MAX_REPLICATIONS", "MAX_RUN_REPLICATIONS", "MAX_ATTEMPTS",
     "MAX_FILE_BYTES", "MAX_TRACE_RECORDS", "MAX_LEGS", "MAX_PROCESSES", "MAX_LINES",
     "MAX_HANDLE_FACTOR", "MAX_PACING",
     "expected_arrivals", "scenario_limits", "number",
@@ -51,6 +51,9 @@ MAX_CV = 10.0
 MAX_BUSYNESS_CV = 2.0
 #: Replications of one run (the file's ``replications``, ``-n``).
 MAX_REPLICATIONS = 10_000
+#: Replications of one call of ``replicate`` (``-n``): they stream into the summary, which keeps
+#: about 9 bytes per scalar KPI and replication (a few KiB per replication) and no report.
+MAX_RUN_REPLICATIONS = 1_000_000
 #: ``retrial.max_attempts``: every attempt is a new contact.
 MAX_ATTEMPTS = 100
 #: Size of a scenario file.

@@ -1,13 +1,20 @@
-"""Run one replication (:func:`run`) or many (:func:`replicate`), in parallel if asked.
+"""Run one replication (:func:`run`) or many (:func:`replicate`, :func:`stream`), in
+parallel if asked: worker processes, any ``concurrent.futures.Executor``, a dask cluster.
 
 Per-replication seeds are children of ``numpy.random.SeedSequence(seed)``: replication
 ``i`` sees the same customers whatever the policy, the executor or the number of workers
-(common random numbers); results are ordered by replication index.
+(common random numbers).  Seeds are made one at a time as replications are submitted, a
+bounded number of replications is in flight, and results are summarised in replication
+order as they arrive, so a million replications cost neither a million seeds nor a million
+reports up front, and the summary is the same bit for bit however they were run
+(docs/scale.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -15,12 +22,12 @@ import numpy as np
 
 from ..errors import ValidationError
 from .engine import simulate
-from .limits import MAX_PROCESSES, MAX_REPLICATIONS
+from .limits import MAX_PROCESSES, MAX_RUN_REPLICATIONS
 from .metrics import compute
 from .report import Report, Summary, _jsonable, summarize
 from .scenario import Scenario
 
-__all__ = ["run", "replicate", "seeds"]
+__all__ = ["run", "replicate", "stream", "seeds", "iter_seeds", "seed_of"]
 
 
 def check_seed(seed: Any, owner: str = "run") -> int:
@@ -56,41 +63,139 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0,
                   intervals, out.columns.n, out.end)
 
 
-def seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
-    """The per-replication seeds :func:`replicate` uses."""
-    if isinstance(replications, bool) or not isinstance(replications, int) \
-            or not 1 <= replications <= MAX_REPLICATIONS:
+def check_replications(replications: Any) -> int:
+    """``replications`` if it is an integer from 1 to ``limits.MAX_RUN_REPLICATIONS``, else a
+    ValidationError naming it."""
+    if isinstance(replications, bool) or not isinstance(replications, (int, np.integer)) \
+            or not 1 <= replications <= MAX_RUN_REPLICATIONS:
         raise ValidationError(f"replicate: replications must be an integer >= 1 and <= "
-                              f"{MAX_REPLICATIONS:,} (got {replications!r})")
-    return np.random.SeedSequence(check_seed(seed, "replicate")).spawn(replications)
+                              f"{MAX_RUN_REPLICATIONS:,} (got {replications!r})")
+    return int(replications)
 
 
-def replicate(
-    scenario: Scenario,
-    replications: int | None = None,
-    seed: int = 0,
-    executor: Executor | Any | None = None,
-    processes: int | None = None,
-) -> Summary:
+def seed_of(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
+    """Replication ``i``'s seed: the ``i``-th child of ``root``, exactly the one
+    ``root.spawn(n)[i]`` gives (for a fresh ``root``), made on its own."""
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i),
+                                  pool_size=root.pool_size)
+
+
+def iter_seeds(seed: int, replications: int) -> Iterator[np.random.SeedSequence]:
+    """The per-replication seeds of :func:`seeds`, made one at a time as they are needed."""
+    n = check_replications(replications)
+    root = np.random.SeedSequence(check_seed(seed, "replicate"))
+    return (seed_of(root, i) for i in range(n))
+
+
+def seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
+    """The per-replication seeds :func:`replicate` uses: the children of
+    ``numpy.random.SeedSequence(seed)``, as ``spawn(replications)`` makes them."""
+    return list(iter_seeds(seed, replications))
+
+
+def check_in_flight(in_flight: Any) -> int:
+    """``in_flight`` if it is an integer >= 1, else a ValidationError naming it."""
+    if isinstance(in_flight, bool) or not isinstance(in_flight, (int, np.integer)) or in_flight < 1:
+        raise ValidationError(f"replicate: in_flight must be an integer >= 1 (got {in_flight!r}): "
+                              "the replications submitted and not yet summarised at any time")
+    return int(in_flight)
+
+
+def stream(scenario: Scenario, replications: int | None = None, seed: int = 0,
+           executor: Executor | Any | None = None, processes: int | None = None, *,
+           in_flight: int | None = None) -> Iterator[Report]:
+    """The replications' reports, one at a time, in replication order: replication ``i``
+    (seed ``seeds(seed, n)[i]``) is the ``i``-th, whichever finishes first.
+
+    Seeds are made as replications are submitted, and at most ``in_flight`` replications
+    are submitted and not yet yielded (default: 4 per worker; 1 when sequential), so memory
+    does not grow with ``replications``.  ``executor`` and ``processes`` as in
+    :func:`replicate`.  Arguments are checked when ``stream`` is called, before anything runs;
+    closing the iterator early cancels the replications not yet started.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ValidationError(f"replicate: scenario must be a Scenario (got {scenario!r})")
+    n = scenario.replications if replications is None else check_replications(replications)
+    children = iter_seeds(seed, n)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ValidationError("replicate: executor must be None, a concurrent.futures.Executor or a "
+                              f"dask.distributed Client (anything with submit()) (got {executor!r})")
+    if executor is None and processes is not None:
+        check_processes(processes)
+    if in_flight is not None:
+        check_in_flight(in_flight)
+    if executor is None and (processes is None or processes == 1 or n == 1):
+        return (run(scenario, s) for s in children)
+    if executor is None:
+        assert processes is not None
+        return _pooled(scenario, children, min(processes, n), in_flight)
+    return _on_executor(executor, scenario, children, in_flight)
+
+
+def _pooled(scenario: Scenario, children: Iterator[np.random.SeedSequence], workers: int,
+            in_flight: int | None) -> Iterator[Report]:
+    # more workers than replications would only start idle processes
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from _in_order(lambda s: pool.submit(run, scenario, s), children,
+                             in_flight or 4 * workers)
+
+
+def _on_executor(executor: Any, scenario: Scenario, children: Iterator[np.random.SeedSequence],
+                 in_flight: int | None) -> Iterator[Report]:
+    if _is_dask_client(executor):
+        # the scenario goes to the workers once, not with every replication; pure=False: a
+        # replication is a task of its own, never one dask thinks it has already computed
+        ref = executor.scatter(scenario, broadcast=True, hash=False)
+        threads = sum(executor.nthreads().values()) or 1
+        yield from _in_order(lambda s: executor.submit(run, ref, s, pure=False), children,
+                             in_flight or 4 * threads)
+        return
+    workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    yield from _in_order(lambda s: executor.submit(run, scenario, s), children,
+                         in_flight or 4 * workers)
+
+
+def _is_dask_client(executor: Any) -> bool:
+    """A ``dask.distributed.Client`` (not its ``get_executor()``), told without importing dask."""
+    return (type(executor).__module__.split(".")[0] == "distributed"
+            and all(callable(getattr(executor, a, None)) for a in ("scatter", "nthreads", "submit")))
+
+
+def _in_order(submit: Callable[[Any], Any], items: Iterator[Any], window: int) -> Iterator[Any]:
+    """``submit(item)`` for each item, at most ``window`` futures outstanding, their results
+    in submission order; the futures still pending are cancelled if the consumer stops."""
+    pending: deque[Any] = deque()
+    try:
+        for item in items:
+            pending.append(submit(item))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for f in pending:
+            f.cancel()
+
+
+def replicate(scenario: Scenario, replications: int | None = None, seed: int = 0,
+              executor: Executor | Any | None = None, processes: int | None = None, *,
+              in_flight: int | None = None, keep_intervals: bool = False) -> Summary:
     """Run ``replications`` (default: the scenario's) and summarise them.
 
     ``executor``: any ``concurrent.futures.Executor`` (thread or process pool, a
     ``dask.distributed`` client's ``get_executor()``) or anything with ``submit`` returning
-    futures with ``result()`` (a ``dask.distributed.Client`` itself).  ``processes=N``:
-    a ``ProcessPoolExecutor`` of N workers made for this call.  Neither: sequential.
+    futures with ``result()`` (a ``dask.distributed.Client`` itself: the scenario is sent to
+    its workers once).  ``processes=N``: a ``ProcessPoolExecutor`` of N workers made for this
+    call.  Neither: sequential.  The same seed gives the same summary, bit for bit, whichever
+    runs it.
+
+    Reports stream into the summary in replication order (:func:`stream`,
+    :class:`~omniroute.sim.Summarizer`): at most ``in_flight`` replications are pending at a
+    time and no report is kept.  ``keep_intervals``: keep each replication's interval series
+    too (:meth:`Summary.interval_values`).
     """
-    n = scenario.replications if replications is None else replications
-    children = seeds(seed, n)
-    if executor is None and processes is not None:
-        check_processes(processes)
-        # more workers than replications would only start idle processes
-        with ProcessPoolExecutor(max_workers=min(processes, n)) as pool:
-            reports = _map(pool, scenario, children)
-    elif executor is None:
-        reports = [run(scenario, s) for s in children]
-    else:
-        reports = _map(executor, scenario, children)
-    return summarize(reports, seed)
+    return summarize(stream(scenario, replications, seed, executor, processes, in_flight=in_flight),
+                     seed, keep_intervals=keep_intervals)
 
 
 def check_processes(processes: Any) -> int:
@@ -99,8 +204,3 @@ def check_processes(processes: Any) -> int:
     if isinstance(processes, bool) or not isinstance(processes, int) or not 1 <= processes <= MAX_PROCESSES:
         raise ValidationError(f"processes must be an integer from 1 to {MAX_PROCESSES} (got {processes!r})")
     return processes
-
-
-def _map(executor: Any, scenario: Scenario, children: list[np.random.SeedSequence]) -> list[Report]:
-    futures = [executor.submit(run, scenario, s) for s in children]
-    return [f.result() for f in futures]

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
 
-from ..errors import UnknownIdError
+from ..errors import UnknownIdError, ValidationError
 
-__all__ = ["Report", "Estimate", "Summary", "summarize"]
+__all__ = ["Report", "Estimate", "Summary", "Summarizer", "summarize"]
 
 
 @attrs.frozen
@@ -98,18 +99,27 @@ def estimate(values: Sequence[float | None], confidence: float = 0.95,
              lower: float | None = None, upper: float | None = None) -> Estimate:
     """Mean and Student-t interval of ``values`` (None skipped); the interval is clipped to
     ``[lower, upper]`` (a KPI that cannot be negative gets no negative ``low``)."""
-    from scipy import stats
-
     xs = np.array([v for v in values if v is not None], dtype=float)
+    return _estimate(xs, confidence, lower, upper)
+
+
+def _estimate(xs: np.ndarray, confidence: float = 0.95, lower: float | None = None,
+              upper: float | None = None) -> Estimate:
     n = len(xs)
     if n == 0:
         return Estimate(None, None, None, 0)
     m = float(xs.mean())
     if n == 1:
         return Estimate(m, None, None, 1)
+    from scipy import stats
+
     sd = float(xs.std(ddof=1))
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    low, high = m - half, m + half
+    return _clip(m, m - half, m + half, n, lower, upper)
+
+
+def _clip(m: float, low: float, high: float, n: int, lower: float | None,
+          upper: float | None) -> Estimate:
     if lower is not None:
         low, high = max(low, lower), max(high, lower)
     if upper is not None:
@@ -122,18 +132,61 @@ class Summary:
     """Replications of one scenario: ``kpis`` has the shape of :attr:`Report.kpis` with an
     :class:`Estimate` per KPI (its interval clipped to the KPI's range, see
     :class:`Estimate`); ``intervals`` holds per-interval means of every series of
-    :attr:`Report.intervals` (overall, queues, channels, tiers)."""
+    :attr:`Report.intervals` (overall, queues, channels, tiers).
+
+    A summary does not hold the replications' reports: it is built as they arrive
+    (:class:`Summarizer`).  It keeps what comparisons and plots need:
+
+    * :meth:`values`: one scalar KPI per replication, in replication order (the pairs of
+      :func:`omniroute.reports.compare`'s paired t-test); about 9 bytes per KPI and replication;
+    * :meth:`interval_band`: per interval, the mean of a series and its 95% Student-t interval
+      over the replications (a plot's band), in memory independent of the replications;
+    * :meth:`interval_values`: a series per replication, when the summary was built with
+      ``keep_intervals=True`` (:func:`~omniroute.sim.replicate`, :class:`Summarizer`).
+    """
 
     scenario: str
     replications: int
     seed: Any
-    reports: tuple[Report, ...] = attrs.field(repr=False)
     kpis: Mapping[str, Any] = attrs.field(repr=False)
     intervals: Mapping[str, Any] = attrs.field(repr=False)
+    # per-replication scalar KPIs (_Column) and interval series (_Series), shaped as ``kpis``
+    _columns: Mapping[str, Any] = attrs.field(repr=False)
+    _series: Mapping[str, Any] = attrs.field(repr=False)
 
     def kpi(self, name: str, group: str = "overall", key: str | None = None) -> Estimate:
         """As :meth:`Report.kpi`: the estimate of one KPI over the replications."""
         return _lookup(self.kpis, name, group, key)  # type: ignore[no-any-return]
+
+    def values(self, name: str, group: str = "overall", key: str | None = None) -> list[float | None]:
+        """One KPI of each replication, in replication order (None where it was undefined):
+        ``summary.values("service_level")``, ``summary.values("asa", "queues", "general")``.
+        Counts come back as floats.  An unknown group, key or KPI raises a ``KeyError``."""
+        col: _Column = _lookup(self._columns, name, group, key)
+        return col.tolist()
+
+    def interval_band(self, name: str, group: str = "overall", key: str | None = None,
+                      confidence: float = 0.95) -> list[Estimate]:
+        """Per interval of ``intervals``: the series' mean over the replications and its
+        Student-t interval (clipped as :class:`Estimate` says), e.g. for a plot's band:
+        ``summary.interval_band("service_level", "queues", "general")``.  The mean is the one
+        in :attr:`intervals`; ``n`` counts the replications with a value in that interval."""
+        ser: _Series = _lookup(self._series, name, group, key)
+        return ser.band(name, confidence)
+
+    def interval_values(self, name: str, group: str = "overall", key: str | None = None
+                        ) -> list[list[float | None] | None]:
+        """A series of each replication, in replication order (None for a replication without
+        it); only when the summary was built with ``keep_intervals=True``."""
+        ser: _Series = _lookup(self._series, name, group, key)
+        if ser.rows is None:
+            raise ValidationError("interval_values: this summary kept no per-replication series; "
+                                  "build it with keep_intervals=True (sim.replicate(..., "
+                                  "keep_intervals=True) or Summarizer(keep_intervals=True))")
+        out: list[list[float | None] | None] = [None] * self.replications
+        for i, row in ser.rows:
+            out[i] = list(row)
+        return out
 
     def to_dict(self, agents: bool = False, intervals: bool = False) -> dict[str, Any]:
         """The JSON of DESIGN section 7 (``agents``/``intervals``: include those too)."""
@@ -168,66 +221,211 @@ def _lookup(kpis: Mapping[str, Any], name: str, group: str, key: str | None) -> 
     return g[name]
 
 
-def summarize(reports: Sequence[Report], seed: Any = None) -> Summary:
-    """Combine replications' reports (in order) into a :class:`Summary`."""
-    first = reports[0]
-    kpis: dict[str, Any] = {}
-    for group in first.kpis:
-        if group == "overall":
-            names = _keys(r.kpis["overall"] for r in reports)
-            kpis[group] = {k: estimate([r.kpis[group].get(k) for r in reports], lower=bounds(k)[0],
-                                       upper=bounds(k)[1]) for k in names}
-            continue
-        keys = _keys(r.kpis[group] for r in reports)
-        kpis[group] = {}
-        for key in keys:
-            rows = [r.kpis[group].get(key) for r in reports]
-            names = _keys(row for row in rows if row is not None)
-            kpis[group][key] = {
-                k: estimate([row.get(k) if row is not None else None for row in rows],
-                            lower=bounds(k)[0], upper=bounds(k)[1])
-                for k in names
-            }
-    return Summary(first.scenario, len(reports), seed, tuple(reports), kpis, _mean_intervals(reports))
+class _Column:
+    """One scalar KPI per replication, compact: float64 values and a presence mask (None and
+    a missing KPI are absent)."""
+
+    __slots__ = ("values", "present")
+
+    def __init__(self, missing: int = 0) -> None:
+        self.values = array("d", bytes(8 * missing))
+        self.present = bytearray(missing)
+
+    def add(self, v: Any) -> None:
+        if v is None:
+            self.values.append(0.0)
+            self.present.append(0)
+        else:
+            self.values.append(v)
+            self.present.append(1)
+
+    def present_values(self) -> np.ndarray:
+        """The values present, in order, as one contiguous float64 array."""
+        vals = np.frombuffer(self.values, dtype=np.float64) if self.values else np.zeros(0)
+        mask = np.frombuffer(bytes(self.present), dtype=np.uint8).astype(bool)
+        return np.ascontiguousarray(vals[mask])
+
+    def tolist(self) -> list[float | None]:
+        return [v if p else None for v, p in zip(self.values, self.present, strict=True)]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Column):
+            return NotImplemented
+        return self.present == other.present and self.tolist() == other.tolist()
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-def _keys(dicts: Any) -> list[str]:
-    seen: dict[str, None] = {}
-    for d in dicts:
-        for k in d:
-            seen.setdefault(k, None)
-    return list(seen)
+class _Series:
+    """One interval series over the replications: per interval the sum of the values present,
+    added in replication order (so the mean is the one of summing the replications' lists in
+    order), their number, and Welford's running mean and sum of squared deviations (the band)."""
 
+    __slots__ = ("total", "count", "wmean", "m2", "rows")
 
-def _mean_intervals(reports: Sequence[Report]) -> dict[str, Any]:
-    """Per-interval means over replications (None values skipped) of every series: overall
-    and per queue, channel and tier.  A key some replications lack is averaged over those
-    that have it."""
-    first = reports[0].intervals
+    def __init__(self, length: int, keep: bool) -> None:
+        self.total = np.zeros(length)
+        self.count = np.zeros(length, dtype=np.int64)
+        self.wmean = np.zeros(length)
+        self.m2 = np.zeros(length)
+        self.rows: list[tuple[int, tuple[Any, ...]]] | None = [] if keep else None
 
-    def mean_series(rows: list[Mapping[str, list[Any]]]) -> dict[str, list[float | None]]:
-        out = {}
-        for k in _keys(rows):
-            cols = [row[k] for row in rows if k in row]
-            means = []
-            for vals in zip(*cols, strict=True):
-                xs = [v for v in vals if v is not None]
-                means.append(sum(xs) / len(xs) if xs else None)
-            out[k] = means
+    def add(self, i: int, row: Sequence[Any], where: str) -> None:
+        n = len(self.total)
+        if len(row) != n:
+            raise ValidationError(f"summarize: interval series {where} has {len(row)} values in "
+                                  f"replication {i} and {n} in an earlier one; replications of one "
+                                  "scenario have the same intervals")
+        present = np.fromiter((v is not None for v in row), dtype=bool, count=n)
+        x = np.fromiter((0.0 if v is None else v for v in row), dtype=np.float64, count=n)
+        # adding 0.0 where a value is absent leaves a total unchanged (it starts at +0.0)
+        self.total += x
+        self.count += present
+        k = np.maximum(self.count, 1).astype(np.float64)
+        delta = np.where(present, x - self.wmean, 0.0)
+        self.wmean += np.where(present, delta / k, 0.0)
+        self.m2 += np.where(present, delta * (x - self.wmean), 0.0)
+        if self.rows is not None:
+            self.rows.append((i, tuple(row)))
+
+    def means(self) -> list[float | None]:
+        return [float(t) / int(c) if c else None for t, c in zip(self.total, self.count, strict=True)]
+
+    def band(self, name: str, confidence: float) -> list[Estimate]:
+        from scipy import stats
+
+        lower, upper = bounds(name)
+        out = []
+        for m, c, m2 in zip(self.means(), self.count.tolist(), self.m2.tolist(), strict=True):
+            if m is None or c < 2:
+                out.append(Estimate(m, None, None, c))
+                continue
+            half = float(stats.t.ppf(0.5 + confidence / 2, c - 1)) * math.sqrt(max(m2, 0.0) / (c - 1) / c)
+            out.append(_clip(m, m - half, m + half, c, lower, upper))
         return out
 
-    res: dict[str, Any] = {"width": first["width"], "start": list(first["start"])}
-    if "clock" in first:
-        res["clock"] = _copy(first["clock"])
-    for group in _keys(r.intervals for r in reports):
-        if group in ("width", "start", "clock"):
-            continue
-        if group == "overall":
-            res[group] = mean_series([r.intervals[group] for r in reports if group in r.intervals])
-            continue
-        groups = [r.intervals.get(group, {}) for r in reports]
-        res[group] = {key: mean_series([g[key] for g in groups if key in g]) for key in _keys(groups)}
-    return res
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Series):
+            return NotImplemented
+        return (np.array_equal(self.total, other.total, equal_nan=True)
+                and np.array_equal(self.count, other.count)
+                and np.array_equal(self.m2, other.m2, equal_nan=True) and self.rows == other.rows)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Summarizer:
+    """A :class:`Summary` built as reports arrive: ``add`` each replication's
+    :class:`Report` in replication order, then ``summary()``.  It keeps each scalar KPI per
+    replication (compactly) and running sums of the interval series, never the reports, so
+    memory grows by about 9 bytes per KPI per replication; the summary equals, bit for bit, the
+    one of the same reports summarised all at once (:func:`summarize`).
+
+    ``keep_intervals``: also keep each replication's interval series
+    (:meth:`Summary.interval_values`).
+    """
+
+    def __init__(self, seed: Any = None, keep_intervals: bool = False) -> None:
+        self.seed = seed
+        self.keep_intervals = keep_intervals
+        self._n = 0
+        self._scenario = ""
+        self._groups: list[str] = []
+        self._kpis: dict[str, dict[str, Any]] = {}
+        self._width: Any = None
+        self._start: list[Any] = []
+        self._clock: Any = None
+        self._series: dict[str, dict[str, Any]] = {}
+
+    @property
+    def count(self) -> int:
+        """Reports added so far."""
+        return self._n
+
+    def add(self, report: Report) -> None:
+        """Add the next replication's report (replication ``count``)."""
+        i = self._n
+        if i == 0:
+            self._scenario = report.scenario
+            self._groups = list(report.kpis)  # the groups of the first report, as summarize's
+            self._width = report.intervals["width"]
+            self._start = list(report.intervals["start"])
+            self._clock = _copy(report.intervals["clock"]) if "clock" in report.intervals else None
+        for group in self._groups:
+            g = report.kpis.get(group) or {}
+            cols = self._kpis.setdefault(group, {})
+            if group == "overall":
+                _add_row(cols, g, i)
+                continue
+            for key in g:
+                cols.setdefault(key, {})
+            for key, kcols in cols.items():
+                _add_row(kcols, g.get(key) or {}, i)
+        for group, val in report.intervals.items():
+            if group in ("width", "start", "clock"):
+                continue
+            sers = self._series.setdefault(group, {})
+            if group == "overall":
+                self._add_series(sers, val, i, group)
+                continue
+            for key, row in val.items():
+                self._add_series(sers.setdefault(key, {}), row, i, f"{group}.{key}")
+        self._n += 1
+
+    def _add_series(self, sers: dict[str, _Series], rows: Mapping[str, Sequence[Any]], i: int,
+                    where: str) -> None:
+        for k, row in rows.items():
+            ser = sers.get(k)
+            if ser is None:
+                ser = sers[k] = _Series(len(row), self.keep_intervals)
+            ser.add(i, row, f"{where}.{k}")
+
+    def summary(self) -> Summary:
+        """The :class:`Summary` of the reports added so far (at least one)."""
+        if self._n == 0:
+            raise ValidationError("summarize: no reports to summarise (give at least one)")
+        kpis: dict[str, Any] = {}
+        for group, cols in self._kpis.items():
+            if group == "overall":
+                kpis[group] = {k: _estimate_column(k, c) for k, c in cols.items()}
+            else:
+                kpis[group] = {key: {k: _estimate_column(k, c) for k, c in kc.items()}
+                               for key, kc in cols.items()}
+        intervals: dict[str, Any] = {"width": self._width, "start": list(self._start)}
+        if self._clock is not None:
+            intervals["clock"] = _copy(self._clock)
+        for group, sers in self._series.items():
+            if group == "overall":
+                intervals[group] = {k: s.means() for k, s in sers.items()}
+            else:
+                intervals[group] = {key: {k: s.means() for k, s in ks.items()}
+                                    for key, ks in sers.items()}
+        return Summary(self._scenario, self._n, self.seed, kpis, intervals,
+                       columns=self._kpis, series=self._series)
+
+
+def _add_row(cols: dict[str, _Column], row: Mapping[str, Any], i: int) -> None:
+    """Append one replication's values to the columns (a KPI first seen now is absent in the
+    ``i`` replications before)."""
+    for k in row:
+        if k not in cols:
+            cols[k] = _Column(i)
+    for k, col in cols.items():
+        col.add(row.get(k))
+
+
+def _estimate_column(name: str, col: _Column) -> Estimate:
+    lower, upper = bounds(name)
+    return _estimate(col.present_values(), lower=lower, upper=upper)
+
+
+def summarize(reports: Iterable[Report], seed: Any = None, keep_intervals: bool = False) -> Summary:
+    """Combine replications' reports (in replication order) into a :class:`Summary`; the
+    reports may come from an iterator (:func:`omniroute.sim.stream`), one at a time."""
+    acc = Summarizer(seed, keep_intervals)
+    for r in reports:
+        acc.add(r)
+    return acc.summary()
 
 
 def _copy(x: Any) -> Any:
