@@ -440,8 +440,9 @@ def staff_by_simulation(
             reps = [f.result() for f in futures]
         pooled, per_queue, met = [], [], []
         for b in range(nbins):
-            pooled.append(estimate([_ratio(g[:, b].sum(), o[:, b].sum()) for o, g in reps]))
-            qs = {q: estimate([_ratio(g[qi, b], o[qi, b]) for o, g in reps])
+            # service levels: intervals clipped to [0, 1], as a Summary's
+            pooled.append(estimate([_ratio(g[:, b].sum(), o[:, b].sum()) for o, g in reps], lower=0.0, upper=1.0))
+            qs = {q: estimate([_ratio(g[qi, b], o[qi, b]) for o, g in reps], lower=0.0, upper=1.0)
                   for qi, q in enumerate(load.queues)}
             per_queue.append(qs)
             met.append(all(e.mean is None or e.mean >= goal[qi] - _TOL
