@@ -78,7 +78,7 @@ def test_non_integer_seed_is_a_usage_error(small, capsys):
 def test_huge_replications_and_processes_are_refused(small, capsys):
     proc = cli("simulate", str(small), "-n", str(10**15))  # 10**15 seeds were spawned one by one
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "is not a number of replications: use an integer from 1 to 10,000" in proc.stderr
+    assert "is not a number of replications: use an integer from 1 to 1,000,000" in proc.stderr
     assert main(["simulate", str(small), "--processes", "100000"]) == 2
     assert "is not a number of processes: use an integer from 1 to 64" in err_of(capsys)
 

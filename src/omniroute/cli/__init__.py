@@ -34,18 +34,30 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common_run(p: argparse.ArgumentParser, reps_default: str = "the scenario's") -> None:
-    from ._parse import processes, replications, seed
+    from ._parse import replications, seed
 
     p.add_argument("-n", "--replications", type=replications, metavar="N",
-                   help=f"number of replications, up to 10,000 (default: {reps_default})")
+                   help=f"number of replications, up to 1,000,000 (default: {reps_default})")
     p.add_argument("--seed", type=seed, default=1,
                    help="root seed, an integer >= 0 (default: 1); same seed, same results")
-    p.add_argument("--processes", type=processes, metavar="N",
-                   help="run replications in N worker processes (up to 64)")
+    _where(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--progress", action="store_true", default=None,
                    help="show a progress bar (default: when stderr is a terminal)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no notes on stderr")
+
+
+def _where(p: argparse.ArgumentParser) -> None:
+    """``--processes N`` or ``--scheduler ADDRESS`` (docs/scale.md), not both."""
+    from ._parse import processes, scheduler
+
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--processes", type=processes, metavar="N",
+                   help="run replications in N worker processes on this machine (up to 64)")
+    g.add_argument("--scheduler", type=scheduler, metavar="ADDRESS",
+                   help="run replications on the dask cluster whose scheduler is at ADDRESS (e.g. "
+                        "tcp://10.0.0.5:8786; needs omniroute[dask] here and on the workers); the "
+                        "same seed gives the same numbers as a serial run (docs/scale.md)")
 
 
 def _outputs(p: argparse.ArgumentParser) -> None:
@@ -71,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         positive_int,
         rate,
         rates_list,
+        replications,
+        seed,
         service_level,
     )
 
@@ -95,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and print its KPIs with 95% confidence intervals.",
                        epilog="examples: omniroute simulate retail_bank; omniroute simulate my.toml -n 30 "
                               "--seed 7 --json report.json --plot day.png; omniroute simulate my.toml "
-                              "--agent-policy best-fit --processes 4")
+                              "--agent-policy best-fit --processes 4; omniroute simulate my.toml -n 10000 "
+                              "--scheduler tcp://10.0.0.5:8786 (a dask cluster, docs/scale.md)")
     p.add_argument("scenario", metavar="SCENARIO", help="a scenario file (TOML, see docs/scenario-format.md) or the name of a bundled "
                         "scenario (`omniroute scenarios` lists them)")
     _common_run(p)
@@ -113,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Variants: each SCENARIO x each --agent-policy x each --contact-policy.",
                        epilog="examples: omniroute compare examples/small_centre.toml --contact-policy "
                               "priority-fifo --contact-policy fifo --plot cmp.png --html cmp.html; "
-                              "omniroute compare before.toml after.toml -n 20")
+                              "omniroute compare before.toml after.toml -n 20; "
+                              "omniroute compare before.toml after.toml -n 2000 --scheduler tcp://10.0.0.5:8786")
     p.add_argument("scenario", metavar="SCENARIO", nargs="+", help="a scenario file (TOML, see docs/scenario-format.md) or the name of a bundled "
                         "scenario (`omniroute scenarios` lists them)")
     p.add_argument("--agent-policy", metavar="NAME", action="append", default=[],
@@ -134,13 +150,22 @@ def build_parser() -> argparse.ArgumentParser:
                    "paired comparison, the plot if matplotlib is installed, each variant's KPI tables, "
                    "command and versions)")
 
-    p = sub.add_parser("staff", help="Erlang C/A staffing: agents for a target, or a table for a day",
-                       description="Agents needed for a service-level target (Erlang C; Erlang A "
-                                   "with --patience), for one arrival rate or per interval of a day.",
+    p = sub.add_parser("staff", help="staffing per interval: Erlang C/A, or searched by simulating a scenario",
+                       description="Agents needed for a service-level target. Erlang form (no SCENARIO): "
+                                   "Erlang C (Erlang A with --patience) for one arrival rate or per interval "
+                                   "of a day. Simulation form (SCENARIO): per interval, the fewest agents of "
+                                   "one group (--group) that meet the targets in simulation, searched from "
+                                   "the Erlang estimate with the same seeds for every plan "
+                                   "(sim.staff_by_simulation; docs/cli.md).",
                        epilog="examples: omniroute staff --rate 200/h --handle 180s --sl 0.8/20s; "
                               "omniroute staff --volumes 12,40,95,160 --interval 30m --handle 4m "
-                              "--sl 80%/20s --patience 3m --shrinkage 0.3 --start 08:00")
-    src = p.add_mutually_exclusive_group(required=True)
+                              "--sl 80%/20s --patience 3m --shrinkage 0.3 --start 08:00; "
+                              "omniroute staff examples/small_centre.toml --group frontline -n 10; "
+                              "omniroute staff my.toml --group frontline --sl 0.8/20s --interval 1h "
+                              "-n 20 --processes 2 --json plan.json")
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?",
+                   help="simulation form: a scenario file (TOML) or the name of a bundled scenario")
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--rate", type=rate, metavar="RATE",
                      help="arrivals: per hour, or '200/h', '100/30m', '4000/d'")
     src.add_argument("--rates", type=rates_list, metavar="R1,R2,...", help="arrivals per hour, one per interval")
@@ -148,19 +173,34 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--profile", metavar="FILE.csv",
                      help="CSV with a column 'volume' (contacts per interval) or 'per_hour'; "
                           "optional column 'start' (HH:MM)")
-    p.add_argument("--handle", type=duration, required=True, metavar="DURATION", help="mean handle time, e.g. 180s, 4m")
+    p.add_argument("--handle", type=duration, metavar="DURATION",
+                   help="Erlang form: mean handle time, e.g. 180s, 4m (required)")
     p.add_argument("--sl", type=service_level, metavar="TARGET/WITHIN",
-                   help="service level target, e.g. 0.8/20s or 80%%/20s")
+                   help="service level target, e.g. 0.8/20s or 80%%/20s (simulation form: every queue "
+                        "the group serves is held to it; default each queue's own sla)")
     p.add_argument("--asa", type=duration, metavar="DURATION", help="target mean wait of answered contacts")
     p.add_argument("--abandon", type=fraction, metavar="FRACTION", help="target abandon rate (needs --patience)")
     p.add_argument("--max-occupancy", type=fraction, metavar="FRACTION", help="occupancy cap, e.g. 0.85")
     p.add_argument("--patience", type=duration, metavar="DURATION", help="mean patience: Erlang A instead of C")
     p.add_argument("--shrinkage", type=fraction, default=0.0, metavar="FRACTION",
                    help="share of paid time not on contacts (scheduled = agents / (1 - shrinkage))")
-    p.add_argument("--interval", type=duration, default=1800.0, metavar="DURATION",
-                   help="interval of --rates/--volumes/--profile (default 30m)")
+    p.add_argument("--interval", type=duration, default=None, metavar="DURATION",
+                   help="interval of --rates/--volumes/--profile (default 30m); simulation form: the "
+                        "staffing interval, at most a day (default the scenario's interval)")
     p.add_argument("--start", type=clock, default=None, metavar="HH:MM", help="clock time of the first interval")
     p.add_argument("--agents", type=agents, metavar="N", help="with --rate: evaluate this many agents instead")
+    p.add_argument("--group", metavar="TEAM",
+                   help="simulation form: the agent group to size, by team or prefix (default the first)")
+    p.add_argument("-n", "--replications", type=replications, metavar="N",
+                   help="simulation form: replications per plan (default the scenario's)")
+    p.add_argument("--seed", type=seed, default=None,
+                   help="simulation form: root seed, an integer >= 0 (default 1); same seed, same plan")
+    p.add_argument("--max-iterations", type=positive_int, default=30, metavar="N",
+                   help="simulation form: plans simulated at most (default 30)")
+    _where(p)
+    p.add_argument("--json", metavar="PATH",
+                   help="simulation form: write the result as JSON ('-' for stdout)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
 
     p = sub.add_parser("check", help="static checks of a scenario before running it",
                        description="Skills nobody has, contacts nobody can serve, unreachable steps, "

@@ -10,11 +10,11 @@ import argparse
 import math
 import re
 
-from ..sim.limits import MAX_AGENTS, MAX_DURATION, MAX_PER_HOUR, MAX_PROCESSES, MAX_REPLICATIONS
+from ..sim.limits import MAX_AGENTS, MAX_DURATION, MAX_PER_HOUR, MAX_PROCESSES, MAX_RUN_REPLICATIONS
 from ..sim.loader import _UNITS, parse_clock, parse_duration
 
 __all__ = ["duration", "rate", "service_level", "fraction", "rates_list", "clock", "positive_int",
-           "replications", "processes", "agents", "seed", "alpha"]
+           "replications", "processes", "agents", "seed", "alpha", "scheduler"]
 
 # a count (decimal, or with an exponent: "1e5") over an optional period ("30m", "h")
 _NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -146,8 +146,8 @@ def positive_int(text: str) -> int:
 
 
 def replications(text: str) -> int:
-    """A number of replications, 1 to ``limits.MAX_REPLICATIONS``."""
-    return _int(text, 1, MAX_REPLICATIONS, "a number of replications")
+    """A number of replications, 1 to ``limits.MAX_RUN_REPLICATIONS``."""
+    return _int(text, 1, MAX_RUN_REPLICATIONS, "a number of replications")
 
 
 def processes(text: str) -> int:
@@ -171,3 +171,17 @@ def alpha(text: str) -> float:
     if v is None or not 0 < v < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a significance level (use e.g. 0.05)")
     return v
+
+
+_SCHEDULER = re.compile(r"^(?:(tcp|tls|ws|wss|ucx)://)?([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})$")
+
+
+def scheduler(text: str) -> str:
+    """A dask scheduler's address: ``HOST:PORT`` or ``tcp://HOST:PORT`` (also tls, ws, wss,
+    ucx), as ``dask scheduler`` prints it; returned as given."""
+    m = _SCHEDULER.match(text.strip())
+    if not m or not 1 <= int(m.group(3)) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a dask scheduler address (use HOST:PORT or tcp://HOST:PORT, as "
+            "`dask scheduler` prints it, e.g. tcp://10.0.0.5:8786)")
+    return text.strip()

@@ -130,8 +130,11 @@ def _write_outputs(args: argparse.Namespace, summary: Any, sc: Any) -> None:
 
 def _run_and_report(args: argparse.Namespace, sc: Any, replications: int | None) -> int:
     _check_outputs(args)
-    summary = reports.replicate(sc, replications, args.seed, show=_show_progress(args),
-                                processes=args.processes)
+    from ._cluster import executor
+
+    with executor(args.scheduler) as client:
+        summary = reports.replicate(sc, replications, args.seed, show=_show_progress(args),
+                                    processes=args.processes, executor=client)
     if args.json == "-":
         print(json.dumps(summary.to_dict(), indent=2))
     else:
@@ -216,12 +219,15 @@ def compare(args: argparse.Namespace) -> int:
         raise CommandError("compare needs at least 2 replications for its confidence intervals "
                            f"and t-tests (got {reps})")
     _check_outputs(args)
+    from ._cluster import executor
 
-    def runner(name: str, v: Any, reps: int, seed: int) -> Any:
-        return reports.replicate(v, reps, seed, show=_show_progress(args), processes=args.processes, desc=name)
+    with executor(args.scheduler) as client:
+        def runner(name: str, v: Any, reps: int, seed: int) -> Any:
+            return reports.replicate(v, reps, seed, show=_show_progress(args), processes=args.processes,
+                                     desc=name, executor=client)
 
-    cmp = compare_variants(variants, reps, args.seed, alpha=args.alpha, correction=args.correction,
-                           runner=runner)
+        cmp = compare_variants(variants, reps, args.seed, alpha=args.alpha, correction=args.correction,
+                               runner=runner)
     names, summaries, rows = list(cmp.names), cmp.summaries, cmp.rows
     title = ", ".join(dict.fromkeys(s.name for s in variants.values()))
     if args.json:
@@ -308,8 +314,13 @@ def _staff_load(lam: float, h: float, where: str) -> None:
 
 
 def staff(args: argparse.Namespace) -> int:
-    """Erlang C/A staffing; every line is computed before the first is printed, so a value
-    the formulas refuse ends in one error, not in half a table."""
+    """Erlang C/A staffing, or with a SCENARIO the simulation-based search (``staff_sim``);
+    every line is computed before the first is printed, so a value the formulas refuse ends
+    in one error, not in half a table."""
+    from .staff_sim import check_form, staff_by_simulation
+
+    if check_form(args) == "simulation":
+        return staff_by_simulation(args)
     from .. import analytics
     from ..sim.limits import MAX_PER_HOUR
 
@@ -343,7 +354,7 @@ def staff(args: argparse.Namespace) -> int:
             _staff_load(lam, h, "--rate and --handle")
             lines += _staff_rate(args, analytics, lam, h, sl, targets, model, goal)
         else:
-            interval = args.interval
+            interval = args.interval if args.interval is not None else 1800.0
             if interval <= 0:
                 raise CommandError("--interval must be > 0")
             start = args.start
