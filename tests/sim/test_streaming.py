@@ -101,10 +101,12 @@ def test_keys_missing_in_some_replications_and_none_values_are_summarised_as_bef
                           {"width": 60.0, "start": [0.0, 60.0], "overall": {"offered": [i, None]},
                            "queues": series}, 0, 0.0)
 
-    reps = [rep(0, {"a": {"asa": 0.1}}, {"q": {"asa": [0.1, None]}}),
+    reps = [rep(0, {"a": {"asa": 0.1}}, {"q": {"asa": [0.1, None]}, "e": {}}),
             rep(1, {"b": {"asa": 0.7, "x": None}}, {"r": {"asa": [0.2, 0.4]}}),
             rep(2, {"a": {"asa": 0.35}, "b": None}, {"q": {"asa": [None, 1 / 3]}, "r": {"asa": [0.1, 0.2]}})]
+    reps[1].intervals["tiers"] = {}  # a group with nothing in it, first seen in replication 1
     kpis, iv = _reference(reps)
+    assert iv["tiers"] == {} and iv["queues"]["e"] == {}
     s = sim.summarize(reps, seed=9)
     assert repr(s.kpis) == repr(kpis) and repr(s.intervals) == repr(iv)
     assert s.values("late") == [None, 0.3, 0.3]
@@ -214,3 +216,10 @@ def test_bad_streaming_arguments(tiny):
     with pytest.raises(orr.ValidationError, match="processes must be"):
         sim.stream(tiny, 2, processes=0)
     assert time.perf_counter() - t0 < 1.0  # refused before anything runs
+
+
+def test_series_of_unequal_length_are_refused(tiny):
+    a = sim.run(tiny, 1)
+    b = sim.Report(a.scenario, 2, a.kpis, {**a.intervals, "overall": {"offered": [1, 2, 3]}}, 0, 0.0)
+    with pytest.raises(orr.ValidationError, match=r"interval series overall\.offered has 3 values in replication 1 and 2"):
+        sim.summarize([a, b])

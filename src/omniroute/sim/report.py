@@ -259,37 +259,17 @@ class _Column:
 class _Series:
     """One interval series over the replications: per interval the sum of the values present,
     added in replication order (so the mean is the one of summing the replications' lists in
-    order), their number, and Welford's running mean and sum of squared deviations (the band)."""
+    order), their number, and Welford's running mean and sum of squared deviations (the band);
+    ``rows``: each replication's list, when kept."""
 
-    __slots__ = ("total", "count", "wmean", "m2", "rows")
+    __slots__ = ("total", "count", "m2", "rows")
 
-    def __init__(self, length: int, keep: bool) -> None:
-        self.total = np.zeros(length)
-        self.count = np.zeros(length, dtype=np.int64)
-        self.wmean = np.zeros(length)
-        self.m2 = np.zeros(length)
-        self.rows: list[tuple[int, tuple[Any, ...]]] | None = [] if keep else None
-
-    def add(self, i: int, row: Sequence[Any], where: str) -> None:
-        n = len(self.total)
-        if len(row) != n:
-            raise ValidationError(f"summarize: interval series {where} has {len(row)} values in "
-                                  f"replication {i} and {n} in an earlier one; replications of one "
-                                  "scenario have the same intervals")
-        present = np.fromiter((v is not None for v in row), dtype=bool, count=n)
-        x = np.fromiter((0.0 if v is None else v for v in row), dtype=np.float64, count=n)
-        # adding 0.0 where a value is absent leaves a total unchanged (it starts at +0.0)
-        self.total += x
-        self.count += present
-        k = np.maximum(self.count, 1).astype(np.float64)
-        delta = np.where(present, x - self.wmean, 0.0)
-        self.wmean += np.where(present, delta / k, 0.0)
-        self.m2 += np.where(present, delta * (x - self.wmean), 0.0)
-        if self.rows is not None:
-            self.rows.append((i, tuple(row)))
+    def __init__(self, total: np.ndarray, count: np.ndarray, m2: np.ndarray,
+                 rows: list[tuple[int, tuple[Any, ...]]] | None) -> None:
+        self.total, self.count, self.m2, self.rows = total, count, m2, rows
 
     def means(self) -> list[float | None]:
-        return [float(t) / int(c) if c else None for t, c in zip(self.total, self.count, strict=True)]
+        return [t / c if c else None for t, c in zip(self.total.tolist(), self.count.tolist(), strict=True)]
 
     def band(self, name: str, confidence: float) -> list[Estimate]:
         from scipy import stats
@@ -314,6 +294,81 @@ class _Series:
     __hash__ = None  # type: ignore[assignment]
 
 
+class _Flat:
+    """Every interval series of the replications side by side in flat arrays (one slice
+    per series), so that a report costs a handful of array operations whatever its number of
+    series."""
+
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
+        self.slices: dict[tuple[str, str | None, str], slice] = {}
+        self.shape: dict[str, dict[str, None]] = {}  # groups and their keys, as first seen
+        self.size = 0
+        self.total = np.zeros(0)
+        self.count = np.zeros(0, dtype=np.int64)
+        self.wmean = np.zeros(0)
+        self.m2 = np.zeros(0)
+        self.rows: dict[tuple[str, str | None, str], list[tuple[int, tuple[Any, ...]]]] = {}
+
+    def add(self, i: int, intervals: Mapping[str, Any]) -> None:
+        rows: list[tuple[tuple[str, str | None, str], Sequence[Any]]] = []
+        for group, val in intervals.items():
+            if group in ("width", "start", "clock"):
+                continue
+            keys = self.shape.setdefault(group, {})
+            if group == "overall":
+                rows += [((group, None, k), row) for k, row in val.items()]
+            else:
+                for key in val:
+                    keys.setdefault(key, None)
+                rows += [((group, key, k), row) for key, d in val.items() for k, row in d.items()]
+        grow = 0
+        for name, row in rows:
+            if name not in self.slices:
+                self.slices[name] = slice(self.size + grow, self.size + grow + len(row))
+                grow += len(row)
+        if grow:
+            self.size += grow
+            self.total = np.concatenate([self.total, np.zeros(grow)])
+            self.count = np.concatenate([self.count, np.zeros(grow, dtype=np.int64)])
+            self.wmean = np.concatenate([self.wmean, np.zeros(grow)])
+            self.m2 = np.concatenate([self.m2, np.zeros(grow)])
+        flat: list[Any] = [None] * self.size
+        for name, row in rows:
+            sl = self.slices[name]
+            if len(row) != sl.stop - sl.start:
+                raise ValidationError(
+                    f"summarize: interval series {'.'.join(x for x in name if x is not None)} has "
+                    f"{len(row)} values in replication {i} and {sl.stop - sl.start} in an earlier one; "
+                    "replications of one scenario have the same intervals")
+            flat[sl] = row
+            if self.keep:
+                self.rows.setdefault(name, []).append((i, tuple(row)))
+        present = np.fromiter((v is not None for v in flat), dtype=bool, count=self.size)
+        x = np.fromiter((0.0 if v is None else v for v in flat), dtype=np.float64, count=self.size)
+        # adding 0.0 where a value is absent leaves a total unchanged (it starts at +0.0)
+        self.total += x
+        self.count += present
+        k = np.maximum(self.count, 1).astype(np.float64)
+        delta = np.where(present, x - self.wmean, 0.0)
+        self.wmean += np.where(present, delta / k, 0.0)
+        self.m2 += np.where(present, delta * (x - self.wmean), 0.0)
+
+    def series(self) -> dict[str, Any]:
+        """``{group: {kpi: _Series}}`` for overall, ``{group: {key: {kpi: _Series}}}`` else, in
+        the order the series first appeared."""
+        out: dict[str, Any] = {g: {} if g == "overall" else {key: {} for key in keys}
+                               for g, keys in self.shape.items()}
+        for (group, key, k), sl in self.slices.items():
+            ser = _Series(self.total[sl].copy(), self.count[sl].copy(), self.m2[sl].copy(),
+                          list(self.rows.get((group, key, k), [])) if self.keep else None)
+            if group == "overall":
+                out[group][k] = ser
+            else:
+                out[group][key][k] = ser
+        return out
+
+
 class Summarizer:
     """A :class:`Summary` built as reports arrive: ``add`` each replication's
     :class:`Report` in replication order, then ``summary()``.  It keeps each scalar KPI per
@@ -335,7 +390,7 @@ class Summarizer:
         self._width: Any = None
         self._start: list[Any] = []
         self._clock: Any = None
-        self._series: dict[str, dict[str, Any]] = {}
+        self._flat = _Flat(keep_intervals)
 
     @property
     def count(self) -> int:
@@ -361,24 +416,8 @@ class Summarizer:
                 cols.setdefault(key, {})
             for key, kcols in cols.items():
                 _add_row(kcols, g.get(key) or {}, i)
-        for group, val in report.intervals.items():
-            if group in ("width", "start", "clock"):
-                continue
-            sers = self._series.setdefault(group, {})
-            if group == "overall":
-                self._add_series(sers, val, i, group)
-                continue
-            for key, row in val.items():
-                self._add_series(sers.setdefault(key, {}), row, i, f"{group}.{key}")
+        self._flat.add(i, report.intervals)
         self._n += 1
-
-    def _add_series(self, sers: dict[str, _Series], rows: Mapping[str, Sequence[Any]], i: int,
-                    where: str) -> None:
-        for k, row in rows.items():
-            ser = sers.get(k)
-            if ser is None:
-                ser = sers[k] = _Series(len(row), self.keep_intervals)
-            ser.add(i, row, f"{where}.{k}")
 
     def summary(self) -> Summary:
         """The :class:`Summary` of the reports added so far (at least one)."""
@@ -394,14 +433,15 @@ class Summarizer:
         intervals: dict[str, Any] = {"width": self._width, "start": list(self._start)}
         if self._clock is not None:
             intervals["clock"] = _copy(self._clock)
-        for group, sers in self._series.items():
+        series = self._flat.series()
+        for group, sers in series.items():
             if group == "overall":
                 intervals[group] = {k: s.means() for k, s in sers.items()}
             else:
                 intervals[group] = {key: {k: s.means() for k, s in ks.items()}
                                     for key, ks in sers.items()}
         return Summary(self._scenario, self._n, self.seed, kpis, intervals,
-                       columns=self._kpis, series=self._series)
+                       columns=self._kpis, series=series)
 
 
 def _add_row(cols: dict[str, _Column], row: Mapping[str, Any], i: int) -> None:
