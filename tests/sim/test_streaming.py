@@ -223,3 +223,17 @@ def test_series_of_unequal_length_are_refused(tiny):
     b = sim.Report(a.scenario, 2, a.kpis, {**a.intervals, "overall": {"offered": [1, 2, 3]}}, 0, 0.0)
     with pytest.raises(orr.ValidationError, match=r"interval series overall\.offered has 3 values in replication 1 and 2"):
         sim.summarize([a, b])
+
+
+def test_a_summary_taken_midway_stays_as_it_was(tiny):
+    acc = sim.Summarizer(seed=2, keep_intervals=True)
+    reports_ = list(sim.stream(tiny, 4, seed=2))
+    for r in reports_[:2]:
+        acc.add(r)
+    early = acc.summary()
+    for r in reports_[2:]:
+        acc.add(r)
+    assert early.replications == 2 and len(early.values("offered")) == 2
+    assert len(early.interval_values("offered")) == 2
+    assert early == sim.replicate(tiny, 2, seed=2, keep_intervals=True)
+    assert acc.summary() == sim.replicate(tiny, 4, seed=2, keep_intervals=True)

@@ -248,6 +248,11 @@ class _Column:
     def tolist(self) -> list[float | None]:
         return [v if p else None for v, p in zip(self.values, self.present, strict=True)]
 
+    def copy(self) -> _Column:
+        c = _Column()
+        c.values, c.present = array("d", self.values), bytearray(self.present)
+        return c
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _Column):
             return NotImplemented
@@ -440,8 +445,12 @@ class Summarizer:
             else:
                 intervals[group] = {key: {k: s.means() for k, s in ks.items()}
                                     for key, ks in sers.items()}
+        # copies: the summary stays as it is while more reports come
+        columns = {group: ({k: c.copy() for k, c in cols.items()} if group == "overall" else
+                           {key: {k: c.copy() for k, c in kc.items()} for key, kc in cols.items()})
+                   for group, cols in self._kpis.items()}
         return Summary(self._scenario, self._n, self.seed, kpis, intervals,
-                       columns=self._kpis, series=series)
+                       columns=columns, series=series)
 
 
 def _add_row(cols: dict[str, _Column], row: Mapping[str, Any], i: int) -> None:
