@@ -42,7 +42,7 @@ def scheduler() -> Iterator[str]:
     """The address of a local dask cluster (one in-process worker, over TCP)."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 

@@ -237,3 +237,13 @@ def test_a_summary_taken_midway_stays_as_it_was(tiny):
     assert len(early.interval_values("offered")) == 2
     assert early == sim.replicate(tiny, 2, seed=2, keep_intervals=True)
     assert acc.summary() == sim.replicate(tiny, 4, seed=2, keep_intervals=True)
+
+
+def test_chunks_change_nothing_but_the_tasks(tiny):
+    serial = sim.replicate(tiny, 7, seed=6)
+    with ThreadPoolExecutor(2) as ex:
+        for chunk in (None, 1, 3, 10):
+            assert sim.replicate(tiny, 7, seed=6, executor=ex, chunk=chunk, in_flight=2) == serial
+    assert sim.replicate(tiny, 7, seed=6, processes=2, chunk=2) == serial
+    with pytest.raises(orr.ValidationError, match="chunk must be None or an integer >= 1"):
+        sim.stream(tiny, 2, chunk=0)

@@ -12,6 +12,7 @@ reports up front, and the summary is the same bit for bit however they were run
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -27,7 +28,7 @@ from .metrics import compute
 from .report import Report, Summary, _jsonable, summarize
 from .scenario import Scenario
 
-__all__ = ["run", "replicate", "stream", "seeds", "iter_seeds", "seed_of"]
+__all__ = ["run", "replicate", "stream", "seeds", "iter_seeds", "seed_of", "run_batch"]
 
 
 def check_seed(seed: Any, owner: str = "run") -> int:
@@ -103,15 +104,19 @@ def check_in_flight(in_flight: Any) -> int:
 
 def stream(scenario: Scenario, replications: int | None = None, seed: int = 0,
            executor: Executor | Any | None = None, processes: int | None = None, *,
-           in_flight: int | None = None) -> Iterator[Report]:
+           in_flight: int | None = None, chunk: int | None = None) -> Iterator[Report]:
     """The replications' reports, one at a time, in replication order: replication ``i``
     (seed ``seeds(seed, n)[i]``) is the ``i``-th, whichever finishes first.
 
-    Seeds are made as replications are submitted, and at most ``in_flight`` replications
-    are submitted and not yet yielded (default: 4 per worker; 1 when sequential), so memory
-    does not grow with ``replications``.  ``executor`` and ``processes`` as in
-    :func:`replicate`.  Arguments are checked when ``stream`` is called, before anything runs;
-    closing the iterator early cancels the replications not yet started.
+    Seeds are made as replications are submitted, and at most ``in_flight`` tasks are
+    submitted and not yet yielded (default: 4 per worker), so memory does not grow with
+    ``replications``.  ``chunk``: replications per task; by default one per task up to 32
+    replications per worker, then more (at most 64), so that a cluster's overhead per task
+    (a millisecond or more) is paid once for many short replications while every worker
+    still gets 16 tasks or more.  ``executor`` and ``processes`` as in :func:`replicate`.  Arguments are
+    checked when ``stream`` is called, before anything runs; closing the iterator early
+    cancels the tasks not yet started.  The reports are the same whatever ``in_flight``,
+    ``chunk``, ``executor`` or ``processes``.
     """
     if not isinstance(scenario, Scenario):
         raise ValidationError(f"replicate: scenario must be a Scenario (got {scenario!r})")
@@ -124,34 +129,61 @@ def stream(scenario: Scenario, replications: int | None = None, seed: int = 0,
         check_processes(processes)
     if in_flight is not None:
         check_in_flight(in_flight)
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer))
+                              or chunk < 1):
+        raise ValidationError(f"replicate: chunk must be None or an integer >= 1 (got {chunk!r}): "
+                              "the replications of one task")
     if executor is None and (processes is None or processes == 1 or n == 1):
         return (run(scenario, s) for s in children)
     if executor is None:
         assert processes is not None
-        return _pooled(scenario, children, min(processes, n), in_flight)
-    return _on_executor(executor, scenario, children, in_flight)
+        k = chunk or _auto_chunk(n, processes)
+        # more workers than tasks would only start idle processes
+        return _flat(_pooled(scenario, _batches(children, k), min(processes, -(-n // k)), in_flight))
+    return _flat(_on_executor(executor, scenario, children, n, chunk, in_flight))
 
 
-def _pooled(scenario: Scenario, children: Iterator[np.random.SeedSequence], workers: int,
-            in_flight: int | None) -> Iterator[Report]:
-    # more workers than replications would only start idle processes
+def _auto_chunk(n: int, workers: int) -> int:
+    """Replications per task: 16 tasks or more per worker, at most 64 replications each."""
+    return max(1, min(64, n // (16 * max(1, workers))))
+
+
+def run_batch(scenario: Scenario, seeds: list[np.random.SeedSequence]) -> list[Report]:
+    """One task of :func:`stream`: the replications of ``seeds``, in order."""
+    return [run(scenario, s) for s in seeds]
+
+
+def _batches(children: Iterator[np.random.SeedSequence], k: int) -> Iterator[list[np.random.SeedSequence]]:
+    while batch := list(itertools.islice(children, k)):
+        yield batch
+
+
+def _flat(batches: Iterator[list[Report]]) -> Iterator[Report]:
+    for batch in batches:
+        yield from batch
+
+
+def _pooled(scenario: Scenario, batches: Iterator[list[np.random.SeedSequence]], workers: int,
+            in_flight: int | None) -> Iterator[list[Report]]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from _in_order(lambda s: pool.submit(run, scenario, s), children,
+        yield from _in_order(lambda b: pool.submit(run_batch, scenario, b), batches,
                              in_flight or 4 * workers)
 
 
 def _on_executor(executor: Any, scenario: Scenario, children: Iterator[np.random.SeedSequence],
-                 in_flight: int | None) -> Iterator[Report]:
+                 n: int, chunk: int | None, in_flight: int | None) -> Iterator[list[Report]]:
     if _is_dask_client(executor):
-        # the scenario goes to the workers once, not with every replication; pure=False: a
-        # replication is a task of its own, never one dask thinks it has already computed
+        # the scenario goes to the workers once, not with every task; pure=False: a task is
+        # one of its own, never one dask thinks it has already computed
         ref = executor.scatter(scenario, broadcast=True, hash=False)
         threads = sum(executor.nthreads().values()) or 1
-        yield from _in_order(lambda s: executor.submit(run, ref, s, pure=False), children,
+        batches = _batches(children, chunk or _auto_chunk(n, threads))
+        yield from _in_order(lambda b: executor.submit(run_batch, ref, b, pure=False), batches,
                              in_flight or 4 * threads)
         return
     workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
-    yield from _in_order(lambda s: executor.submit(run, scenario, s), children,
+    batches = _batches(children, chunk or _auto_chunk(n, workers))
+    yield from _in_order(lambda b: executor.submit(run_batch, scenario, b), batches,
                          in_flight or 4 * workers)
 
 
@@ -179,7 +211,8 @@ def _in_order(submit: Callable[[Any], Any], items: Iterator[Any], window: int) -
 
 def replicate(scenario: Scenario, replications: int | None = None, seed: int = 0,
               executor: Executor | Any | None = None, processes: int | None = None, *,
-              in_flight: int | None = None, keep_intervals: bool = False) -> Summary:
+              in_flight: int | None = None, chunk: int | None = None,
+              keep_intervals: bool = False) -> Summary:
     """Run ``replications`` (default: the scenario's) and summarise them.
 
     ``executor``: any ``concurrent.futures.Executor`` (thread or process pool, a
@@ -190,12 +223,12 @@ def replicate(scenario: Scenario, replications: int | None = None, seed: int = 0
     runs it.
 
     Reports stream into the summary in replication order (:func:`stream`,
-    :class:`~omniroute.sim.Summarizer`): at most ``in_flight`` replications are pending at a
-    time and no report is kept.  ``keep_intervals``: keep each replication's interval series
+    :class:`~omniroute.sim.Summarizer`): at most ``in_flight`` tasks of ``chunk``
+    replications each are pending at a time and no report is kept.  ``keep_intervals``: keep each replication's interval series
     too (:meth:`Summary.interval_values`).
     """
-    return summarize(stream(scenario, replications, seed, executor, processes, in_flight=in_flight),
-                     seed, keep_intervals=keep_intervals)
+    return summarize(stream(scenario, replications, seed, executor, processes, in_flight=in_flight,
+                            chunk=chunk), seed, keep_intervals=keep_intervals)
 
 
 def check_processes(processes: Any) -> int:
