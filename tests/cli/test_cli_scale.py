@@ -181,3 +181,17 @@ def test_staff_help_shows_both_forms(capsys):
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps the epilog
     assert "examples:" in text and "omniroute staff examples/small_centre.toml --group frontline" in text
     assert "--scheduler ADDRESS" in text and "--max-iterations" in text
+
+
+def test_a_failure_on_the_cluster_is_one_message(tiny, scheduler, monkeypatch, capsys):
+    rep = sys.modules["omniroute.sim.replicate"]  # the module (sim.replicate is the function)
+
+    def broken(*args, **kwargs):  # what a scheduler running other code raises
+        raise RuntimeError("Error during deserialization of the task graph.\nmore")
+
+    monkeypatch.setattr(rep, "_in_order", broken)
+    assert main(["simulate", str(tiny), "-n", "2", "--scheduler", scheduler]) == 2
+    err = capsys.readouterr().err
+    assert f"--scheduler {scheduler}: the run failed on the cluster: RuntimeError: Error during " \
+           "deserialization of the task graph. (do the scheduler and every worker run" in err
+    assert "Traceback" not in err

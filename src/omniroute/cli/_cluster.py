@@ -32,11 +32,25 @@ def executor(address: str | None) -> Iterator[Any]:
     if address is None:
         yield None
         return
+    from ..errors import OmnirouteError
+    from .commands import CommandError
+
     client = connect(address)
     try:
         yield client
+    except (OmnirouteError, CommandError):
+        raise
+    except Exception as exc:  # the cluster's own failures: say where, without a traceback
+        raise _error(f"--scheduler {address}: the run failed on the cluster: {type(exc).__name__}: "
+                     f"{_first_line(exc)} (do the scheduler and every worker run the omniroute that "
+                     "runs here, from the same files? see docs/scale.md)") from None
     finally:
         client.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def connect(address: str) -> Any:
