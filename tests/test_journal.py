@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import omniroute as orr
+from omniroute import serial
 from omniroute.journal import (
     JournaledRouter,
     JournalError,
@@ -47,11 +48,13 @@ def journaled(tmp_path: Path, name: str = "j.sqlite", seed: int = 3, calls: int 
        calls=st.integers(1, 150))
 def test_replay_reproduces_every_decision(tmp_path_factory, seed, agent, contact, suffix, calls) -> None:
     path = tmp_path_factory.mktemp("j") / f"j{suffix}"
-    jr = JournaledRouter(drv.QUEUES, agent_policy_factories[agent](), contact_policy_factories[contact](),
-                         journal=path)
+    factory = agent_policy_factories[agent]
+    custom = not serial.is_builtin(factory())  # Scored: journaled anyway, replayed with its factory
+    jr = JournaledRouter(drv.QUEUES, factory(), contact_policy_factories[contact](),
+                         journal=path, custom_policies=custom)
     outs = drv.run(jr, seed, 0, calls)
     jr.close()
-    res = replay(path)
+    res = replay(path, agent_policy=factory if custom else None)
     assert res.divergence is None and res.calls == calls
     assert state(res.router) == state(jr.router)
     # and the two go on deciding alike

@@ -39,6 +39,10 @@ def test_round_trip(queues, agent, contact) -> None:
 def test_policies_round_trip(name) -> None:
     pol = (agent_policy_factories.get(name) or contact_policy_factories[name])()
     cls = AgentPolicy if isinstance(pol, AgentPolicy) else ContactPolicy
+    if isinstance(pol, orr.policies.Scored):  # a Python function cannot be written down
+        with pytest.raises(orr.ValidationError, match="holds a Python function"):
+            serial.to_dict(pol)
+        return
     back = serial.from_dict(cls, through_json(pol))
     assert type(back) is type(pol) and repr(back) == repr(pol) and back.name == pol.name
     assert serial.to_dict(back) == serial.to_dict(pol)

@@ -20,6 +20,7 @@ from hypothesis.stateful import rule
 from test_router_agreement import RouterPair
 
 import omniroute as orr
+from omniroute import serial
 from omniroute import snapshot as snap
 from omniroute.testing import check_router, soak
 from omniroute.testing.strategies import agent_policy_factories, contact_policy_factories
@@ -31,7 +32,9 @@ import journal_driver as drv  # noqa: E402
 def through_json(router: orr.Router) -> orr.Router:
     """Snapshot ``router``, write and read it as JSON text, restore; the round trip is exact."""
     s = router.snapshot()
-    restored = orr.Router.restore(json.loads(json.dumps(s, allow_nan=False)))
+    p = router.agent_policy  # a custom (stateless) policy is given anew, as restore asks
+    given = None if serial.is_builtin(p) else copy.copy(p)
+    restored = orr.Router.restore(json.loads(json.dumps(s, allow_nan=False)), agent_policy=given)
     assert restored.snapshot() == s
     return restored
 

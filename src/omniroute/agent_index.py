@@ -27,6 +27,10 @@ contact has looked up for 64 sweep periods (a later contact needing that skill s
 it again, with the same content).  The sweep costs O(entries), paid for by the
 filings that made it due.
 
+A scoring policy (``Scored``) ranks every eligible agent of the merged buckets (its score
+has no bound to stop early), or the first ``limit`` of them in key order: its decisions cost
+O(free agents with the needed skills), or O(limit), calls of the score.
+
 A drawing policy (``Random``) lists every eligible agent of the merged buckets, in the
 order the agents joined, and draws one: its decisions cost O(free agents with the
 needed skills).
@@ -440,6 +444,8 @@ class AgentIndex:
         """The best agent for ``e`` among entries given in key order."""
         policy = self.policy
         per_skill = self._per_skill
+        limit: int = policy.limit
+        ranked = 0
         found: AgentState | None = None
         found_rank: tuple = ()
         for item in ordered:
@@ -455,4 +461,7 @@ class AgentIndex:
             r = policy.rank(a, e)
             if found is None or r < found_rank:
                 found, found_rank = a, r
+            ranked += 1
+            if ranked == limit:  # a limited policy ranks the first `limit` eligible agents
+                break
         return (found, found_rank) if found is not None else None

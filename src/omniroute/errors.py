@@ -20,6 +20,7 @@ __all__ = [
     "InvalidStateError",
     "ScenarioError",
     "SnapshotError",
+    "ScoreError",
 ]
 
 
@@ -65,6 +66,11 @@ class InvalidStateError(OmnirouteError, ValueError):
 class SnapshotError(OmnirouteError, ValueError):
     """A router snapshot cannot be taken or restored: a custom policy that does not say how
     it snapshots, a damaged or edited snapshot, an unknown version, another configuration."""
+
+
+class ScoreError(OmnirouteError, ValueError):
+    """A :class:`~omniroute.policies.Scored` policy's score function raised or returned
+    something other than a real number; the message names the policy, agent and contact."""
 
 
 class ScenarioError(OmnirouteError, ValueError):

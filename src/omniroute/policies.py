@@ -18,13 +18,17 @@ which every policy here keeps and a custom one must keep too:
 from __future__ import annotations
 
 import abc
+import inspect
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from .errors import SnapshotError, ValidationError
+from ._checks import real
+from .agents import Agent
+from .contacts import Contact
+from .errors import ScoreError, SnapshotError, ValidationError
 from .state import AgentState, Entry
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "FewestHandled",
     "Random",
     "PreferredAgent",
+    "Scored",
     "PriorityFIFO",
     "HeadStart",
     "WeightedAging",
@@ -103,6 +108,10 @@ class AgentPolicy(PolicyState, abc.ABC):
     #: eligible agent, in the order they joined, and draws one with :func:`draw_index`
     #: from this generator instead of taking the smallest key.  None: the policy ranks.
     draw_rng: np.random.Generator | None = None
+    #: For a ``per_skill`` policy: rank only the first ``limit`` eligible agents in ``key``
+    #: order and take the best ``rank`` among them (0: every eligible agent; only
+    #: :class:`Scored` sets it).
+    limit = 0
 
     @abc.abstractmethod
     def key(self, a: AgentState) -> tuple:
@@ -270,6 +279,7 @@ class PreferredAgent(AgentPolicy):
         self.per_skill = self.then.per_skill
         self.fifo = self.then.fifo
         self.draw_rng = self.then.draw_rng
+        self.limit = self.then.limit
 
     def key(self, a: AgentState) -> tuple:
         return self.then.key(a)
@@ -291,6 +301,103 @@ class PreferredAgent(AgentPolicy):
 
     def __repr__(self) -> str:
         return f"PreferredAgent(then={self.then!r}, hold={self.hold})"
+
+
+class Scored(AgentPolicy):
+    """A custom scoring hook: the eligible agent with the highest ``score(agent, contact)``.
+
+    ``score`` is any function of the :class:`~omniroute.Agent` and the submitted
+    :class:`~omniroute.Contact` returning a real number, higher is better (a fitted model's
+    predicted resolution, minus a predicted handle time...).  Ties go to ``then``'s order
+    (default :class:`LongestIdle`), whose keys end in a unique stamp: decisions are
+    deterministic.  The assignment's ``reason.score`` is ``(-score, *then's rank)``.
+
+    Cost per decision: the index yields the free agents filed under the contact's channel,
+    its (one or two most selective) needed skills and its allowed tiers, in ``then``'s
+    order; each that meets the needs is scored, one call of ``score`` each.  That is the
+    number of free eligible agents, not all agents — but it grows with them.  ``limit``
+    bounds it: only the first ``limit`` eligible agents in ``then``'s order are scored (for
+    ``then`` policies whose order does not depend on the contact: not :class:`MostSkilled`).
+    When an agent frees up and several contacts wait, the contact policy alone chooses the
+    contact: the score decides nothing there (it is a choice of agent for a contact).
+
+    ``score`` must be pure (the same answer for the same agent and contact): the policy is
+    then ``stateless`` for :meth:`Router.snapshot <omniroute.Router.snapshot>` (restore takes
+    a new ``Scored`` with the same function; a snapshot cannot check that it is the same).
+    It cannot be written to TOML or JSON (:mod:`omniroute.serial` refuses it): build it in
+    Python, e.g. ``sim.Routing(agent=lambda: Scored(fn))``.
+
+    A score that raises or returns anything but a real number (NaN, None, a string, a
+    bool) raises :class:`~omniroute.errors.ScoreError` naming the policy, agent and contact.
+    """
+
+    per_skill = True
+    stateless = True
+
+    def __init__(self, score: Callable[[Agent, Contact], float], then: AgentPolicy | None = None,
+                 limit: int | None = None) -> None:
+        if not callable(score):
+            raise ValidationError(
+                f"Scored.score must be a function (agent, contact) -> number (got {score!r})")
+        try:
+            inspect.signature(score).bind(None, None)
+        except TypeError:
+            raise ValidationError(
+                f"Scored.score must accept two positional arguments (agent, contact) (got {score!r}"
+                f" with signature {inspect.signature(score)})") from None
+        except ValueError:  # pragma: no cover - a builtin without a signature: trust it
+            pass
+        self.then = then if then is not None else LongestIdle()
+        if not isinstance(self.then, AgentPolicy):
+            raise ValidationError(f"Scored.then must be an AgentPolicy (got {then!r})")
+        if self.then.prefers or self.then.draw_rng is not None or isinstance(self.then, Scored):
+            raise ValidationError(
+                f"Scored.then must rank agents: not a PreferredAgent, Random or Scored (got {then!r}); "
+                "wrap Scored in PreferredAgent for preferred agents")
+        if any(getattr(type(self.then), h) is not getattr(AgentPolicy, h) for h in ("on_add", "on_assign")):
+            raise ValidationError(f"Scored.then must not keep state (on_add/on_assign hooks; got {then!r})")
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise ValidationError(f"Scored.limit must be an int >= 1 or None (got {limit!r})")
+            if self.then.per_skill:
+                raise ValidationError(
+                    f"Scored.limit={limit} needs a then policy whose order does not depend on the "
+                    f"contact (got then={self.then.name!r}); allowed with limit: longest-idle, least-occupied, "
+                    "best-fit, round-robin, fewest-handled")
+        self.score = score
+        self.limit = limit or 0
+        self.name = f"scored+{self.then.name}"
+
+    def key(self, a: AgentState) -> tuple:
+        return self.then.key(a)
+
+    def skill_key(self, a: AgentState, skills: tuple[str, ...]) -> tuple:
+        return self.then.skill_key(a, skills)
+
+    def rank(self, a: AgentState, e: Entry) -> tuple:
+        return (-self.value(a, e), *self.then.rank(a, e))
+
+    def bound(self, heap_key: tuple, e: Entry, covered: int) -> tuple:
+        return (-math.inf,)  # a score has no bound: every eligible agent (up to limit) is ranked
+
+    def value(self, a: AgentState, e: Entry) -> float:
+        """``score(agent, contact)`` as a float, checked (ScoreError otherwise)."""
+        try:
+            v = self.score(a.agent, e.contact)
+        except Exception as exc:
+            raise ScoreError(
+                f"{self.name}: score(agent {a.id!r}, contact {e.id!r}) raised "
+                f"{type(exc).__name__}: {exc}") from exc
+        f = real(v)
+        if f is None or math.isnan(f):
+            raise ScoreError(
+                f"{self.name}: score(agent {a.id!r}, contact {e.id!r}) returned {v!r}; "
+                "a score must be a real number, not NaN (higher is better)")
+        return f
+
+    def __repr__(self) -> str:
+        lim = f", limit={self.limit}" if self.limit else ""
+        return f"Scored({getattr(self.score, '__qualname__', repr(self.score))}, then={self.then!r}{lim})"
 
 
 # --------------------------------------------------------------------------- contacts

@@ -32,6 +32,7 @@ from .contacts import Contact
 from .errors import (
     DuplicateIdError,
     InvalidStateError,
+    ScoreError,
     TimeOrderError,
     UnknownAgentError,
     UnknownContactError,
@@ -320,9 +321,11 @@ class Router:
             raise DuplicateIdError(f"submit: contact id {contact.id!r} is already live")
         queue = self._queue(contact.queue, "Contact.queue")
         ch = contact.channel
-        if self._channels.get(ch.name) is not ch:
+        known = self._channels.get(ch.name)
+        if known is not ch:
             self._check_channel(ch, f"submit: contact {contact.id!r} channel")
             self._channels[ch.name] = ch
+        before = self._now
         self._now = now
         self._seq += 1
         e = Entry(contact, self._seq, queue, now)
@@ -334,10 +337,20 @@ class Router:
         if hold > 0 and contact.preferred_agents:
             e.hold_until = now + hold
         self._refresh(e, now)
+        try:
+            found = self._pick_agent(e)
+        except ScoreError:  # a custom score failed: the contact is refused, nothing changed
+            self._now = before
+            self._seq -= 1
+            if known is None:
+                del self._channels[ch.name]
+            else:
+                self._channels[ch.name] = known
+            raise
         self._tally.learn(e)
         self._contacts[contact.id] = e
         out: list[Assignment] = []
-        self._route_contact(e, now, "submit", out)
+        self._place(e, found, now, "submit", out)
         return out
 
     def complete(self, contact_id: Any, now: Any, wrap_up: Any = 0.0) -> list[Assignment]:
@@ -497,7 +510,16 @@ class Router:
 
     # ================================================================== machinery
     def _route_contact(self, e: Entry, now: float, trigger: str, out: list[Assignment]) -> None:
-        found = self._pick_agent(e)
+        try:
+            found = self._pick_agent(e)
+        except ScoreError:  # a custom score failed: the contact waits (the call raises)
+            self._wait(e)
+            raise
+        self._place(e, found, now, trigger, out)
+
+    def _place(self, e: Entry, found: tuple[AgentState, tuple] | None, now: float, trigger: str,
+               out: list[Assignment]) -> None:
+        """``e`` goes to the agent found (with its score), or waits if none."""
         if found is None:
             self._wait(e)
             return

@@ -140,6 +140,12 @@ def _agent_policy(p: P.AgentPolicy) -> dict[str, Any]:
         return {"kind": "preferred", "hold": p.hold, "then": _agent_policy(p.then)}  # type: ignore[attr-defined]
     if t is P.Random:
         return {"kind": "random", "rng": plain(p.rng.bit_generator.state)}  # type: ignore[attr-defined]
+    if isinstance(p, P.Scored):
+        raise ValidationError(
+            f"agent policy {p!r} holds a Python function (its score), which cannot be written to "
+            "TOML or JSON: build it in Python (Router(agent_policy=Scored(fn)), "
+            "sim.Routing(agent=lambda: Scored(fn))); a snapshot records it as a custom policy "
+            "(Router.restore(snapshot, agent_policy=Scored(fn)))")
     if t not in P.AGENT_POLICIES.values():
         raise ValidationError(
             f"agent policy {p!r} ({t.__name__}) is not a built-in policy and cannot be written down; "

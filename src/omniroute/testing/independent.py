@@ -96,9 +96,9 @@ class IndependentRouter:
         self._assigned = 0  # assignments ever made
 
     # ================================================================ policies
-    def _agent_rank(self, a: _Agent, needs: tuple) -> tuple:
-        """The base agent policy's rank of ``a`` for a contact needing ``needs``."""
-        p = self._base
+    def _agent_rank(self, a: _Agent, needs: tuple, p: AgentPolicy | None = None) -> tuple:
+        """The base agent policy's (or ``p``'s) rank of ``a`` for a contact needing ``needs``."""
+        p = p if p is not None else self._base
         if isinstance(p, pol.LongestIdle):
             return (_busy(a), a.stamp)
         if isinstance(p, pol.LeastOccupied):
@@ -267,6 +267,16 @@ class IndependentRouter:
             k = int(self._base.rng.integers(len(able))) if len(able) > 1 else 0
             return able[k], (k, len(able))
         needs = c.eligibility()[0]
+        if isinstance(self._base, pol.Scored):
+            # The highest score(agent, contact), ties to `then`'s order; with a limit, only
+            # the first `limit` able agents in `then`'s order are scored.
+            p = self._base
+            able.sort(key=lambda a: self._agent_rank(a, needs, p.then))
+            if p.limit:
+                able = able[: p.limit]
+            score, chosen = min(((-float(p.score(a.agent, c.contact)), *self._agent_rank(a, needs, p.then)), a)
+                                for a in able)
+            return chosen, score
         score, chosen = min(((self._agent_rank(a, needs), a) for a in able), key=lambda r: r[0])
         return chosen, score
 

@@ -52,11 +52,14 @@ class ScanAgents:
             k = draw_index(rng, len(eligible))
             return eligible[k], (k, len(eligible))
         best, best_rank = None, ()
-        for a in self._agents.values():
-            if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a):
-                r = self.policy.rank(a, e)
-                if best is None or r < best_rank:
-                    best, best_rank = a, r
+        eligible = [a for a in self._agents.values()
+                    if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)]
+        if self.policy.limit:  # a limited policy (Scored) ranks the first `limit` by key
+            eligible = sorted(eligible, key=self.policy.key)[: self.policy.limit]
+        for a in eligible:
+            r = self.policy.rank(a, e)
+            if best is None or r < best_rank:
+                best, best_rank = a, r
         return (best, best_rank) if best is not None else None
 
 

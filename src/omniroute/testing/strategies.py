@@ -24,6 +24,7 @@ from ..policies import (
     Random,
     RealtimeFirst,
     RoundRobin,
+    Scored,
     WeightedAging,
 )
 from ..queues import Overflow, Queue, ServiceLevel, Step
@@ -31,7 +32,7 @@ from ..queues import Overflow, Queue, ServiceLevel, Step
 __all__ = [
     "SKILLS", "CHANNELS", "QUEUES", "WHATSAPP", "CONFLICTING", "GHOSTS", "levels", "agents",
     "contacts", "queue_sets", "preferred_lists", "times", "bad_times", "bad_durations",
-    "agent_policy_factories", "contact_policy_factories",
+    "agent_policy_factories", "contact_policy_factories", "pairing_score",
 ]
 
 #: A small skill vocabulary, so that random needs and skills often meet.
@@ -143,6 +144,17 @@ def queue_sets() -> st.SearchStrategy[list[Queue]]:
     return build()
 
 
+def pairing_score(agent: Agent, contact: Contact) -> float:
+    """A deterministic score of (agent, contact) for :class:`~omniroute.policies.Scored`:
+    the agent's levels in the contact's needed skills, a bonus for the contact's channel
+    being the agent's smallest capacity, a tier that suits the contact's priority.  Small
+    integers and halves, so ties are frequent (``then`` breaks them)."""
+    fit = sum(agent.skills.get(s, 0) for s in contact.needs)
+    tier = -abs(agent.tier - 1 - contact.priority) / 2
+    cap = agent.capacity.get(contact.channel, 0)
+    return float(fit + tier + (1 if cap == 1 else 0))
+
+
 #: Factories (so that two routers get equal, independent policy objects).
 agent_policy_factories: dict[str, object] = {
     "longest-idle": LongestIdle,
@@ -154,6 +166,8 @@ agent_policy_factories: dict[str, object] = {
     "random": lambda: Random(7),
     "preferred+longest-idle": lambda: PreferredAgent(LongestIdle(), hold=12.0),
     "preferred+most-skilled": lambda: PreferredAgent(MostSkilled(), hold=0.0),
+    "scored": lambda: Scored(pairing_score),
+    "scored+round-robin/limit": lambda: Scored(pairing_score, RoundRobin(), limit=2),
 }
 contact_policy_factories: dict[str, object] = {
     "priority-fifo": PriorityFIFO,
