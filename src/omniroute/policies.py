@@ -325,7 +325,7 @@ class Scored(AgentPolicy):
     then ``stateless`` for :meth:`Router.snapshot <omniroute.Router.snapshot>` (restore takes
     a new ``Scored`` with the same function; a snapshot cannot check that it is the same).
     It cannot be written to TOML or JSON (:mod:`omniroute.serial` refuses it): build it in
-    Python, e.g. ``sim.Routing(agent=lambda: Scored(fn))``.
+    Python, e.g. ``sim.Routing(agent=lambda _rng: Scored(fn))``.
 
     A score that raises or returns anything but a real number (NaN, None, a string, a
     bool) raises :class:`~omniroute.errors.ScoreError` naming the policy, agent and contact.

@@ -144,7 +144,7 @@ def _agent_policy(p: P.AgentPolicy) -> dict[str, Any]:
         raise ValidationError(
             f"agent policy {p!r} holds a Python function (its score), which cannot be written to "
             "TOML or JSON: build it in Python (Router(agent_policy=Scored(fn)), "
-            "sim.Routing(agent=lambda: Scored(fn))); a snapshot records it as a custom policy "
+            "sim.Routing(agent=lambda _rng: Scored(fn))); a snapshot records it as a custom policy "
             "(Router.restore(snapshot, agent_policy=Scored(fn)))")
     if t not in P.AGENT_POLICIES.values():
         raise ValidationError(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
-from omniroute import sim
+import numpy as np
+
+from omniroute import policies, sim
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -41,3 +43,14 @@ def test_human_ai_bots_take_load_off_agents() -> None:
     assert bot.kpi("bot_contained").mean > 0 and none.kpi("bot_contained").mean == 0
     assert bot.kpi("offered").mean < none.kpi("offered").mean
     assert bot.kpi("occupancy").mean < none.kpi("occupancy").mean
+
+
+def test_predictive_pairing_shortens_handling_and_waits() -> None:
+    ex = load("predictive_pairing.py")
+    model = ex["fit"](ex["history"](np.random.default_rng(ex["SEED"])))
+    score = ex["scorer"](model)
+    idle = sim.replicate(ex["scenario"]("longest-idle", "idle"), 2, seed=3)
+    paired = sim.replicate(ex["scenario"](lambda _rng: policies.Scored(score), "paired"), 2, seed=3)
+    assert idle.kpi("offered").mean == paired.kpi("offered").mean  # the same customers
+    assert paired.kpi("aht").mean < 0.85 * idle.kpi("aht").mean
+    assert paired.kpi("asa").mean < idle.kpi("asa").mean
