@@ -66,3 +66,9 @@ def test_the_python_example_runs() -> None:
         exec(compile(code.replace("replications=10", "replications=2"), str(DOC), "exec"), {})
     text = out.getvalue()
     assert "Holm p" in text and "occupancy Gini" in text
+
+
+def test_the_custom_scoring_example_runs() -> None:
+    text = DOC.read_text()
+    code = re.search(r"```python\n(.*?)```", text[text.index("## Custom scoring"):], re.S).group(1)
+    exec(compile(code, str(DOC), "exec"), {})
