@@ -326,8 +326,8 @@ def compare_policies(scenario: Scenario | str | os.PathLike[str],
     compare them.
 
     ``variants``: name -> ``{"agent": ..., "contact": ...}`` (a policy name, as in a
-    scenario's ``[routing]``, or a zero-argument factory; a key left out keeps the
-    scenario's).  At least two, no two the same routing.  ``scenario``: a ``Scenario``, or
+    scenario's ``[routing]``, or a factory as :class:`~omniroute.sim.Routing` takes it; a key
+    left out keeps the scenario's).  At least two, no two the same routing.  ``scenario``: a ``Scenario``, or
     a file or bundled scenario's name for :func:`~omniroute.sim.load_scenario`.  The other
     arguments: :func:`compare_variants`'s.
 
@@ -383,7 +383,7 @@ def with_policies(scenario: Scenario, agent: Any = None, contact: Any = None) ->
         if isinstance(value, str):
             build(value)  # an unknown name: ValidationError with the allowed names
         elif not callable(value):
-            raise ValidationError(f"{field} policy must be a name or a zero-argument factory (got {value!r:.80})")
+            raise ValidationError(f"{field} policy must be a name or a factory (got {value!r:.80})")
         changes[field] = value
     routing = attrs.evolve(scenario.routing, **changes)
     return attrs.evolve(scenario, routing=routing)

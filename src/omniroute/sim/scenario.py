@@ -637,8 +637,10 @@ class ContactPolicyChoice:
 @attrs.frozen(slots=True)
 class Routing:
     """Policies by name (``omniroute.policies.agent_policy`` / ``contact_policy`` names), or
-    zero-argument factories: each replication builds fresh policies (a ``random`` agent
-    policy draws from the replication's own stream)."""
+    factories, so that each replication builds fresh policies: an agent-policy factory takes
+    the replication's policy generator (a ``numpy.random.Generator``: ``lambda rng:
+    policies.Random(rng)`` draws from the replication's own stream; ``lambda _rng:
+    policies.Scored(fn)`` ignores it); a contact-policy factory takes no argument."""
 
     agent: PolicySpec = "longest-idle"
     contact: PolicySpec = "priority-fifo"
