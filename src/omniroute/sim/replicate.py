@@ -111,11 +111,11 @@ def stream(scenario: Scenario, replications: int | None = None, seed: int = 0,
     Seeds are made as replications are submitted, and at most ``in_flight`` tasks are
     submitted and not yet yielded (default: 4 per worker), so memory does not grow with
     ``replications``.  ``chunk``: replications per task; by default one per task up to 32
-    replications per worker, then more (at most 64), so that a cluster's overhead per task
-    (a millisecond or more) is paid once for many short replications while every worker
-    still gets 16 tasks or more.  ``executor`` and ``processes`` as in :func:`replicate`.  Arguments are
-    checked when ``stream`` is called, before anything runs; closing the iterator early
-    cancels the tasks not yet started.  The reports are the same whatever ``in_flight``,
+    replications per worker, then more (at most 16), so that a cluster's overhead per task
+    (a millisecond or more) is paid once for several short replications while every worker
+    still gets 16 tasks or more.  ``executor`` and ``processes`` as in :func:`replicate`.
+    Arguments are checked when ``stream`` is called, before anything runs; closing the
+    iterator early cancels the tasks not yet started.  The reports are the same whatever ``in_flight``,
     ``chunk``, ``executor`` or ``processes``.
     """
     if not isinstance(scenario, Scenario):
@@ -144,8 +144,9 @@ def stream(scenario: Scenario, replications: int | None = None, seed: int = 0,
 
 
 def _auto_chunk(n: int, workers: int) -> int:
-    """Replications per task: 16 tasks or more per worker, at most 64 replications each."""
-    return max(1, min(64, n // (16 * max(1, workers))))
+    """Replications per task: 16 tasks or more per worker, at most 16 replications each (a
+    task's reports are all in memory at once)."""
+    return max(1, min(16, n // (16 * max(1, workers))))
 
 
 def run_batch(scenario: Scenario, seeds: list[np.random.SeedSequence]) -> list[Report]:
