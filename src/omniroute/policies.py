@@ -50,6 +50,8 @@ __all__ = [
     "EarliestDeadline",
     "FIFO",
     "RealtimeFirst",
+    "CMu",
+    "GeneralizedCMu",
     "agent_policy",
     "contact_policy",
     "draw_index",
@@ -565,3 +567,134 @@ def contact_policy(name: str) -> ContactPolicy:
         )
     pol = cls()
     return RealtimeFirst(pol) if base != name else pol
+
+
+# --------------------------------------------------------------------------- research rules
+
+
+def _per_queue(owner: str, field: str, values: Mapping[str, float] | None, low: float,
+               strict: bool, what: str) -> dict[str, float]:
+    """``values`` as a dict of queue name -> float, each checked (``> low`` or ``>= low``)."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise ValidationError(f"{owner}.{field} must be a mapping of queue name -> {what} (got {values!r})")
+    out: dict[str, float] = {}
+    for q, v in values.items():
+        if not isinstance(q, str):
+            raise ValidationError(f"{owner}.{field}: keys must be queue names (got {q!r})")
+        out[q] = _number(owner, f"{field}[{q!r}]", v, low, strict, what)
+    return out
+
+
+def _number(owner: str, field: str, v: Any, low: float, strict: bool, what: str) -> float:
+    ok = not isinstance(v, bool) and isinstance(v, (int, float)) and v < math.inf and (
+        v > low if strict else v >= low)
+    if not ok:
+        raise ValidationError(f"{owner}.{field} must be {what} {'>' if strict else '>='} {low:g} (got {v!r})")
+    return float(v)
+
+
+class CMu(ContactPolicy):
+    """The cμ rule: the contact of the queue with the largest ``cost × rate`` first.
+
+    ``costs[q]`` is ``c_q``, the cost per second of waiting of a contact of queue ``q``, and
+    ``rates[q]`` is ``μ_q``, its service rate (contacts per second of one agent:
+    1 / mean handle time).  A freed agent serves the queue with the largest ``c_q μ_q``
+    among the contacts it may take; within a queue, and between queues of equal index, the
+    oldest arrival first.  Queue and contact priorities are not read: the costs say what
+    matters.  Queues not named get ``default_cost`` and ``default_rate`` (give rates for every
+    queue or for none: with none, the rule orders by cost alone).
+
+    The rates are given, not estimated from the router's recent handle times: an estimate
+    would move the order with every completion and make decisions depend on history;
+    given rates keep the rule static and the decisions easy to check.
+
+    Optimal for minimising linear waiting costs in a single-server multiclass queue (Cox and
+    Smith, *Queues*, 1961; Buyukkoc, Varaiya and Walrand, "The cμ rule revisited", Advances
+    in Applied Probability 17, 1985) and asymptotically in many-server heavy traffic with
+    convex costs in its generalised form (:class:`GeneralizedCMu`).
+
+    Cost per decision: a static key, compared over the heads of the buckets the agent could
+    serve, as for :class:`PriorityFIFO` (no scan of the waiting contacts).
+    """
+
+    name = "cmu"
+
+    def __init__(self, costs: Mapping[str, float] | None = None, rates: Mapping[str, float] | None = None,
+                 default_cost: float = 1.0, default_rate: float = 1.0) -> None:
+        owner = type(self).__name__
+        self.costs = _per_queue(owner, "costs", costs, 0.0, True, "a cost per second")
+        self.rates = _per_queue(owner, "rates", rates, 0.0, True, "a service rate per second")
+        self.default_cost = _number(owner, "default_cost", default_cost, 0.0, True, "a cost per second")
+        self.default_rate = _number(owner, "default_rate", default_rate, 0.0, True, "a service rate per second")
+        self._index: dict[str, float] = {
+            q: self.costs.get(q, self.default_cost) * self.rates.get(q, self.default_rate)
+            for q in (*self.costs, *self.rates)}
+        self._default_index = self.default_cost * self.default_rate
+
+    def index(self, queue: str) -> float:
+        """``c_q × μ_q`` of queue ``queue``."""
+        return self._index.get(queue, self._default_index)
+
+    def order_key(self, e: Entry) -> tuple:
+        return (-self._index.get(e.queue.name, self._default_index), e.arrival, e.seq)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(costs={self.costs!r}, rates={self.rates!r}, "
+                f"default_cost={self.default_cost}, default_rate={self.default_rate})")
+
+
+class GeneralizedCMu(CMu):
+    """The generalised cμ rule (Gcμ): the largest ``μ_q × C_q'(W)`` first, ``W`` the wait.
+
+    Mandelbaum and Stolyar, "Scheduling flexible servers with convex delay costs:
+    heavy-traffic optimality of the generalized cμ-rule", Operations Research 52(6), 2004:
+    with convex delay costs ``C_q``, serving the queue whose head-of-line contact has the
+    largest ``μ_q C_q'(W_q)`` minimises the total cost in heavy traffic.
+
+    The cost family here is ``C_q(w) = c_q w^a / a`` with ``a = exponents[q]`` (default
+    ``default_exponent``, 2), so ``C_q'(w) = c_q w^(a-1)`` and a contact's index is
+    ``c_q μ_q W^(a-1)``.  ``a`` must be >= 1 (a convex cost): ``a = 1`` is the plain cμ rule
+    (:class:`CMu`), ``a = 2`` (quadratic costs) ranks by ``c_q μ_q W``, the longest weighted
+    waiting time (what :class:`WeightedAging` does with weights ``c_q μ_q``); larger ``a``
+    punishes long waits harder, so the order between queues switches as waits grow.
+    ``W`` is the time since the contact's arrival (kept across overflow and transfer).
+    Queue and contact priorities are not read.
+
+    Within a queue the oldest contact has the largest index, so contacts stay in arrival
+    order and only the heads of the buckets an agent could serve compete (as for
+    :class:`WeightedAging`): a decision computes one power per bucket head, never scans.
+    """
+
+    name = "gcmu"
+    static = False
+
+    def __init__(self, costs: Mapping[str, float] | None = None, rates: Mapping[str, float] | None = None,
+                 exponents: Mapping[str, float] | None = None, default_cost: float = 1.0,
+                 default_rate: float = 1.0, default_exponent: float = 2.0) -> None:
+        super().__init__(costs, rates, default_cost, default_rate)
+        owner = type(self).__name__
+        self.exponents = _per_queue(owner, "exponents", exponents, 1.0, False, "a convex cost exponent")
+        self.default_exponent = _number(owner, "default_exponent", default_exponent, 1.0, False,
+                                        "a convex cost exponent")
+        # queue -> (c μ, a - 1): one lookup per bucket head
+        self._coef: dict[str, tuple[float, float]] = {
+            q: (self.index(q), self.exponents.get(q, self.default_exponent) - 1.0)
+            for q in (*self._index, *self.exponents)}
+        self._default_coef = (self._default_index, self.default_exponent - 1.0)
+
+    def order_key(self, e: Entry) -> tuple:
+        return (e.arrival, e.seq)
+
+    def rank(self, key: tuple, e: Entry, now: float) -> tuple:
+        k, p = self._coef.get(e.queue.name, self._default_coef)
+        return (-(k * (now - key[0]) ** p), *key)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(costs={self.costs!r}, rates={self.rates!r}, "
+                f"exponents={self.exponents!r}, default_cost={self.default_cost}, "
+                f"default_rate={self.default_rate}, default_exponent={self.default_exponent})")
+
+
+CONTACT_POLICIES.update({c.name: c for c in (CMu, GeneralizedCMu)})

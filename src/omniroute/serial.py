@@ -162,6 +162,13 @@ def _contact_policy(p: P.ContactPolicy) -> dict[str, Any]:
     if t is P.WeightedAging:
         return {"kind": "weighted-aging", "weights": dict(p.weights),  # type: ignore[attr-defined]
                 "default": p.default, "seconds": p.seconds}  # type: ignore[attr-defined]
+    if t is P.CMu:
+        return {"kind": "cmu", "costs": dict(p.costs), "rates": dict(p.rates),  # type: ignore[attr-defined]
+                "default_cost": p.default_cost, "default_rate": p.default_rate}  # type: ignore[attr-defined]
+    if t is P.GeneralizedCMu:
+        return {"kind": "gcmu", "costs": dict(p.costs), "rates": dict(p.rates),  # type: ignore[attr-defined]
+                "exponents": dict(p.exponents), "default_cost": p.default_cost,  # type: ignore[attr-defined]
+                "default_rate": p.default_rate, "default_exponent": p.default_exponent}  # type: ignore[attr-defined]
     if t not in P.CONTACT_POLICIES.values():
         raise ValidationError(
             f"contact policy {p!r} ({t.__name__}) is not a built-in policy and cannot be written down; "
@@ -356,6 +363,16 @@ def _read_contact_policy(path: str, data: Any) -> P.ContactPolicy:
         f = _Fields(path, data, ("kind",), ("weights", "default", "seconds"))
         return _build(path, P.WeightedAging, f.get("weights"), default=f.get("default", 1.0),
                       seconds=f.get("seconds", 0.0))
+    if kind == "cmu":
+        f = _Fields(path, data, ("kind",), ("costs", "rates", "default_cost", "default_rate"))
+        return _build(path, P.CMu, f.get("costs"), f.get("rates"), default_cost=f.get("default_cost", 1.0),
+                      default_rate=f.get("default_rate", 1.0))
+    if kind == "gcmu":
+        f = _Fields(path, data, ("kind",), ("costs", "rates", "exponents", "default_cost", "default_rate",
+                                            "default_exponent"))
+        return _build(path, P.GeneralizedCMu, f.get("costs"), f.get("rates"), f.get("exponents"),
+                      default_cost=f.get("default_cost", 1.0), default_rate=f.get("default_rate", 1.0),
+                      default_exponent=f.get("default_exponent", 2.0))
     return _plain_policy(path, data, kind, "contact", P.CONTACT_POLICIES, "realtime-first")  # type: ignore[no-any-return]
 
 

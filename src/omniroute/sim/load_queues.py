@@ -13,19 +13,29 @@ from .fields import Fields, fmt_value, key_path
 from .limits import MAX_LINES
 from .scenario import ContactPolicyChoice, QueueSpec, Routing
 
-__all__ = ["QueueFields", "overflow_needs"]
+__all__ = ["QueueFields", "overflow_needs", "ROUTING_QUEUE_TABLES"]
+
+
+#: ``[routing]`` tables keyed by queue name, checked against the file's queues.
+ROUTING_QUEUE_TABLES = ("weights", "costs", "mean_handle", "exponent")
+#: ``[routing]`` keys of the research contact policies (``cmu``, ``gcmu``); their tables
+#: are keyed by queue name (the loader checks the names).
+_RESEARCH_KEYS = ("costs", "mean_handle", "exponent")
 
 
 class QueueFields(Fields):
     """Reads ``[routing]`` and ``[[queues]]``."""
 
     def routing(self, d: Any) -> Routing | None:
-        if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight")):
+        if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight",
+                                         *_RESEARCH_KEYS)):
             return None
         agent = d.get("agent", "longest-idle")
         contact = d.get("contact", "priority-fifo")
         hold = self.get(d, "hold", "routing", self.duration)
         self.build(lambda: agent_policy(agent), "routing.agent")
+        if any(k in d for k in _RESEARCH_KEYS):
+            return self._research_routing(d, agent, contact, hold)
         if not any(k in d for k in ("head_start", "weights", "default_weight")):
             self.build(lambda: contact_policy(contact), "routing.contact")
             return Routing(agent=agent, contact=contact, hold=hold)
@@ -44,6 +54,55 @@ class QueueFields(Fields):
             return None
         choice = self.build(lambda: ContactPolicyChoice(contact, head, weights, default), "routing")
         return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
+
+    def _per_queue(self, d: Any, key: str, conv: Any) -> dict[str, float] | None:
+        """``[routing] key = { queue = value }`` converted, or None (a problem noted)."""
+        if key not in d:
+            return {}
+        t = d[key]
+        path = f"routing.{key}"
+        if not isinstance(t, Mapping):
+            self.p.add(path, f"{fmt_value(t)} must be a table of queue = value")
+            return None
+        got = {q: conv(x, key_path(path, q)) for q, x in t.items()}
+        return None if None in got.values() else got
+
+    def _research_routing(self, d: Any, agent: Any, contact: Any, hold: Any) -> Routing | None:
+        """``contact = "cmu"`` / ``"gcmu"`` with ``costs``, ``mean_handle`` and ``exponent``."""
+        costs = self._per_queue(d, "costs", lambda x, p: self.number(x, p, positive=True))
+        handle = self._per_queue(d, "mean_handle", self._positive_duration)
+        exponents: dict[str, float] | None = {}
+        default_exp = None
+        if isinstance(d.get("exponent"), Mapping):
+            exponents = self._per_queue(d, "exponent", self._exponent)
+        elif "exponent" in d:
+            default_exp = self._exponent(d["exponent"], "routing.exponent")
+            if default_exp is None:
+                return None
+        if not isinstance(contact, str):
+            self.p.add("routing.contact", f"{fmt_value(contact)} must be a contact policy name")
+            return None
+        if costs is None or handle is None or exponents is None:
+            return None
+        rates = {q: 1.0 / h for q, h in handle.items()}
+        choice = self.build(lambda: ContactPolicyChoice(
+            contact, costs=costs if "costs" in d else None, rates=rates if "mean_handle" in d else None,
+            exponents=exponents if exponents else None, default_exponent=default_exp), "routing")
+        return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
+
+    def _positive_duration(self, v: Any, path: str) -> float | None:
+        x = self.duration(v, path)
+        if x is not None and x <= 0:
+            self.p.add(path, f"{fmt_value(v)} must be a duration > 0")
+            return None
+        return x
+
+    def _exponent(self, v: Any, path: str) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 1 <= v <= 100:
+            self.p.add(path, f"{fmt_value(v)} must be a convex cost exponent from 1 to 100 "
+                       "(1: the cμ rule, 2: quadratic costs)")
+            return None
+        return float(v)
 
     def steps(self, v: Any, path: str) -> list[Step] | None:
         if not isinstance(v, list):

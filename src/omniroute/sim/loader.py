@@ -20,7 +20,7 @@ from .fields import fmt_value, key_path, parse_clock, parse_day, parse_duration
 from .limits import MAX_BUSYNESS_CV, MAX_FILE_BYTES, MAX_LINES, MAX_REPLICATIONS, scenario_limits
 from .load_agents import AgentFields
 from .load_demand import DemandFields
-from .load_queues import QueueFields, overflow_needs
+from .load_queues import ROUTING_QUEUE_TABLES, QueueFields, overflow_needs
 from .scenario import Busyness, Demand, Routing, Scenario, Trace
 
 if sys.version_info >= (3, 11):
@@ -159,6 +159,17 @@ class _Parser(QueueFields, AgentFields, DemandFields):
             if isinstance(cp, Mapping) and isinstance(cp.get("queue"), str) and cp["queue"] not in known and qnames:
                 self.p.add(f"outbound[{i}].queue", f"{cp['queue']!r} is not a queue; known: {', '.join(qnames)}")
         # cross references
+        rt = data.get("routing")
+        for key in ROUTING_QUEUE_TABLES if isinstance(rt, Mapping) else ():
+            t = rt.get(key)
+            if isinstance(t, Mapping) and qnames:
+                for qn in t:
+                    if qn not in known:
+                        self.p.add(key_path(f"routing.{key}", qn), f"{qn!r} is not a queue; known: {', '.join(qnames)}")
+                missing = [qn for qn in qnames if qn not in t]
+                if key == "mean_handle" and missing:
+                    self.p.add("routing.mean_handle", f"gives no mean handle time for queue(s) "
+                               f"{', '.join(missing)}: give one for every queue (the cμ index needs each rate)")
         for i, q in enumerate(raw_q):
             if isinstance(q, Mapping):
                 ov = q.get("overflow")

@@ -27,7 +27,9 @@ from ..errors import UnknownQueueError, ValidationError
 from ..policies import (
     CONTACT_POLICIES,
     AgentPolicy,
+    CMu,
     ContactPolicy,
+    GeneralizedCMu,
     HeadStart,
     RealtimeFirst,
     WeightedAging,
@@ -603,13 +605,20 @@ class ContactPolicyChoice:
     takes it; the scenario file's ``[routing] head_start`` and ``weights`` build one).
 
     ``head_start``: seconds of head start per priority unit (``head-start``, default 90);
-    ``weights``/``default_weight``: per-queue aging weights (``weighted-aging``, default 1).
+    ``weights``/``default_weight``: per-queue aging weights (``weighted-aging``, default 1);
+    ``costs``/``rates``: per-queue waiting costs and service rates per second (``cmu`` and
+    ``gcmu``, default 1; the file gives rates as ``mean_handle`` durations, 1 / mean);
+    ``exponents``/``default_exponent``: per-queue convex cost exponents (``gcmu``, default 2).
     """
 
     name: str
     head_start: float | None = None
     weights: Mapping[str, float] | None = attrs.field(default=None, hash=False)
     default_weight: float | None = None
+    costs: Mapping[str, float] | None = attrs.field(default=None, hash=False)
+    rates: Mapping[str, float] | None = attrs.field(default=None, hash=False)
+    exponents: Mapping[str, float] | None = attrs.field(default=None, hash=False)
+    default_exponent: float | None = None
 
     def __attrs_post_init__(self) -> None:
         self()  # build one now: a bad name or parameter is refused here, not per replication
@@ -625,10 +634,20 @@ class ContactPolicyChoice:
             raise ValidationError(f"routing.head_start applies to contact policy 'head-start' (got {self.name!r})")
         if (self.weights is not None or self.default_weight is not None) and cls is not WeightedAging:
             raise ValidationError(f"routing.weights applies to contact policy 'weighted-aging' (got {self.name!r})")
+        if (self.costs is not None or self.rates is not None) and cls not in (CMu, GeneralizedCMu):
+            raise ValidationError(f"routing.costs and routing.mean_handle apply to contact policies 'cmu' and "
+                                  f"'gcmu' (got {self.name!r})")
+        if (self.exponents is not None or self.default_exponent is not None) and cls is not GeneralizedCMu:
+            raise ValidationError(f"routing.exponent applies to contact policy 'gcmu' (got {self.name!r})")
         if cls is HeadStart:
             pol: ContactPolicy = HeadStart(90.0 if self.head_start is None else self.head_start)
         elif cls is WeightedAging:
             pol = WeightedAging(dict(self.weights or {}), 1.0 if self.default_weight is None else self.default_weight)
+        elif cls is GeneralizedCMu:
+            pol = GeneralizedCMu(dict(self.costs or {}), dict(self.rates or {}), dict(self.exponents or {}),
+                                 default_exponent=2.0 if self.default_exponent is None else self.default_exponent)
+        elif cls is CMu:
+            pol = CMu(dict(self.costs or {}), dict(self.rates or {}))
         else:
             pol = cls()
         return RealtimeFirst(pol) if base != self.name else pol

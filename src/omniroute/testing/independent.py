@@ -133,6 +133,15 @@ class IndependentRouter:
             credited = c.arrival - p.seconds * prio
             w = p.weights.get(c.queue.name, p.default)
             return (-w * (now - credited), credited, c.seq)
+        if isinstance(p, pol.GeneralizedCMu):
+            # index c_q mu_q W^(a-1), from the documented cost family C_q(w) = c_q w^a / a
+            q = c.queue.name
+            cmu = p.costs.get(q, p.default_cost) * p.rates.get(q, p.default_rate)
+            a = p.exponents.get(q, p.default_exponent)
+            return (-(cmu * (now - c.arrival) ** (a - 1.0)), c.arrival, c.seq)
+        if isinstance(p, pol.CMu):
+            q = c.queue.name
+            return (-(p.costs.get(q, p.default_cost) * p.rates.get(q, p.default_rate)), c.arrival, c.seq)
         if isinstance(p, pol.EarliestDeadline):
             return (c.arrival + c.queue.sla.within, c.seq)
         if isinstance(p, pol.FIFO):

@@ -63,6 +63,8 @@ CONTACT_POLICIES = {
     "weighted-aging": lambda: pol.WeightedAging({"q1": 2.0}, seconds=5.0),
     "earliest-deadline": pol.EarliestDeadline, "fifo": pol.FIFO,
     "realtime-first": lambda: pol.RealtimeFirst(pol.PriorityFIFO()),
+    "cmu": lambda: pol.CMu({"q0": 3.0, "q2": 0.5}, {"q0": 0.2, "q1": 0.6}),
+    "gcmu": lambda: pol.GeneralizedCMu({"q1": 2.0}, {"q2": 0.3}, {"q0": 1.0, "q1": 2.5}),
 }
 
 

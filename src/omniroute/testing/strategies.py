@@ -13,8 +13,10 @@ from ..contacts import Contact
 from ..policies import (
     FIFO,
     BestFit,
+    CMu,
     EarliestDeadline,
     FewestHandled,
+    GeneralizedCMu,
     HeadStart,
     LeastOccupied,
     LongestIdle,
@@ -176,4 +178,6 @@ contact_policy_factories: dict[str, object] = {
     "earliest-deadline": EarliestDeadline,
     "fifo": FIFO,
     "realtime-first": lambda: RealtimeFirst(PriorityFIFO()),
+    "cmu": lambda: CMu({"premium": 4.0, "general": 1.0}, {"premium": 0.5, "general": 2.0}),
+    "gcmu": lambda: GeneralizedCMu({"premium": 2.0}, {"backoffice": 0.5}, {"general": 1.0, "premium": 3.0}),
 }

@@ -1,0 +1,59 @@
+"""``[routing] contact = "cmu"`` / ``"gcmu"`` from scenario files, and their mistakes."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from conftest import one_queue_toml
+
+from omniroute import sim
+from omniroute.errors import ScenarioError, ValidationError
+from omniroute.policies import CMu, GeneralizedCMu, RealtimeFirst
+from omniroute.sim.loader import tomllib
+
+
+def load(top: str):
+    return sim.parse_scenario(tomllib.loads(one_queue_toml(top=top)))
+
+
+def test_cmu_and_gcmu_from_toml() -> None:
+    sc = load('[routing]\ncontact = "cmu"\ncosts = { q = 2.5 }\nmean_handle = { q = "4m" }')
+    pol = sc.routing.contact()
+    assert isinstance(pol, CMu) and pol.costs == {"q": 2.5} and pol.rates == {"q": 1 / 240}
+    sc = load('[routing]\ncontact = "realtime-first+gcmu"\nmean_handle = { q = 300 }\nexponent = 3')
+    pol = sc.routing.contact()
+    assert isinstance(pol, RealtimeFirst) and isinstance(pol.then, GeneralizedCMu)
+    assert (pol.then.rates, pol.then.default_exponent, pol.then.exponents) == ({"q": 1 / 300}, 3.0, {})
+    pol = load('[routing]\ncontact = "gcmu"\nexponent = { q = 1.5 }').routing.contact()
+    assert pol.exponents == {"q": 1.5} and pol.default_exponent == 2.0
+    pickle.loads(pickle.dumps(sc))  # replications in other processes get the same policy
+    assert sim.run(sc, 1).kpis["overall"]["offered"] > 0
+    assert isinstance(load('[routing]\ncontact = "gcmu"').routing.contact, str)  # no parameters: by name
+
+
+@pytest.mark.parametrize(("top", "message"), [
+    ('contact = "cmu"\ncosts = { nope = 2 }', "routing.costs.nope: 'nope' is not a queue; known: q"),
+    ('contact = "weighted-aging"\nweights = { nope = 2 }', "routing.weights.nope: 'nope' is not a queue"),
+    ('contact = "cmu"\ncosts = { q = 0 }', "routing.costs.q: 0 must be a number > 0"),
+    ('contact = "cmu"\nmean_handle = { q = "3 minutes" }', "routing.mean_handle.q: '3 minutes' is not a duration"),
+    ('contact = "cmu"\nmean_handle = { q = 0 }', "routing.mean_handle.q: 0 must be a duration > 0"),
+    ('contact = "gcmu"\nexponent = 0.5', "routing.exponent: 0.5 must be a convex cost exponent from 1 to 100"),
+    ('contact = "gcmu"\nexponent = { q = "x" }', "routing.exponent.q: 'x' must be a convex cost exponent"),
+    ('contact = "fifo"\ncosts = { q = 2 }', "routing.costs and routing.mean_handle apply to contact policies"),
+    ('contact = "cmu"\nexponent = 2', "routing.exponent applies to contact policy 'gcmu' (got 'cmu')"),
+    ('contact = "cmu"\ncosts = 3', "routing.costs: 3 must be a table of queue = value"),
+])
+def test_mistakes_are_refused_before_anything_runs(top, message) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load("[routing]\n" + top)
+    assert message in str(err.value), str(err.value)
+
+
+def test_mean_handle_must_cover_every_queue() -> None:
+    text = one_queue_toml(top='[routing]\ncontact = "cmu"\nmean_handle = { q = "3m" }').replace(
+        '[[agents]]', '[[queues]]\nname = "r"\n[[agents]]', 1)
+    with pytest.raises(ScenarioError, match="routing.mean_handle: gives no mean handle time for queue.s. r"):
+        sim.parse_scenario(tomllib.loads(text))
+    with pytest.raises(ValidationError, match="routing.exponent applies to contact policy 'gcmu'"):
+        sim.ContactPolicyChoice("fifo", exponents={"q": 2.0})
