@@ -600,9 +600,6 @@ def _stats_state(router: Any) -> dict[str, Any]:
     tally.sync(router._agents)  # learned combinations all applied (no visible change)
     profiles = [{"queue": q, "channel": ch, "needs": [list(x) for x in needs], "min_tier": lo, "max_tier": hi,
                  "segment": seg} for q, ch, needs, lo, hi, seg in tally.seen]
-    eligibility: dict[str, list[Any]] = {}
-    for name, t in tally.queues.items():
-        eligibility[name] = [[ch, [[[list(x) for x in n], lo, hi] for n, lo, hi in elig]] for ch, elig in t.profiles]
     from .tally import MAX_WINDOW
 
     queues = {}
@@ -612,7 +609,8 @@ def _stats_state(router: Any) -> dict[str, Any]:
         queues[name] = {
             "left": [[ts, *c] for ts, c in zip(t.ts[h:], t.cum[h:], strict=True)], "base": list(t.cum[h - 1] if h else t.base),
             "handles": list(t.handles), "handle_pos": t.handle_pos, "handle_sum": t.handle_sum,
-            "last_wait": t.last_wait, "profiles": eligibility[name],
+            "last_wait": t.last_wait,
+            "profiles": [[ch, [[[list(x) for x in n], lo, hi] for n, lo, hi in elig]] for ch, elig in t.profiles],
         }
     return {"profiles": profiles, "capped": tally.capped, "queues": queues,
             "agents": [[a.id, a.state_since] for a in router._agents.values()],

@@ -138,7 +138,7 @@ def stats(router: Any, now: Any, window: Any = 900.0, agents: Any = False) -> St
         raise ValidationError(f"stats: agents must be True or False (got {agents!r})")
     tally = router._tally
     tally.sync(router._agents)
-    queues = {name: _queue_stats(qt, t, w, router._queues[name].priority) for name, qt in tally.queues.items()}
+    queues = {name: _queue_stats(qt, t, w) for name, qt in tally.queues.items()}
     per_agent: dict[str, AgentStats] = {}
     if agents:
         for a in router._agents.values():
@@ -149,7 +149,7 @@ def stats(router: Any, now: Any, window: Any = 900.0, agents: Any = False) -> St
     return Stats(now=t, window=w, queues=queues, agents=per_agent, complete=not tally.capped)
 
 
-def _queue_stats(qt: QueueTally, now: float, window: float, _priority: int) -> QueueStats:
+def _queue_stats(qt: QueueTally, now: float, window: float) -> QueueStats:
     answered, within, abandoned, ans_wait, _all_wait = qt.window(now, window)
     left = answered + abandoned
     oldest = qt.oldest()
