@@ -25,7 +25,9 @@ paired t-test per KPI): ASA, service level and AHT with 95% intervals; and pairi
 A Python function cannot be named in a scenario file: the policy is given in code, as a
 factory, ``sim.Routing(agent=lambda _rng:
 policies.Scored(score))`` (the simulation passes each replication's policy generator;
-``Scored`` draws nothing).
+``Scored`` draws nothing).  A model exported as a table of predictions by agent (or team,
+tier) and queue can be: ``policies.ScoreTable`` and a scenario's ``[routing.score]``
+(docs/policies.md, "A score table").
 
 Run: python examples/predictive_pairing.py
 """

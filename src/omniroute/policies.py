@@ -44,6 +44,7 @@ __all__ = [
     "Random",
     "PreferredAgent",
     "Scored",
+    "ScoreTable",
     "PriorityFIFO",
     "HeadStart",
     "WeightedAging",
@@ -400,6 +401,86 @@ class Scored(AgentPolicy):
     def __repr__(self) -> str:
         lim = f", limit={self.limit}" if self.limit else ""
         return f"Scored({getattr(self.score, '__qualname__', repr(self.score))}, then={self.then!r}{lim})"
+
+
+#: What a :class:`ScoreTable` looks an agent up by, and a contact by.
+SCORE_TABLE_BY = ("agent", "team", "tier")
+SCORE_TABLE_ON = ("queue", "segment")
+
+
+class ScoreTable:
+    """A score written down as data: ``values[agent key][contact key]``, else ``default``.
+
+    The form a fitted pairing model takes once it is exported (predicted handle time or
+    resolution per agent, or per team or tier, and per queue or segment), so that
+    :class:`Scored` can be used from a scenario file (``[routing.score]``), written to a
+    journal and restored from a snapshot, which a Python function cannot.
+
+    ``by``: how an agent is looked up: ``"agent"`` (its id), ``"team"`` or ``"tier"`` (the
+    tier as a string key, ``"2"``); an agent without a team scores ``default``.
+    ``on``: how a contact is looked up: ``"queue"`` (the queue it was submitted to) or
+    ``"segment"`` (None scores ``default``).  Values are finite real numbers, higher is
+    better, as for any :class:`Scored` score.  A lookup costs two dict reads.
+    """
+
+    __slots__ = ("values", "by", "on", "default")
+
+    def __init__(self, values: Mapping[str, Mapping[str, float]], by: str = "agent", on: str = "queue",
+                 default: float = 0.0) -> None:
+        if by not in SCORE_TABLE_BY:
+            raise ValidationError(f"ScoreTable.by must be one of {list(SCORE_TABLE_BY)} (got {by!r})")
+        if on not in SCORE_TABLE_ON:
+            raise ValidationError(f"ScoreTable.on must be one of {list(SCORE_TABLE_ON)} (got {on!r})")
+        d = real(default)
+        if d is None or not math.isfinite(d):
+            raise ValidationError(f"ScoreTable.default must be a finite real number (got {default!r})")
+        if not isinstance(values, Mapping):
+            raise ValidationError(
+                f"ScoreTable.values must be a mapping of {by} -> {{{on} -> score}} (got {values!r:.80})")
+        table: dict[str, dict[str, float]] = {}
+        for k, row in values.items():
+            if not isinstance(k, str) or not k:
+                raise ValidationError(f"ScoreTable.values: keys must be non-empty strings ({by}s; got {k!r})")
+            if not isinstance(row, Mapping):
+                raise ValidationError(
+                    f"ScoreTable.values[{k!r}] must be a mapping of {on} -> score (got {row!r:.80})")
+            out: dict[str, float] = {}
+            for c, v in row.items():
+                f = real(v)
+                if not isinstance(c, str) or not c:
+                    raise ValidationError(f"ScoreTable.values[{k!r}]: keys must be non-empty strings ({on}s; got {c!r})")
+                if f is None or not math.isfinite(f):
+                    raise ValidationError(
+                        f"ScoreTable.values[{k!r}][{c!r}] must be a finite real number (got {v!r})")
+                out[c] = f
+            table[k] = out
+        self.values = table
+        self.by = by
+        self.on = on
+        self.default = d
+
+    def __call__(self, agent: Agent, contact: Contact) -> float:
+        by = self.by
+        k = agent.id if by == "agent" else (agent.team if by == "team" else str(agent.tier))
+        row = self.values.get(k) if k is not None else None
+        if row is None:
+            return self.default
+        c = contact.queue if self.on == "queue" else contact.segment
+        v = row.get(c) if c is not None else None
+        return self.default if v is None else v
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, ScoreTable) and (self.values, self.by, self.on, self.default)
+                == (other.values, other.by, other.on, other.default))
+
+    def __hash__(self) -> int:
+        return hash((self.by, self.on, self.default, len(self.values)))
+
+    def __reduce__(self) -> tuple:  # slots without a __dict__: pickle by constructor
+        return (ScoreTable, (self.values, self.by, self.on, self.default))
+
+    def __repr__(self) -> str:
+        return f"ScoreTable({len(self.values)} {self.by}s, on={self.on!r}, default={self.default})"
 
 
 # --------------------------------------------------------------------------- contacts

@@ -131,6 +131,8 @@ def is_builtin(policy: object) -> bool:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
     if t is P.RealtimeFirst:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
+    if t is P.Scored:  # a score written as data (ScoreTable) serialises; a function does not
+        return type(policy.score) is P.ScoreTable and is_builtin(policy.then)  # type: ignore[attr-defined]
     return t in P.AGENT_POLICIES.values() or t in P.CONTACT_POLICIES.values()
 
 
@@ -140,10 +142,16 @@ def _agent_policy(p: P.AgentPolicy) -> dict[str, Any]:
         return {"kind": "preferred", "hold": p.hold, "then": _agent_policy(p.then)}  # type: ignore[attr-defined]
     if t is P.Random:
         return {"kind": "random", "rng": plain(p.rng.bit_generator.state)}  # type: ignore[attr-defined]
+    if t is P.Scored and type(p.score) is P.ScoreTable:  # type: ignore[attr-defined]
+        sc: P.ScoreTable = p.score  # type: ignore[attr-defined]
+        return {"kind": "scored", "then": _agent_policy(p.then),  # type: ignore[attr-defined]
+                "limit": p.limit or None,
+                "score": {"values": {k: dict(v) for k, v in sc.values.items()}, "by": sc.by,
+                          "on": sc.on, "default": sc.default}}
     if isinstance(p, P.Scored):
         raise ValidationError(
             f"agent policy {p!r} holds a Python function (its score), which cannot be written to "
-            "TOML or JSON: build it in Python (Router(agent_policy=Scored(fn)), "
+            "TOML or JSON (a ScoreTable can): build it in Python (Router(agent_policy=Scored(fn)), "
             "sim.Routing(agent=lambda _rng: Scored(fn))); a snapshot records it as a custom policy "
             "(Router.restore(snapshot, agent_policy=Scored(fn)))")
     if t not in P.AGENT_POLICIES.values():
@@ -339,6 +347,13 @@ def _read_agent_policy(path: str, data: Any) -> P.AgentPolicy:
         if f.get("rng") is not None:
             return P.Random(_read_rng(f"{path}.rng", f.get("rng")))
         return _build(path, P.Random, f.get("seed", 0))
+    if kind == "scored":
+        f = _Fields(path, data, ("kind", "score", "then"), ("limit",))
+        g = _Fields(f"{path}.score", f.get("score"), ("values",), ("by", "on", "default"))
+        table = _build(f"{path}.score", P.ScoreTable, g.get("values"), by=g.get("by", "agent"),
+                       on=g.get("on", "queue"), default=g.get("default", 0.0))
+        then = _read_agent_policy(f"{path}.then", f.get("then"))
+        return _build(path, P.Scored, table, then, limit=f.get("limit"))
     return _plain_policy(path, data, kind, "agent", P.AGENT_POLICIES, "preferred")  # type: ignore[no-any-return]
 
 
@@ -346,7 +361,7 @@ def _plain_policy(path: str, data: Any, kind: Any, what: str, table: Mapping[str
     """A policy without parameters, by its ``kind`` in ``table``."""
     cls = table.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValidationError(f"{path}.kind: unknown {what} policy {kind!r}; allowed: {sorted([*table, wrapper])}")
+        raise ValidationError(f"{path}.kind: unknown {what} policy {kind!r}; allowed: {sorted([*table, wrapper, *(['scored'] if what == 'agent' else [])])}")
     _Fields(path, data, ("kind",))
     return cls()
 

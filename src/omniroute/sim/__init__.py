@@ -62,6 +62,7 @@ from .scenario import QueueSpec as QueueSpec
 from .scenario import Retrial as Retrial
 from .scenario import Routing as Routing
 from .scenario import Scenario as Scenario
+from .scenario import ScoredChoice as ScoredChoice
 from .scenario import Shift as Shift
 from .scenario import Trace as Trace
 from .scenario import TraceRecord as TraceRecord
@@ -71,7 +72,7 @@ from .staffing import SimStaffingRow as SimStaffingRow
 from .staffing import staff_by_simulation as staff_by_simulation
 
 __all__ = [
-    "AgentGroup", "Arrivals", "CapacityRow", "CheckResult", "Finding", "check_config", "check_scenario", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactPolicyChoice", "ContactRequest",
+    "AgentGroup", "Arrivals", "CapacityRow", "CheckResult", "Finding", "check_config", "check_scenario", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactPolicyChoice", "ScoredChoice", "ContactRequest",
     "Demand", "Deterministic", "Distribution", "Empirical", "Estimate", "Exponential",
     "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",

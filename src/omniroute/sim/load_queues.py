@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
 
-from ..policies import agent_policy, contact_policy
+from ..policies import SCORE_TABLE_BY, SCORE_TABLE_ON, ScoreTable, agent_policy, contact_policy
 from ..queues import Overflow, Queue, ServiceLevel, Step
 from .fields import Fields, fmt_value, key_path
 from .limits import MAX_LINES
-from .scenario import ContactPolicyChoice, QueueSpec, Routing
+from .scenario import AgentGroup, ContactPolicyChoice, QueueSpec, Routing, ScoredChoice
 
 __all__ = ["QueueFields", "overflow_needs", "ROUTING_QUEUE_TABLES"]
 
@@ -28,12 +31,17 @@ class QueueFields(Fields):
 
     def routing(self, d: Any) -> Routing | None:
         if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight",
-                                         *_RESEARCH_KEYS)):
+                                         "score", *_RESEARCH_KEYS)):
             return None
         agent = d.get("agent", "longest-idle")
         contact = d.get("contact", "priority-fifo")
         hold = self.get(d, "hold", "routing", self.duration)
-        self.build(lambda: agent_policy(agent), "routing.agent")
+        if agent == "scored" or "score" in d:
+            agent = self._scored(d, agent, hold)
+            if agent is None:
+                return None
+        else:
+            self.build(lambda: agent_policy(agent), "routing.agent")
         if any(k in d for k in _RESEARCH_KEYS):
             return self._research_routing(d, agent, contact, hold)
         if not any(k in d for k in ("head_start", "weights", "default_weight")):
@@ -54,6 +62,109 @@ class QueueFields(Fields):
             return None
         choice = self.build(lambda: ContactPolicyChoice(contact, head, weights, default), "routing")
         return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
+
+    def _scored(self, d: Any, agent: Any, hold: Any) -> ScoredChoice | None:
+        """``agent = "scored"`` with its ``[routing.score]`` table (values inline or a CSV file)."""
+        if agent != "scored":
+            self.p.add("routing.score", f"applies to agent = \"scored\" (got agent = {fmt_value(agent)})")
+            return None
+        if "score" not in d:
+            self.p.add("routing.score", "is required with agent = \"scored\": a table with by, on and values "
+                       "(or file)")
+            return None
+        if hold is not None:
+            self.p.add("routing.hold", "applies to preferred+ agent policies, not to agent = \"scored\"")
+            return None
+        t = d["score"]
+        path = "routing.score"
+        if not self.table(t, path, ("by", "on", "default", "then", "limit", "values", "file")):
+            return None
+        by = self.get(t, "by", path, lambda x, p: self.choice(x, p, SCORE_TABLE_BY), "agent")
+        on = self.get(t, "on", path, lambda x, p: self.choice(x, p, SCORE_TABLE_ON), "queue")
+        default = self.get(t, "default", path, self._real, 0.0)
+        then = self.get(t, "then", path, self.string, "longest-idle")
+        limit = self.get(t, "limit", path, lambda x, p: self.integer(x, p, 1, 1_000_000), None)
+        if ("values" in t) == ("file" in t):
+            self.p.add(path, "give the scores either inline (values = { ... }) or as a CSV file (file = ...), "
+                       "exactly one")
+            return None
+        values = self._score_values(t["values"], f"{path}.values") if "values" in t else \
+            self._score_file(t["file"], f"{path}.file", by or "agent", on or "queue")
+        if None in (by, on, default, then, values) or ("limit" in t and limit is None):
+            return None
+        return self.build(lambda: ScoredChoice(ScoreTable(values, by, on, default), then, limit), path)
+
+    def score_refs(self, table: ScoreTable, groups: list[AgentGroup], qnames: list[str]) -> None:
+        """Every key of a score table names an agent (team, tier) and a queue of the file."""
+        agents = _agent_keys(groups, table.by)
+        known = set(agents)
+        shown = ", ".join(agents[:12]) + (", ..." if len(agents) > 12 else "")
+        for k, row in table.values.items():
+            if k not in known:
+                self.p.add("routing.score", f"{table.by} {k!r} is not a {table.by} of the file's agents; "
+                           f"known: {shown or '(none)'}")
+            if table.on == "queue":
+                for c in row:
+                    if c not in qnames and qnames:
+                        self.p.add("routing.score", f"{table.by} {k!r}: {c!r} is not a queue; "
+                                   f"known: {', '.join(qnames)}")
+
+    def _real(self, v: Any, path: str) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            self.p.add(path, f"{fmt_value(v)} must be a finite number")
+            return None
+        return float(v)
+
+    def _score_values(self, v: Any, path: str) -> dict[str, dict[str, float]] | None:
+        if not isinstance(v, Mapping):
+            self.p.add(path, f"{fmt_value(v)} must be a table of key = {{ key = score }}")
+            return None
+        out: dict[str, dict[str, float]] = {}
+        ok = True
+        for k, row in v.items():
+            if not isinstance(row, Mapping):
+                self.p.add(key_path(path, k), f"{fmt_value(row)} must be a table of key = score")
+                ok = False
+                continue
+            got = {c: self._real(x, key_path(key_path(path, k), c)) for c, x in row.items()}
+            ok = ok and None not in got.values()
+            out[str(k)] = got  # type: ignore[assignment]
+        return out if ok else None
+
+    def _score_file(self, f: Any, path: str, by: str, on: str) -> dict[str, dict[str, float]] | None:
+        """A CSV with header ``<by>,<on>,score`` (e.g. ``team,queue,score``), one row per pair."""
+        fp = Path(f) if isinstance(f, str) else None
+        if fp is not None and not fp.is_absolute() and self.base is not None:
+            fp = self.base / fp
+        if fp is None or not fp.is_file():
+            self.p.add(path, f"{fmt_value(f)} is not a readable CSV file")
+            return None
+        with open(fp, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            cols = [by, on, "score"]
+            if reader.fieldnames is None or sorted(reader.fieldnames) != sorted(cols):
+                self.p.add(path, f"{fp.name}: the header must be {','.join(cols)} (got "
+                           f"{','.join(reader.fieldnames or [])!r})")
+                return None
+            out: dict[str, dict[str, float]] = {}
+            for i, row in enumerate(reader, start=2):
+                where = f"{path}:{i}"
+                try:
+                    x = float(row["score"])
+                except (TypeError, ValueError):
+                    x = math.nan
+                if not math.isfinite(x):
+                    self.p.add(where, f"score {row['score']!r} must be a finite number")
+                    return None
+                k, c = row[by], row[on]
+                if not k or not c:
+                    self.p.add(where, f"{by} and {on} must not be empty")
+                    return None
+                if c in out.setdefault(k, {}):
+                    self.p.add(where, f"a second score for {by} {k!r} and {on} {c!r}")
+                    return None
+                out[k][c] = x
+        return out
 
     def _per_queue(self, d: Any, key: str, conv: Any) -> dict[str, float] | None:
         """``[routing] key = { queue = value }`` converted, or None (a problem noted)."""
@@ -195,3 +306,19 @@ def overflow_needs(queues: list[QueueSpec], raw: list[Any]) -> list[QueueSpec]:
         out.append(qs)
     return out
 
+
+def _agent_keys(groups: list[AgentGroup], by: str) -> list[str]:
+    """What a score table's ``by`` keys may be: the agents' ids as the engine names them
+    (a counter per prefix, in group order), their teams or their tiers."""
+    if by == "team":
+        return sorted({g.team for g in groups if g.team is not None})
+    if by == "tier":
+        return sorted({str(g.tier) for g in groups}, key=int)
+    counters: dict[str, int] = {}
+    ids: list[str] = []
+    for g in groups:
+        prefix = g.prefix or g.team or "agent"
+        n = counters.get(prefix, 0)
+        ids += [f"{prefix}-{i}" for i in range(n, n + (g.count or 0))]
+        counters[prefix] = n + (g.count or 0)
+    return ids

@@ -21,7 +21,7 @@ from .limits import MAX_BUSYNESS_CV, MAX_FILE_BYTES, MAX_LINES, MAX_REPLICATIONS
 from .load_agents import AgentFields
 from .load_demand import DemandFields
 from .load_queues import ROUTING_QUEUE_TABLES, QueueFields, overflow_needs
-from .scenario import Busyness, Demand, Routing, Scenario, Trace
+from .scenario import Busyness, Demand, Routing, Scenario, ScoredChoice, Trace
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -170,6 +170,8 @@ class _Parser(QueueFields, AgentFields, DemandFields):
                 if key == "mean_handle" and missing:
                     self.p.add("routing.mean_handle", f"gives no mean handle time for queue(s) "
                                f"{', '.join(missing)}: give one for every queue (the cμ index needs each rate)")
+        if isinstance(routing, Routing) and isinstance(routing.agent, ScoredChoice):
+            self.score_refs(routing.agent.table, [g for g in groups if g is not None], qnames)
         for i, q in enumerate(raw_q):
             if isinstance(q, Mapping):
                 ov = q.get("overflow")

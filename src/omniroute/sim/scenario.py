@@ -32,7 +32,10 @@ from ..policies import (
     GeneralizedCMu,
     HeadStart,
     RealtimeFirst,
+    Scored,
+    ScoreTable,
     WeightedAging,
+    agent_policy,
 )
 from ..queues import Queue
 from .clock import Clock
@@ -55,6 +58,7 @@ from .limits import (
 __all__ = [
     "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
     "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "Campaign", "ContactPolicyChoice",
+    "ScoredChoice",
     "DAY", "WEEK", "cycle_offset",
 ]
 
@@ -651,6 +655,35 @@ class ContactPolicyChoice:
         else:
             pol = cls()
         return RealtimeFirst(pol) if base != self.name else pol
+
+
+@attrs.frozen(slots=True)
+class ScoredChoice:
+    """A :class:`~omniroute.policies.Scored` agent policy over a score table, as a picklable
+    factory (``Routing.agent`` takes it; the scenario file's ``[routing] agent = "scored"``
+    with a ``[routing.score]`` table builds one).
+
+    ``table``: the :class:`~omniroute.policies.ScoreTable`; ``then``: the agent policy that
+    breaks ties and orders the walk (a name, default ``longest-idle``); ``limit``: score only
+    the first ``limit`` eligible agents in ``then``'s order (None: all).
+    """
+
+    table: ScoreTable
+    then: str = "longest-idle"
+    limit: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self(None)  # build one now: a bad combination is refused here, not per replication
+
+    @property
+    def name(self) -> str:
+        return f"scored+{self.then}"
+
+    def __call__(self, _rng: Any) -> AgentPolicy:
+        if not isinstance(self.then, str) or self.then.startswith("preferred+") or self.then in ("random", "scored"):
+            raise ValidationError(f"routing.score.then must name an agent policy that ranks agents (not "
+                                  f"random, scored or preferred+...; got {self.then!r})")
+        return Scored(self.table, agent_policy(self.then), limit=self.limit)
 
 
 @attrs.frozen(slots=True)

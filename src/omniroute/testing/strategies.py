@@ -27,6 +27,7 @@ from ..policies import (
     RealtimeFirst,
     RoundRobin,
     Scored,
+    ScoreTable,
     WeightedAging,
 )
 from ..queues import Overflow, Queue, ServiceLevel, Step
@@ -158,6 +159,10 @@ def pairing_score(agent: Agent, contact: Contact) -> float:
 
 
 #: Factories (so that two routers get equal, independent policy objects).
+#: A score table by tier and queue (tier 3 scores the default), with ties to break.
+PAIRING_TABLE = ScoreTable({"1": {"general": 2.0, "premium": -1.0}, "2": {"general": 1.0, "premium": 2.0,
+                                                                        "backoffice": 0.5}},
+                           by="tier", on="queue", default=1.0)
 agent_policy_factories: dict[str, object] = {
     "longest-idle": LongestIdle,
     "least-occupied": LeastOccupied,
@@ -170,6 +175,8 @@ agent_policy_factories: dict[str, object] = {
     "preferred+most-skilled": lambda: PreferredAgent(MostSkilled(), hold=0.0),
     "scored": lambda: Scored(pairing_score),
     "scored+round-robin/limit": lambda: Scored(pairing_score, RoundRobin(), limit=2),
+    # a score written as data: serialises, so journals and snapshots write it down
+    "scored/table": lambda: Scored(PAIRING_TABLE, FewestHandled()),
 }
 contact_policy_factories: dict[str, object] = {
     "priority-fifo": PriorityFIFO,
