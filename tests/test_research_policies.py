@@ -138,29 +138,27 @@ def test_by_name_and_through_serial() -> None:
 
 
 # ------------------------------------------------------------------ agreement, these policies only
-RESEARCH = ("cmu", "gcmu")
+def restricted(agent_policies: list[str], contact_policies: list[str]) -> tuple[type, type]:
+    """The agreement machines (against the reference and the independent oracle) drawing
+    their policies from these factory names only, with modest settings."""
+
+    class Only:
+        @initialize(queues=ost.queue_sets(), ap=st.sampled_from(agent_policies),
+                    cp=st.sampled_from(contact_policies))
+        def setup(self, queues: list[orr.Queue], ap: str, cp: str) -> None:
+            af, cf = ost.agent_policy_factories[ap], ost.contact_policy_factories[cp]
+            self.fast = orr.Router(queues, agent_policy=af(), contact_policy=cf())
+            self.ref = self.oracle(queues, agent_policy=af(), contact_policy=cf())
+
+    out = []
+    for base in (RouterPair, IndependentPair):
+        machine = type(f"Only{base.__name__}", (Only, base), {})
+        machine.TestCase.settings = settings(
+            max_examples=25, stateful_step_count=40, deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+        out.append(machine.TestCase)
+    return out[0], out[1]
 
 
-class _Only:
-    @initialize(queues=ost.queue_sets(), ap=st.sampled_from(sorted(ost.agent_policy_factories)),
-                cp=st.sampled_from(RESEARCH))
-    def setup(self, queues: list[orr.Queue], ap: str, cp: str) -> None:
-        af, cf = ost.agent_policy_factories[ap], ost.contact_policy_factories[cp]
-        self.fast = orr.Router(queues, agent_policy=af(), contact_policy=cf())
-        self.ref = self.oracle(queues, agent_policy=af(), contact_policy=cf())
-
-
-class ResearchReferencePair(_Only, RouterPair):
-    pass
-
-
-class ResearchIndependentPair(_Only, IndependentPair):
-    pass
-
-
-_SETTINGS = settings(max_examples=25, stateful_step_count=40, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-ResearchReferencePair.TestCase.settings = _SETTINGS
-ResearchIndependentPair.TestCase.settings = _SETTINGS
-TestResearchReference = ResearchReferencePair.TestCase
-TestResearchIndependent = ResearchIndependentPair.TestCase
+TestResearchReference, TestResearchIndependent = restricted(
+    sorted(ost.agent_policy_factories), ["cmu", "gcmu"])

@@ -152,6 +152,10 @@ class AgentIndex:
         self._budget = 4096
         self._period = 0
         self._used: dict[tuple[str, tuple[str, ...], int], int] = {}
+        # Threshold reservation (set by the router): ``gate(tier)`` is True while a reserved
+        # tier keeps its idle agents from contacts of queues outside ``protected``.
+        self.gate: Any = None
+        self.protected: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ membership
     def add(self, a: AgentState) -> None:
@@ -374,6 +378,12 @@ class AgentIndex:
                 t for t in self._tiers if mn <= t and (mx is None or t <= mx)]
         if not tiers:
             return None
+        skip: set[int] | None = None  # closed tiers: their idle agents are not for ``e``
+        gate = self.gate
+        if gate is not None and e.queue.name not in self.protected:
+            closed = [t for t in tiers if gate(t)]
+            if closed:
+                skip = set(closed)
         needs = e.needs
         if not needs:
             skills: tuple[str, ...] = ()
@@ -393,14 +403,14 @@ class AgentIndex:
         fifo = self._fifo
         rng = self.policy.draw_rng
         if rng is not None:
-            return self._draw(e, [self._bucket(ch, skills, t) for t in tiers], rng, draw)
+            return self._draw(e, [self._bucket(ch, skills, t) for t in tiers], rng, draw, skip)
         for t in tiers:
             b = self._bucket(ch, skills, t)
             if fifo:
                 for q in b:
                     head = _fresh_head(q)  # lazy deletion: stale entries go as they surface
                     if head is not None:
-                        if len(tiers) == 1 and e.meets(head.agent):
+                        if len(tiers) == 1 and e.meets(head.agent) and not _kept(head.agent, skip):
                             return head.agent, head.key  # the head is the policy's choice
                         orders.append(q)
                         if len(tiers) == 1:
@@ -409,7 +419,8 @@ class AgentIndex:
                 while b and b[0][-2] != b[0][-1].version:
                     _heappop(b)
                 if b:
-                    if len(tiers) == 1 and not self._per_skill and e.meets(b[0][-1]):
+                    if len(tiers) == 1 and not self._per_skill and e.meets(b[0][-1]) \
+                            and not _kept(b[0][-1], skip):
                         return b[0][-1], b[0][:-2]
                     orders.append(_heap_order(b))
         if not orders:
@@ -418,19 +429,20 @@ class AgentIndex:
             # Each bucket in key order: its class queues one after the other.
             chains = [chain(*self._buckets[(ch, skills, t)]) for t in tiers]
             for x in chains[0] if len(chains) == 1 else heapq.merge(*chains, key=_filed_key):
-                if x.live and e.meets(x.agent):
+                if x.live and e.meets(x.agent) and not _kept(x.agent, skip):
                     return x.agent, x.key
             return None
         walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
-        return self._walk(walk, e, len(skills))
+        return self._walk(walk, e, len(skills), skip)
 
-    def _draw(self, e: Entry, buckets: list, rng: Any, draw: bool) -> tuple[AgentState, tuple] | None:
+    def _draw(self, e: Entry, buckets: list, rng: Any, draw: bool,
+              skip: set[int] | None = None) -> tuple[AgentState, tuple] | None:
         """A drawing policy's choice: every eligible agent, in joining order, then one draw."""
         eligible = []
         for b in buckets:
             for item in b:
                 a = item[-1]
-                if item[-2] == a.version and e.meets(a):
+                if item[-2] == a.version and e.meets(a) and not _kept(a, skip):
                     if not draw:
                         return a, ()
                     eligible.append(a)
@@ -440,7 +452,8 @@ class AgentIndex:
         k = draw_index(rng, len(eligible))
         return eligible[k], (k, len(eligible))
 
-    def _walk(self, ordered: Iterable[tuple], e: Entry, covered: int) -> tuple[AgentState, tuple] | None:
+    def _walk(self, ordered: Iterable[tuple], e: Entry, covered: int,
+              skip: set[int] | None = None) -> tuple[AgentState, tuple] | None:
         """The best agent for ``e`` among entries given in key order."""
         policy = self.policy
         per_skill = self._per_skill
@@ -454,7 +467,7 @@ class AgentIndex:
                 continue
             if found is not None and policy.bound(item[:-2], e, covered) > found_rank:
                 break
-            if not e.meets(a):
+            if not e.meets(a) or _kept(a, skip):
                 continue
             if not per_skill:
                 return a, item[:-2]
@@ -465,3 +478,8 @@ class AgentIndex:
             if ranked == limit:  # a limited policy ranks the first `limit` eligible agents
                 break
         return (found, found_rank) if found is not None else None
+
+
+def _kept(a: AgentState, skip: set[int] | None) -> bool:
+    """Is ``a`` an idle agent of a tier the reservation keeps (``skip``)?"""
+    return skip is not None and not a.total and a.tier in skip

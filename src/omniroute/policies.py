@@ -53,6 +53,7 @@ __all__ = [
     "RealtimeFirst",
     "CMu",
     "GeneralizedCMu",
+    "Reserve",
     "agent_policy",
     "contact_policy",
     "draw_index",
@@ -107,6 +108,10 @@ class AgentPolicy(PolicyState, abc.ABC):
     #: Preferred-agent hold, in seconds (only :class:`PreferredAgent` sets it).
     hold = 0.0
     prefers = False
+    #: Threshold reservation (only :class:`Reserve` sets them): tier -> idle agents kept for
+    #: the ``protected`` queues.
+    reserve: Mapping[int, int] = {}
+    protected: frozenset[str] = frozenset()
     #: Set by a policy that chooses at random (:class:`Random`): the router then lists every
     #: eligible agent, in the order they joined, and draws one with :func:`draw_index`
     #: from this generator instead of taking the smallest key.  None: the policy ranks.
@@ -259,30 +264,10 @@ class Random(AgentPolicy):
         return (a.order,)
 
 
-class PreferredAgent(AgentPolicy):
-    """The contact's preferred agents first, in its order; after ``hold`` seconds, anyone.
+class _Wrapping(AgentPolicy):
+    """An agent policy that orders agents as the policy it wraps (``then``) does."""
 
-    While the hold runs, a contact whose preferred agents are all busy waits for them even
-    if others are free (the one exception to work conservation).  Otherwise the ``then``
-    policy chooses.
-    """
-
-    prefers = True
-
-    def __init__(self, then: AgentPolicy | None = None, hold: float = 0.0) -> None:
-        if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold < math.inf:
-            raise ValidationError(f"PreferredAgent.hold must be seconds >= 0 (got {hold!r})")
-        self.then = then if then is not None else LongestIdle()
-        if not isinstance(self.then, AgentPolicy):
-            raise ValidationError(f"PreferredAgent.then must be an AgentPolicy (got {then!r})")
-        if self.then.prefers:
-            raise ValidationError("PreferredAgent.then must not itself be a PreferredAgent")
-        self.hold = float(hold)
-        self.name = f"preferred+{self.then.name}"
-        self.per_skill = self.then.per_skill
-        self.fifo = self.then.fifo
-        self.draw_rng = self.then.draw_rng
-        self.limit = self.then.limit
+    then: AgentPolicy
 
     def key(self, a: AgentState) -> tuple:
         return self.then.key(a)
@@ -301,6 +286,35 @@ class PreferredAgent(AgentPolicy):
 
     def on_assign(self, a: AgentState) -> None:
         self.then.on_assign(a)
+
+
+class PreferredAgent(_Wrapping):
+    """The contact's preferred agents first, in its order; after ``hold`` seconds, anyone.
+
+    While the hold runs, a contact whose preferred agents are all busy waits for them even
+    if others are free (the one exception to work conservation).  Otherwise the ``then``
+    policy chooses.
+    """
+
+    prefers = True
+
+    def __init__(self, then: AgentPolicy | None = None, hold: float = 0.0) -> None:
+        if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold < math.inf:
+            raise ValidationError(f"PreferredAgent.hold must be seconds >= 0 (got {hold!r})")
+        self.then = then if then is not None else LongestIdle()
+        if not isinstance(self.then, AgentPolicy):
+            raise ValidationError(f"PreferredAgent.then must be an AgentPolicy (got {then!r})")
+        if self.then.prefers:
+            raise ValidationError("PreferredAgent.then must not itself be a PreferredAgent")
+        if self.then.reserve:
+            raise ValidationError("PreferredAgent.then must not be a Reserve: wrap the other way, "
+                                  "Reserve(then=PreferredAgent(...))")
+        self.hold = float(hold)
+        self.name = f"preferred+{self.then.name}"
+        self.per_skill = self.then.per_skill
+        self.fifo = self.then.fifo
+        self.draw_rng = self.then.draw_rng
+        self.limit = self.then.limit
 
     def __repr__(self) -> str:
         return f"PreferredAgent(then={self.then!r}, hold={self.hold})"
@@ -779,3 +793,62 @@ class GeneralizedCMu(CMu):
 
 
 CONTACT_POLICIES.update({c.name: c for c in (CMu, GeneralizedCMu)})
+
+
+class Reserve(_Wrapping):
+    """Threshold reservation: keep ``keep[tier]`` idle agents of a tier for the ``queues``.
+
+    A contact of a queue not in ``queues`` may take an *idle* agent (available, holding
+    nothing, not in wrap-up) of a reserved tier only while more than ``keep[tier]`` agents of
+    that tier are idle; contacts of the protected queues may take any of them.  An agent of
+    the tier who already holds something (a multitasker with room) is not part of the reserve
+    and serves anyone.  Among the agents a contact may take, ``then`` (default
+    :class:`LongestIdle`) chooses.
+
+    The pool is a tier (decide: the agent index is already partitioned by tier, so the rule
+    drops a closed tier's idle agents from a decision at no extra cost).  The router counts
+    the idle agents of each reserved tier where agents change (O(1) per change).  When the
+    count rises above ``keep`` again, the agent whose change raised it is routed as usual,
+    and if it takes nothing the other idle agents of the tier (``keep`` of them, in the order
+    they joined) are offered the waiting contacts, so no contact waits while the rule lets
+    an idle agent take it; a kept idle agent that takes a protected contact and has room left
+    is offered the contacts it was kept from.  Cost per decision: O(reserved tiers) to filter the tiers, plus
+    skipping at most ``keep`` idle agents of a closed tier.
+
+    Trunk reservation / threshold policies for a high-value class: Bhulai and Koole, "A
+    queueing model for call blending in call centers", IEEE Transactions on Automatic
+    Control 48(8), 2003 (keep some agents free for inbound calls); Gans, Koole and
+    Mandelbaum, "Telephone call centers: tutorial, review, and research prospects",
+    Manufacturing & Service Operations Management 5(2), 2003, section 5 (reservation in
+    skills-based routing).
+    """
+
+    def __init__(self, keep: Mapping[int, int], queues: Any, then: AgentPolicy | None = None) -> None:
+        if not isinstance(keep, Mapping) or not keep:
+            raise ValidationError(f"Reserve.keep must be a non-empty mapping of tier -> idle agents kept "
+                                  f"(got {keep!r})")
+        for t, k in keep.items():
+            if isinstance(t, bool) or not isinstance(t, int) or t < 1:
+                raise ValidationError(f"Reserve.keep: tiers must be integers >= 1 (got {t!r})")
+            if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+                raise ValidationError(f"Reserve.keep[{t}] must be an integer >= 1 (got {k!r})")
+        if isinstance(queues, str) or not isinstance(queues, (list, tuple, set, frozenset)) or not queues \
+                or not all(isinstance(q, str) for q in queues):
+            raise ValidationError(f"Reserve.queues must be a non-empty list of queue names (got {queues!r})")
+        self.then = then if then is not None else LongestIdle()
+        if not isinstance(self.then, AgentPolicy):
+            raise ValidationError(f"Reserve.then must be an AgentPolicy (got {then!r})")
+        if self.then.reserve:
+            raise ValidationError("Reserve.then must not itself be a Reserve (give every tier in one keep)")
+        self.reserve = dict(sorted(keep.items()))
+        self.protected = frozenset(queues)
+        self.name = f"reserve+{self.then.name}"
+        self.per_skill = self.then.per_skill
+        self.fifo = self.then.fifo
+        self.draw_rng = self.then.draw_rng
+        self.hold = self.then.hold
+        self.prefers = self.then.prefers
+        self.limit = self.then.limit
+
+    def __repr__(self) -> str:
+        return f"Reserve(keep={self.reserve!r}, queues={sorted(self.protected)!r}, then={self.then!r})"

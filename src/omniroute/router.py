@@ -136,6 +136,14 @@ class Router:
         self._seq = 0
         self._assigned = 0
         self._tally = Tally(qs)  # real-time statistics (omniroute.stats)
+        # Threshold reservation (policies.Reserve): tier -> idle agents kept, the idle agents
+        # of each reserved tier, and the tiers whose count rose above the threshold.
+        self._reserve: dict[int, int] = dict(agent_policy.reserve)
+        self._protected: frozenset[str] = frozenset(agent_policy.protected)
+        self._idle: dict[int, dict[str, AgentState]] = {t: {} for t in self._reserve}
+        self._opened: list[int] = []
+        self._unkept: list[AgentState] = []  # kept idle agents that took a contact (room left?)
+        self._gate_indexes()
 
     # ================================================================== reading
     @property
@@ -278,6 +286,8 @@ class Router:
         self._now = now
         self._agent_index.remove(a)
         del self._agents[agent_id]
+        if self._reserve:
+            self._note_idle(a)
         self._tally.touch(a)
         return []
 
@@ -291,7 +301,11 @@ class Router:
             a.presence, a.reason = AVAILABLE, None
             if not a.total:
                 a.since = now
+            if self._reserve:
+                self._note_idle(a)
             self._route_agent(a, now, "available", out)
+            if self._opened or self._unkept:
+                self._reopen(now, out)
         return out
 
     def set_away(self, agent_id: Any, now: Any, reason: Any = None) -> list[Assignment]:
@@ -351,6 +365,8 @@ class Router:
         self._contacts[contact.id] = e
         out: list[Assignment] = []
         self._place(e, found, now, "submit", out)
+        if self._unkept:
+            self._reopen(now, out)
         return out
 
     def complete(self, contact_id: Any, now: Any, wrap_up: Any = 0.0) -> list[Assignment]:
@@ -373,6 +389,8 @@ class Router:
         else:
             self._release(a, e.channel, now)
             self._route_agent(a, now, "release", out)
+            if self._opened or self._unkept:
+                self._reopen(now, out)
         return out
 
     def abandon(self, contact_id: Any, now: Any) -> list[Assignment]:
@@ -416,6 +434,8 @@ class Router:
         out: list[Assignment] = []
         self._route_contact(e, now, "decline", out)
         self._route_agent(a, now, "release", out)
+        if self._opened or self._unkept:
+            self._reopen(now, out)
         return out
 
     def transfer(
@@ -462,6 +482,8 @@ class Router:
         self._route_contact(e, now, "transfer", out)
         if a is not None and not wrap_up:
             self._route_agent(a, now, "release", out)
+        if self._opened or self._unkept:
+            self._reopen(now, out)
         return out
 
     def tick(self, now: Any) -> list[Assignment]:
@@ -506,7 +528,86 @@ class Router:
                     self._route_agent(a, now, "wrap-up", out)
             elif moved or freed:
                 self._settle(moved, list(freed.values()), now, out)
+            if self._opened or self._unkept:
+                self._reopen(now, out)
         return out
+
+    # ================================================================== reservation
+    def _gate_indexes(self) -> None:
+        """Tell both indexes about a reservation (the reference router calls it again)."""
+        gate = self._closed if self._reserve else None
+        for index in (self._agent_index, self._waiting):
+            index.gate = gate
+            index.protected = self._protected
+
+    def _closed(self, tier: int) -> bool:
+        """Is ``tier`` reserved, with no more idle agents than it keeps?"""
+        k = self._reserve.get(tier)
+        return k is not None and len(self._idle[tier]) <= k
+
+    def _note_idle(self, a: AgentState) -> None:
+        """Count ``a`` among its reserved tier's idle agents, or not (after any change)."""
+        d = self._idle.get(a.tier)
+        if d is None:
+            return
+        if a.presence == AVAILABLE and not a.total and a.id in self._agents:
+            if a.id not in d:
+                d[a.id] = a
+                if len(d) == self._reserve[a.tier] + 1:
+                    self._opened.append(a.tier)
+        elif a.id in d:
+            if len(d) <= self._reserve[a.tier] and a.presence == AVAILABLE:
+                self._unkept.append(a)  # kept until now: it may take more, unprotected too
+            del d[a.id]
+
+    def _recount_idle(self) -> None:
+        """Rebuild the idle counts from the agents (after a restore)."""
+        for d in self._idle.values():
+            d.clear()
+        for a in self._agents.values():
+            self._note_idle(a)
+        self._opened = []
+        self._unkept = []
+
+    def _reopen(self, now: float, out: list[Assignment]) -> None:
+        """Offer the waiting contacts the rule kept from agents it no longer keeps: first the
+        agents that left a closed tier's reserve by taking a contact (room left), then, when a
+        reserved tier has more idle agents than it keeps again, its idle agents; each group
+        in the order the agents joined."""
+        unkept, self._unkept = sorted({a.id: a for a in self._unkept}.values(), key=_joined), []
+        opened, self._opened = sorted(set(self._opened)), []
+        waiting = self._waiting
+        name = self.contact_policy.name
+        for a in unkept:
+            taken = False
+            while self._agents.get(a.id) is a:
+                found = waiting.best_for(a, now)
+                if found is None:
+                    break
+                e, rank = found
+                self._unwait(e)
+                self._assign(e, a, now, "reservation", name, rank, out)
+                taken = True
+            if taken:
+                self._touch(a)
+        for t in opened:
+            while not self._closed(t):
+                for a in sorted(self._idle[t].values(), key=_joined):
+                    found = waiting.best_for(a, now)
+                    if found is not None:
+                        e, rank = found
+                        self._unwait(e)
+                        self._assign(e, a, now, "reservation", name, rank, out)
+                        self._touch(a)
+                        break
+                else:
+                    break
+        self._opened = []
+        self._unkept = []
+
+    def _open_for(self, e: Entry, a: AgentState) -> bool:
+        """May ``e`` take agent ``a`` under the reservation?"""
+        return a.total > 0 or e.queue.name in self._protected or not self._closed(a.tier)
 
     # ================================================================== machinery
     def _route_contact(self, e: Entry, now: float, trigger: str, out: list[Assignment]) -> None:
@@ -533,7 +634,8 @@ class Router:
         if self.agent_policy.prefers and e.contact.preferred_agents:
             for i, aid in enumerate(e.contact.preferred_agents):
                 a = self._agents.get(aid)
-                if a is not None and a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a):
+                if a is not None and a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a) \
+                        and (not self._reserve or self._open_for(e, a)):
                     return a, ("preferred", i)
             if e.hold_until > 0:
                 return None
@@ -618,6 +720,8 @@ class Router:
             a.nonexclusive += 1
         a.since = now
         a.handled += 1
+        if self._reserve:
+            self._note_idle(a)
         self._assigned += 1
         a.last_assigned = self._assigned
         a.contacts[e.id] = e
@@ -634,6 +738,8 @@ class Router:
 
     def _touch(self, a: AgentState) -> None:
         """``a``'s presence or load changed: re-file it, and note its state for statistics."""
+        if self._reserve:
+            self._note_idle(a)
         self._agent_index.update(a)
         self._tally.touch(a)
         p = a.presence
@@ -661,6 +767,8 @@ class Router:
             a.nonexclusive -= 1
         if not a.total:
             a.since = t
+        if self._reserve:
+            self._note_idle(a)
 
     def _wait(self, e: Entry) -> None:
         """``e`` waits: index it and schedule its next timed rule."""
@@ -831,3 +939,7 @@ def _check_overflow_loops(qs: Mapping[str, Queue]) -> None:
             raise ValidationError(
                 f"Queue overflow cycle {' -> '.join([*seen, start.name])} has zero total delay"
             )
+
+
+def _joined(a: AgentState) -> int:
+    return a.order

@@ -127,7 +127,7 @@ def _assignment(a: Assignment) -> dict[str, Any]:
 def is_builtin(policy: object) -> bool:
     """True if ``policy`` is exactly one of the built-in policy classes (nested ones too)."""
     t = type(policy)
-    if t is P.PreferredAgent:
+    if t is P.PreferredAgent or t is P.Reserve:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
     if t is P.RealtimeFirst:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
@@ -148,6 +148,9 @@ def _agent_policy(p: P.AgentPolicy) -> dict[str, Any]:
                 "limit": p.limit or None,
                 "score": {"values": {k: dict(v) for k, v in sc.values.items()}, "by": sc.by,
                           "on": sc.on, "default": sc.default}}
+    if t is P.Reserve:  # JSON keys are strings: the tiers are written as such
+        return {"kind": "reserve", "keep": {str(tier): k for tier, k in p.reserve.items()},
+                "queues": sorted(p.protected), "then": _agent_policy(p.then)}  # type: ignore[attr-defined]
     if isinstance(p, P.Scored):
         raise ValidationError(
             f"agent policy {p!r} holds a Python function (its score), which cannot be written to "
@@ -342,6 +345,18 @@ def _read_agent_policy(path: str, data: Any) -> P.AgentPolicy:
         f = _Fields(path, data, ("kind", "then"), ("hold",))
         then = _read_agent_policy(f"{path}.then", f.get("then"))
         return _build(path, P.PreferredAgent, then, hold=f.get("hold", 0.0))
+    if kind == "reserve":
+        f = _Fields(path, data, ("kind", "keep", "queues", "then"))
+        keep = f.get("keep")
+        if not isinstance(keep, Mapping):
+            raise ValidationError(f"{path}.keep must be an object of tier -> idle agents kept (got {keep!r})")
+        tiers: dict[int, Any] = {}
+        for tier, k in keep.items():
+            if not (isinstance(tier, str) and tier.isdigit()):
+                raise ValidationError(f"{path}.keep: tiers must be written as whole numbers (got {tier!r})")
+            tiers[int(tier)] = k
+        then = _read_agent_policy(f"{path}.then", f.get("then"))
+        return _build(path, P.Reserve, tiers, _list(f"{path}.queues", f.get("queues")), then)
     if kind == "random":
         f = _Fields(path, data, ("kind",), ("rng", "seed"))
         if f.get("rng") is not None:
@@ -354,14 +369,17 @@ def _read_agent_policy(path: str, data: Any) -> P.AgentPolicy:
                        on=g.get("on", "queue"), default=g.get("default", 0.0))
         then = _read_agent_policy(f"{path}.then", f.get("then"))
         return _build(path, P.Scored, table, then, limit=f.get("limit"))
-    return _plain_policy(path, data, kind, "agent", P.AGENT_POLICIES, "preferred")  # type: ignore[no-any-return]
+    return _plain_policy(path, data, kind, "agent", P.AGENT_POLICIES,  # type: ignore[no-any-return]
+                         ("preferred", "reserve", "scored"))
 
 
-def _plain_policy(path: str, data: Any, kind: Any, what: str, table: Mapping[str, type], wrapper: str) -> Any:
-    """A policy without parameters, by its ``kind`` in ``table``."""
+def _plain_policy(path: str, data: Any, kind: Any, what: str, table: Mapping[str, type],
+                  wrapper: str | tuple[str, ...]) -> Any:
+    """A policy without parameters, by its ``kind`` in ``table`` (``wrapper``: the other kinds)."""
     cls = table.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValidationError(f"{path}.kind: unknown {what} policy {kind!r}; allowed: {sorted([*table, wrapper, *(['scored'] if what == 'agent' else [])])}")
+        wrappers = (wrapper,) if isinstance(wrapper, str) else wrapper
+        raise ValidationError(f"{path}.kind: unknown {what} policy {kind!r}; allowed: {sorted([*table, *wrappers])}")
     _Fields(path, data, ("kind",))
     return cls()
 

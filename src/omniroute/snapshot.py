@@ -52,7 +52,14 @@ from .agents import Agent
 from .channels import Channel
 from .contacts import Contact
 from .errors import OmnirouteError, SnapshotError, ValidationError
-from .policies import AgentPolicy, ContactPolicy, PolicyState, PreferredAgent, RealtimeFirst
+from .policies import (
+    AgentPolicy,
+    ContactPolicy,
+    PolicyState,
+    PreferredAgent,
+    RealtimeFirst,
+    Reserve,
+)
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry
 from .waiting import WaitingIndex
@@ -113,7 +120,7 @@ def _config(router: Router) -> dict[str, Any]:
 
 def _innermost(policy: Any) -> Any:
     """The policy a built-in wrapper (PreferredAgent, RealtimeFirst) finally delegates to."""
-    while type(policy) in (PreferredAgent, RealtimeFirst):
+    while type(policy) in (PreferredAgent, RealtimeFirst, Reserve):
         policy = policy.then
     return policy
 
@@ -588,6 +595,7 @@ def _build(router: Any, state: Mapping[str, Any]) -> None:
     timers.sort()  # a sorted list is a heap
     router._timers = timers
     index.refile(list(agents.values()), state["stamp"])
+    router._recount_idle()  # a reservation's idle agents per tier (policies.Reserve)
 
 
 # ====================================================================== statistics (version 2)

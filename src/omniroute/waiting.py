@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from typing import Any
 
 from .policies import ContactPolicy, PriorityFIFO
 from .state import AgentState, Entry, qualified
@@ -51,6 +52,9 @@ class WaitingIndex:
         self._held: dict[str, dict[str, Entry]] = {}
         self._slot = 0
         self._count = 0
+        # Threshold reservation (set by the router): see ``AgentIndex.gate``.
+        self.gate: Any = None
+        self.protected: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return self._count
@@ -113,12 +117,14 @@ class WaitingIndex:
         best_rank: tuple = ()
         by_skill = self._by_skill
         aid = a.id
+        # An idle agent of a closed reserved tier takes only the protected queues' contacts.
+        only = self.protected if self.gate is not None and not a.total and self.gate(a.tier) else None
         for skill in (*a.skills, None):
             buckets = by_skill.get(skill)
             if not buckets:
                 continue
             for b in buckets.values():
-                if b.channel not in free or not b.admits(a):
+                if b.channel not in free or not b.admits(a) or (only is not None and b.key[0] not in only):
                     continue
                 e = self._head(b, aid)
                 if e is None:
@@ -129,7 +135,7 @@ class WaitingIndex:
         held = self._held.get(aid)
         if held:
             for e in held.values():
-                if e.chname in free and e.meets(a):
+                if e.chname in free and e.meets(a) and (only is None or e.queue.name in only):
                     r = e.key if static else policy.rank(e.key, e, now)
                     if best is None or r < best_rank:
                         best, best_rank = e, r

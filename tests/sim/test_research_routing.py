@@ -57,3 +57,34 @@ def test_mean_handle_must_cover_every_queue() -> None:
         sim.parse_scenario(tomllib.loads(text))
     with pytest.raises(ValidationError, match="routing.exponent applies to contact policy 'gcmu'"):
         sim.ContactPolicyChoice("fifo", exponents={"q": 2.0})
+
+
+RESERVE = '[routing]\nagent = "best-fit"\nreserve = { keep = { 2 = 1 }, queues = ["q"] }'
+
+
+def test_reservation_from_toml() -> None:
+    from omniroute.policies import BestFit, Reserve
+
+    text = one_queue_toml(top=RESERVE, agents="count = 2\ntier = 2")
+    sc = sim.parse_scenario(tomllib.loads(text))
+    pol = sc.routing.agent(None)
+    assert isinstance(pol, Reserve) and isinstance(pol.then, BestFit)
+    assert (pol.reserve, pol.protected) == ({2: 1}, frozenset({"q"}))
+    pickle.loads(pickle.dumps(sc))
+    assert sim.run(sc, 1).kpis["overall"]["offered"] > 0
+
+
+@pytest.mark.parametrize(("top", "agents", "message"), [
+    (RESERVE.replace("1 }", "3 }"), "count = 2\ntier = 2",
+     "routing.reserve.keep.2: keeps 3 idle agent(s) of tier 2, but the [[agents]] groups have 2"),
+    (RESERVE, "count = 2", "routing.reserve.keep.2: keeps 1 idle agent(s) of tier 2, but the [[agents]] groups have 0"),
+    (RESERVE.replace('["q"]', '["nope"]'), "count = 2\ntier = 2", "routing.reserve.queues: 'nope' is not a queue"),
+    (RESERVE.replace("{ 2 = 1 }", "{ 2 = 0 }"), "count = 2\ntier = 2", "routing.reserve.keep.2: 0"),
+    (RESERVE.replace("{ 2 = 1 }", "{ x = 1 }"), "count = 2\ntier = 2", "routing.reserve.keep.x: 'x' is not a tier"),
+    (RESERVE.replace('queues = ["q"]', 'queues = []'), "count = 2\ntier = 2",
+     "routing.reserve.queues: [] must be a non-empty list of queue names"),
+])
+def test_reservation_mistakes(top, agents, message) -> None:
+    with pytest.raises(ScenarioError) as err:
+        sim.parse_scenario(tomllib.loads(one_queue_toml(top=top, agents=agents)))
+    assert message in str(err.value), str(err.value)

@@ -14,7 +14,14 @@ from ..policies import SCORE_TABLE_BY, SCORE_TABLE_ON, ScoreTable, agent_policy,
 from ..queues import Overflow, Queue, ServiceLevel, Step
 from .fields import Fields, fmt_value, key_path
 from .limits import MAX_LINES
-from .scenario import AgentGroup, ContactPolicyChoice, QueueSpec, Routing, ScoredChoice
+from .scenario import (
+    AgentGroup,
+    ContactPolicyChoice,
+    QueueSpec,
+    ReserveChoice,
+    Routing,
+    ScoredChoice,
+)
 
 __all__ = ["QueueFields", "overflow_needs", "ROUTING_QUEUE_TABLES"]
 
@@ -31,7 +38,7 @@ class QueueFields(Fields):
 
     def routing(self, d: Any) -> Routing | None:
         if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight",
-                                         "score", *_RESEARCH_KEYS)):
+                                         "score", "reserve", *_RESEARCH_KEYS)):
             return None
         agent = d.get("agent", "longest-idle")
         contact = d.get("contact", "priority-fifo")
@@ -42,6 +49,10 @@ class QueueFields(Fields):
                 return None
         else:
             self.build(lambda: agent_policy(agent), "routing.agent")
+        if "reserve" in d:
+            agent = self._reserve(d["reserve"], agent, hold)
+            if agent is None:
+                return None
         if any(k in d for k in _RESEARCH_KEYS):
             return self._research_routing(d, agent, contact, hold)
         if not any(k in d for k in ("head_start", "weights", "default_weight")):
@@ -200,6 +211,35 @@ class QueueFields(Fields):
             contact, costs=costs if "costs" in d else None, rates=rates if "mean_handle" in d else None,
             exponents=exponents if exponents else None, default_exponent=default_exp), "routing")
         return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
+
+    def _reserve(self, r: Any, agent: Any, hold: Any) -> ReserveChoice | None:
+        """``reserve = { keep = { 2 = 1 }, queues = ["premium"] }``: the agent policy wrapped."""
+        path = "routing.reserve"
+        if not self.table(r, path, ("keep", "queues"), ("keep", "queues")):
+            return None
+        keep = r["keep"]
+        tiers: dict[int, int] = {}
+        if not isinstance(keep, Mapping) or not keep:
+            self.p.add(f"{path}.keep", f"{fmt_value(keep)} must be a table of tier = idle agents kept, "
+                       "e.g. { 2 = 1 }")
+            return None
+        for t, k in keep.items():
+            kp = key_path(f"{path}.keep", t)
+            if not (isinstance(t, str) and t.isdigit() and int(t) >= 1):
+                self.p.add(kp, f"{t!r} is not a tier (a whole number >= 1)")
+                continue
+            n = self.integer(k, kp, 1)
+            if n is not None:
+                tiers[int(t)] = n
+        queues = r["queues"]
+        if isinstance(queues, str):
+            queues = [queues]
+        if not isinstance(queues, list) or not queues or not all(isinstance(q, str) for q in queues):
+            self.p.add(f"{path}.queues", f"{fmt_value(queues)} must be a non-empty list of queue names")
+            return None
+        if len(tiers) != len(keep) or not isinstance(agent, (str, ScoredChoice)):
+            return None
+        return self.build(lambda: ReserveChoice(agent, tiers, tuple(queues), hold), path)  # type: ignore[no-any-return]
 
     def _positive_duration(self, v: Any, path: str) -> float | None:
         x = self.duration(v, path)

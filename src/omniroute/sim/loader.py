@@ -172,6 +172,23 @@ class _Parser(QueueFields, AgentFields, DemandFields):
                                f"{', '.join(missing)}: give one for every queue (the cμ index needs each rate)")
         if isinstance(routing, Routing) and isinstance(routing.agent, ScoredChoice):
             self.score_refs(routing.agent.table, [g for g in groups if g is not None], qnames)
+        rv = rt.get("reserve") if isinstance(rt, Mapping) else None
+        if isinstance(rv, Mapping):
+            rq = rv.get("queues")
+            for qn in [rq] if isinstance(rq, str) else rq if isinstance(rq, list) else []:
+                if isinstance(qn, str) and qn not in known and qnames:
+                    self.p.add("routing.reserve.queues", f"{qn!r} is not a queue; known: {', '.join(qnames)}")
+            pool: dict[int, int] = {}
+            for g in groups:
+                if g is not None:
+                    pool[g.tier] = pool.get(g.tier, 0) + (g.count or 0)
+            kp = rv.get("keep")
+            for t, k in kp.items() if isinstance(kp, Mapping) and None not in groups else ():
+                if isinstance(t, str) and t.isdigit() and isinstance(k, int) and not isinstance(k, bool) \
+                        and k > pool.get(int(t), 0):
+                    self.p.add(key_path("routing.reserve.keep", t),
+                               f"keeps {k} idle agent(s) of tier {t}, but the [[agents]] groups have "
+                               f"{pool.get(int(t), 0)} agent(s) of that tier: at most {pool.get(int(t), 0)}")
         for i, q in enumerate(raw_q):
             if isinstance(q, Mapping):
                 ov = q.get("overflow")

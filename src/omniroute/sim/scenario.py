@@ -32,6 +32,7 @@ from ..policies import (
     GeneralizedCMu,
     HeadStart,
     RealtimeFirst,
+    Reserve,
     Scored,
     ScoreTable,
     WeightedAging,
@@ -58,8 +59,7 @@ from .limits import (
 __all__ = [
     "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
     "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "Campaign", "ContactPolicyChoice",
-    "ScoredChoice",
-    "DAY", "WEEK", "cycle_offset",
+    "ScoredChoice", "ReserveChoice", "DAY", "WEEK", "cycle_offset",
 ]
 
 DAY = 86400.0
@@ -684,6 +684,28 @@ class ScoredChoice:
             raise ValidationError(f"routing.score.then must name an agent policy that ranks agents (not "
                                   f"random, scored or preferred+...; got {self.then!r})")
         return Scored(self.table, agent_policy(self.then), limit=self.limit)
+
+
+@attrs.frozen(slots=True)
+class ReserveChoice:
+    """A threshold reservation around an agent policy by name, as a picklable factory
+    (``Routing.agent`` takes it; the scenario file's ``[routing] reserve`` builds one): each
+    replication calls it with its policy stream and gets
+    ``Reserve(keep, queues, agent_policy(agent, seed=stream, hold=hold))`` (``agent`` a name,
+    or a :class:`ScoredChoice`)."""
+
+    agent: str | ScoredChoice
+    keep: Mapping[int, int] = attrs.field(hash=False)
+    queues: tuple[str, ...] = attrs.field(converter=tuple)
+    hold: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self(None)  # build one now: a bad name or parameter is refused here, not per replication
+
+    def __call__(self, rng: Any) -> AgentPolicy:
+        inner = self.agent(rng) if isinstance(self.agent, ScoredChoice) else \
+            agent_policy(self.agent, seed=rng, hold=self.hold)
+        return Reserve(dict(self.keep), list(self.queues), inner)
 
 
 @attrs.frozen(slots=True)

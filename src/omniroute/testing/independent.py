@@ -82,6 +82,10 @@ class IndependentRouter:
         self.agent_policy = agent_policy if agent_policy is not None else pol.LongestIdle()
         self.contact_policy = contact_policy if contact_policy is not None else pol.PriorityFIFO()
         ap = self.agent_policy
+        # Threshold reservation: tier -> idle agents kept for the protected queues.
+        self._reserve = dict(ap.reserve) if isinstance(ap, pol.Reserve) else {}
+        self._protected = ap.protected if isinstance(ap, pol.Reserve) else frozenset()
+        ap = ap.then if isinstance(ap, pol.Reserve) else ap
         self._prefers = isinstance(ap, pol.PreferredAgent)
         self._hold = ap.hold if self._prefers else 0.0
         self._base = ap.then if self._prefers else ap
@@ -191,7 +195,47 @@ class IndependentRouter:
         return a.agent.id not in c.declined
 
     def _can_serve(self, a: _Agent, c: _Contact) -> bool:
-        return a.presence == "available" and self._has_room(a, c.contact.channel) and self._qualifies(a, c)
+        return (a.presence == "available" and self._has_room(a, c.contact.channel) and self._qualifies(a, c)
+                and not self._kept(a, c))
+
+    # ================================================================ reservation
+    def _idle_of(self, tier: int) -> list[_Agent]:
+        """The idle agents of ``tier`` (available, holding nothing), in the order they joined."""
+        return sorted((a for a in self._agents.values()
+                       if a.agent.tier == tier and a.presence == "available" and not a.held()),
+                      key=lambda a: a.order)
+
+    def _kept(self, a: _Agent, c: _Contact) -> bool:
+        """Does the reservation keep ``a`` from ``c``: an idle agent of a reserved tier with no
+        more idle agents than it keeps, and ``c`` of a queue it does not protect?"""
+        k = self._reserve.get(a.agent.tier)
+        if k is None or a.held() or c.queue.name in self._protected:
+            return False
+        return len(self._idle_of(a.agent.tier)) <= k
+
+    def _reopen(self, now: float, out: list[Assignment]) -> None:
+        """First, every available agent of a reserved tier holding something (not the reserve)
+        takes what it can, in joining order; then, while a reserved tier has more idle agents
+        than it keeps, its first idle agent (in joining order) that can take a waiting contact
+        takes its best one."""
+        if not self._reserve:
+            return
+        for a in sorted(self._agents.values(), key=lambda a: a.order):
+            if a.agent.tier in self._reserve and a.presence == "available" and a.held() \
+                    and self._take(a, now, "reservation", out):
+                self._note(a)
+        for t, k in sorted(self._reserve.items()):
+            while len(self._idle_of(t)) > k:
+                for a in self._idle_of(t):
+                    ranked = [(self._contact_rank(c, now), c) for c in self._contacts.values()
+                              if self._may_take(a, c)]
+                    if ranked:
+                        score, c = min(ranked, key=lambda r: r[0])
+                        self._assign(c, a, now, "reservation", score, out)
+                        self._note(a)
+                        break
+                else:
+                    break
 
     # ================================================================ timed rules
     def _next_rule(self, c: _Contact) -> tuple[float | None, str]:
@@ -311,14 +355,20 @@ class IndependentRouter:
 
     def _route_agent(self, a: _Agent, now: float, trigger: str, out: list[Assignment]) -> None:
         """``a`` takes waiting contacts, best first, while it can."""
+        self._take(a, now, trigger, out)
+        self._note(a)
+
+    def _take(self, a: _Agent, now: float, trigger: str, out: list[Assignment]) -> bool:
+        """``a`` takes waiting contacts, best first, while it can; did it take any?"""
+        taken = False
         while True:
             ranked = [(self._contact_rank(c, now), c) for c in self._contacts.values()
                       if self._may_take(a, c)]
             if not ranked:
-                break
+                return taken
             score, c = min(ranked, key=lambda r: r[0])
             self._assign(c, a, now, trigger, score, out)
-        self._note(a)
+            taken = True
 
     def _release(self, a: _Agent, t: float) -> None:
         """Something ``a`` held has just been let go (at ``t``)."""
@@ -365,6 +415,7 @@ class IndependentRouter:
             if not a.held():
                 a.since = now
             self._route_agent(a, now, "available", out)
+            self._reopen(now, out)
         return out
 
     def set_away(self, agent_id: str, now: float, reason: str | None = None) -> list[Assignment]:
@@ -394,6 +445,7 @@ class IndependentRouter:
         self._contacts[contact.id] = c
         out: list[Assignment] = []
         self._route_contact(c, now, "submit", out)
+        self._reopen(now, out)
         return out
 
     def complete(self, contact_id: str, now: float, wrap_up: float = 0.0) -> list[Assignment]:
@@ -407,6 +459,7 @@ class IndependentRouter:
         else:
             self._release(a, now)
             self._route_agent(a, now, "release", out)
+            self._reopen(now, out)
         return out
 
     def abandon(self, contact_id: str, now: float) -> list[Assignment]:
@@ -433,6 +486,7 @@ class IndependentRouter:
         out: list[Assignment] = []
         self._route_contact(c, now, "decline", out)
         self._route_agent(a, now, "release", out)
+        self._reopen(now, out)
         return out
 
     def transfer(self, contact_id: str, now: float, queue: str | None = None,
@@ -456,6 +510,7 @@ class IndependentRouter:
         self._route_contact(c, now, "transfer", out)
         if a is not None and not wrap_up > 0:
             self._route_agent(a, now, "release", out)
+        self._reopen(now, out)
         return out
 
     def tick(self, now: float) -> list[Assignment]:
@@ -505,6 +560,7 @@ class IndependentRouter:
                 else:
                     self._assign(c, agent, now, moved[c.contact.id], score, out)
                 self._note(agent)
+            self._reopen(now, out)
 
     def next_wakeup(self) -> float | None:
         timers = self._timers()

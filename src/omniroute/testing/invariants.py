@@ -21,7 +21,8 @@ def check_router(router: Router, *, conserving: bool = True, allow_stuck: bool =
     rides beside an exclusive contact.  Consistency: every assigned contact is held by its
     agent.  Work conservation (when ``conserving``, i.e. after ``tick(now)`` at the current
     time): no waiting contact has an available, eligible agent with room, unless a
-    preferred-agent hold keeps it.  With ``allow_stuck=False``: no waiting contact is stuck
+    preferred-agent hold or a threshold reservation (:class:`~omniroute.policies.Reserve`,
+    whose idle counts the router keeps) keeps it.  With ``allow_stuck=False``: no waiting contact is stuck
     (declined by every agent who could serve it, with no timed rule left; see
     :class:`~omniroute.WaitingView`), and the error names the ones that are.
     """
@@ -58,7 +59,8 @@ def check_router(router: Router, *, conserving: bool = True, allow_stuck: bool =
         return
     for e in waiting:
         for a in agents.values():
-            if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a) and not e.held_for(a):
+            if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a) and not e.held_for(a) \
+                    and (not router._reserve or router._open_for(e, a)):
                 raise AssertionError(
                     f"work conservation: contact {e.id} waits while agent {a.id} is eligible and free"
                 )
@@ -175,7 +177,12 @@ def _check_order(router: Router, assignments: list[Assignment], now: float) -> N
             continue
         a = e.agent
         mine = None
+        # A reserved tier's agent may have been kept from unprotected contacts when it took this
+        # one (policies.Reserve): those are no inversion.
+        kept = a.tier in router._reserve and e.queue.name in router._protected
         for w in waiting:
+            if kept and w.queue.name not in router._protected:
+                continue
             if w.channel.name == e.channel.name and w.meets(a) and not w.held_for(a):
                 mine = rank(e) if mine is None else mine
                 assert not rank(w) < mine, (

@@ -9,6 +9,7 @@ are answered by looking at every agent and every waiting contact.  Any disagreem
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..policies import AgentPolicy, ContactPolicy, draw_index
 from ..queues import Queue
@@ -25,6 +26,13 @@ class ScanAgents:
         self.policy = policy
         self._agents: dict[str, AgentState] = {}
         self._stamp = 0
+        self.gate: Any = None  # the router's reservation (see AgentIndex.gate)
+        self.protected: frozenset[str] = frozenset()
+
+    def _kept(self, a: AgentState, e: Entry) -> bool:
+        """Does the reservation keep idle agent ``a`` from ``e``?"""
+        return (self.gate is not None and not a.total and e.queue.name not in self.protected
+                and self.gate(a.tier))
 
     def add(self, a: AgentState) -> None:
         self._agents[a.id] = a
@@ -40,11 +48,15 @@ class ScanAgents:
         self._stamp += 1
         a.version = self._stamp
 
+    def _eligible(self, e: Entry) -> list[AgentState]:
+        return [a for a in self._agents.values()
+                if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)
+                and not self._kept(a, e)]
+
     def best(self, e: Entry, draw: bool = True) -> tuple[AgentState, tuple] | None:
         rng = self.policy.draw_rng
         if rng is not None:
-            eligible = [a for a in self._agents.values()
-                        if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)]
+            eligible = self._eligible(e)
             if not eligible:
                 return None
             if not draw:
@@ -52,8 +64,7 @@ class ScanAgents:
             k = draw_index(rng, len(eligible))
             return eligible[k], (k, len(eligible))
         best, best_rank = None, ()
-        eligible = [a for a in self._agents.values()
-                    if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)]
+        eligible = self._eligible(e)
         if self.policy.limit:  # a limited policy (Scored) ranks the first `limit` by key
             eligible = sorted(eligible, key=self.policy.key)[: self.policy.limit]
         for a in eligible:
@@ -69,6 +80,8 @@ class ScanWaiting:
     def __init__(self, policy: ContactPolicy) -> None:
         self.policy = policy
         self._entries: dict[str, Entry] = {}
+        self.gate: Any = None  # the router's reservation (see AgentIndex.gate)
+        self.protected: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -87,7 +100,10 @@ class ScanWaiting:
         if a.presence != AVAILABLE:
             return None
         best, best_rank = None, ()
+        closed = self.gate is not None and not a.total and self.gate(a.tier)
         for e in self._entries.values():
+            if closed and e.queue.name not in self.protected:
+                continue
             if a.can_take(e.channel) and e.meets(a) and not e.held_for(a):
                 r = self.policy.rank(self.policy.order_key(e), e, now)
                 if best is None or r < best_rank:
@@ -103,3 +119,4 @@ class ReferenceRouter(Router):
         super().__init__(queues, agent_policy=agent_policy, contact_policy=contact_policy)
         self._agent_index = ScanAgents(self.agent_policy)
         self._waiting = ScanWaiting(self.contact_policy)
+        self._gate_indexes()

@@ -25,6 +25,7 @@ from ..policies import (
     PriorityFIFO,
     Random,
     RealtimeFirst,
+    Reserve,
     RoundRobin,
     Scored,
     ScoreTable,
@@ -177,6 +178,11 @@ agent_policy_factories: dict[str, object] = {
     "scored+round-robin/limit": lambda: Scored(pairing_score, RoundRobin(), limit=2),
     # a score written as data: serialises, so journals and snapshots write it down
     "scored/table": lambda: Scored(PAIRING_TABLE, FewestHandled()),
+    "reserve+longest-idle": lambda: Reserve({2: 1}, ["premium"]),
+    "reserve+preferred+best-fit": lambda: Reserve({1: 2, 3: 1}, ["general", "backoffice"],
+                                                  PreferredAgent(BestFit(), hold=5.0)),
+    "reserve+random": lambda: Reserve({1: 1}, ["premium"], Random(3)),
+    "reserve+scored/limit": lambda: Reserve({1: 1}, ["premium"], Scored(pairing_score, RoundRobin(), limit=2)),
 }
 contact_policy_factories: dict[str, object] = {
     "priority-fifo": PriorityFIFO,
