@@ -70,6 +70,7 @@ def test_reservation_from_toml() -> None:
     pol = sc.routing.agent(None)
     assert isinstance(pol, Reserve) and isinstance(pol.then, BestFit)
     assert (pol.reserve, pol.protected) == ({2: 1}, frozenset({"q"}))
+    assert sc.routing.agent.name == pol.name == "reserve+best-fit"
     pickle.loads(pickle.dumps(sc))
     assert sim.run(sc, 1).kpis["overall"]["offered"] > 0
 

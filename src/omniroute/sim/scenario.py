@@ -702,6 +702,11 @@ class ReserveChoice:
     def __attrs_post_init__(self) -> None:
         self(None)  # build one now: a bad name or parameter is refused here, not per replication
 
+    @property
+    def name(self) -> str:
+        """The policy's name, as the router reports it (``reserve+longest-idle``)."""
+        return f"reserve+{self.agent}"
+
     def __call__(self, rng: Any) -> AgentPolicy:
         inner = self.agent(rng) if isinstance(self.agent, ScoredChoice) else \
             agent_policy(self.agent, seed=rng, hold=self.hold)
