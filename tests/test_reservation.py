@@ -112,6 +112,8 @@ def test_a_snapshot_keeps_the_counts() -> None:
     (lambda: P.Reserve({2: 1}, ["q"], "fifo"), ["Reserve.then", "'fifo'"]),
     (lambda: P.Reserve({2: 1}, ["q"], P.Reserve({1: 1}, ["q"])), ["Reserve.then must not itself be a Reserve"]),
     (lambda: P.PreferredAgent(P.Reserve({1: 1}, ["q"])), ["PreferredAgent.then must not be a Reserve"]),
+    (lambda: P.Scored(lambda a, c: 0.0, P.Reserve({1: 1}, ["q"])), ["Scored.then must not be a Reserve",
+                                                                    "Reserve(keep, queues, then=Scored(fn))"]),
 ])
 def test_bad_parameters_are_refused(build, words) -> None:
     with pytest.raises(orr.ValidationError) as info:
@@ -142,4 +144,37 @@ def test_an_agent_leaving_the_reserve_takes_what_it_was_kept_from(cls) -> None:
     done = r.submit(orr.Contact("x", channel=orr.CHAT, queue="premium"), 2.0)
     assert pairs(done) == [("x", "p"), ("g", "p")]  # holding x, p is no longer the reserve
     assert done[1].reason.trigger == "reservation"
+    check(r)
+
+
+def test_explain_names_the_reservation(cls) -> None:
+    if cls is not orr.Router:
+        return  # explain reads the router's own records
+    r = router(cls, [orr.Agent("p", tier=2), orr.Agent("f", tier=1)], {2: 1})
+    r.set_available("p", 0.0)
+    r.submit(call("g", "general"), 1.0)
+    why = {w.agent_id: w for w in r.explain("g", 2.0)}
+    assert why["p"].reason == "reserved" and why["p"].until is None
+    assert "kept idle for premium" in why["p"].detail and "keeps 1 idle agents and has 1" in why["p"].detail
+    assert why["f"].reason == "logged_out"
+
+
+def test_reserve_around_a_score_ranks_only_the_unreserved(cls) -> None:
+    # Scored prefers p (tier 2), but p is the reserve: the general call goes to f.
+    score = lambda a, c: 10.0 if a.tier == 2 else 1.0  # noqa: E731
+    r = router(cls, [orr.Agent("p", tier=2), orr.Agent("f", tier=1)], {2: 1}, P.Scored(score, limit=1))
+    for aid in ("p", "f"):
+        r.set_available(aid, 0.0)
+    assert pairs(r.submit(call("g", "general"), 1.0)) == [("g", "f")]
+    assert pairs(r.submit(call("x", "premium"), 2.0)) == [("x", "p")]
+    check(r)
+
+
+def test_reserve_around_a_preferred_agent_keeps_it_for_the_protected(cls) -> None:
+    # The general call prefers p, who is the reserve: it goes to f instead (no hold).
+    r = router(cls, [orr.Agent("p", tier=2), orr.Agent("f", tier=1)], {2: 1}, P.PreferredAgent())
+    for aid in ("p", "f"):
+        r.set_available(aid, 0.0)
+    assert pairs(r.submit(call("g", "general", preferred_agents=("p",)), 1.0)) == [("g", "f")]
+    assert pairs(r.submit(call("x", "premium", preferred_agents=("p",)), 2.0)) == [("x", "p")]
     check(r)

@@ -12,6 +12,9 @@ its queue (an overflow to another queue is not followed).  Each gets one reason,
   (None: no step of the queue does);
 * ``busy``: no free capacity on the channel (``detail`` says what it holds);
 * ``held``: a preferred-agent hold keeps the contact for its preferred agents until ``until``;
+* ``reserved``: a threshold reservation (:class:`~omniroute.policies.Reserve`) keeps this idle
+  agent for other queues: its tier has no more idle agents than it keeps (``until`` None: it
+  opens when another agent of the tier becomes idle, or when this one takes a protected contact);
 * ``free``: eligible and free: the router's next decision may give it to this agent (a
   waiting contact with such an agent exists only between a change and the call that routes it).
 
@@ -32,8 +35,8 @@ from .state import AVAILABLE, Entry, qualified
 
 __all__ = ["Why", "explain"]
 
-_ORDER = {"free": 0, "held": 1, "busy": 2, "tier": 3, "level": 4, "away": 5, "logged_out": 6,
-          "declined": 7}
+_ORDER = {"free": 0, "held": 1, "reserved": 2, "busy": 3, "tier": 4, "level": 5, "away": 6,
+          "logged_out": 7, "declined": 8}
 
 
 @attrs.frozen(slots=True)
@@ -48,7 +51,7 @@ class Why:
 
 def explain(router: Any, contact_id: Any, now: Any, limit: int = 100) -> tuple[Why, ...]:
     """The agents who could serve waiting contact ``contact_id`` and why each is not taking
-    it now: free ones first, then held, busy, not yet eligible, away, declined; at most
+    it now: free ones first, then held, reserved, busy, not yet eligible, away, declined; at most
     ``limit`` of them (in the router's joining order within a reason)."""
     t = real(now)
     if t is None or not math.isfinite(t) or t < 0:
@@ -73,6 +76,10 @@ def explain(router: Any, contact_id: Any, now: Any, limit: int = 100) -> tuple[W
         if first is None and not any(all(s in a.skills for s, _lv in nd) for _at, nd, _mn, _mx in stages):
             continue  # lacks a needed skill at every step: not one of its possible agents
         why = _why(a, e, stages, len(stages) if first is None else first)
+        if why.reason == "free" and router._reserve and not router._open_for(e, a):
+            t = a.tier
+            why = Why(a.id, "reserved", f"kept idle for {', '.join(sorted(router._protected))}: tier {t} "
+                                        f"keeps {router._reserve[t]} idle agents and has {len(router._idle[t])}")
         out.append((_ORDER[why.reason], a.order, why))
     out.sort(key=lambda x: (x[0], x[1]))
     return tuple(w for _r, _o, w in out[:limit])

@@ -371,6 +371,9 @@ class Scored(AgentPolicy):
             raise ValidationError(
                 f"Scored.then must rank agents: not a PreferredAgent, Random or Scored (got {then!r}); "
                 "wrap Scored in PreferredAgent for preferred agents")
+        if self.then.reserve:
+            raise ValidationError(f"Scored.then must not be a Reserve (got {then!r}): wrap the other way, "
+                                  "Reserve(keep, queues, then=Scored(fn))")
         if any(getattr(type(self.then), h) is not getattr(AgentPolicy, h) for h in ("on_add", "on_assign")):
             raise ValidationError(f"Scored.then must not keep state (on_add/on_assign hooks; got {then!r})")
         if limit is not None:
