@@ -29,11 +29,17 @@ def test_top_level_exports_are_curated() -> None:
 
 
 def test_policy_exports() -> None:
-    assert set(orr.policies.__all__) >= {
+    assert set(orr.policies.__all__) == {
+        "PolicyState", "AgentPolicy", "ContactPolicy",
         "LongestIdle", "LeastOccupied", "MostSkilled", "BestFit", "RoundRobin", "FewestHandled",
-        "Random", "PreferredAgent", "PriorityFIFO", "HeadStart", "WeightedAging",
+        "Random", "PreferredAgent", "Scored", "PriorityFIFO", "HeadStart", "WeightedAging",
         "EarliestDeadline", "FIFO", "RealtimeFirst",
+        # research policies (issue 13)
+        "CMu", "GeneralizedCMu", "Reserve", "QueueRatio", "IdlenessRatio",
+        "agent_policy", "contact_policy", "draw_index", "AGENT_POLICIES", "CONTACT_POLICIES",
     }
+    missing = [name for name in orr.policies.__all__ if not hasattr(orr.policies, name)]
+    assert missing == []
 
 
 def test_import_loads_neither_simpy_nor_networkx() -> None:

@@ -25,7 +25,11 @@ from omniroute.journal import (
     copy_journal,
     replay,
 )
-from omniroute.testing.strategies import agent_policy_factories, contact_policy_factories
+from omniroute.testing.strategies import (
+    agent_policy_factories,
+    contact_policy_factories,
+    contact_policy_for,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 import journal_driver as drv  # noqa: E402
@@ -50,7 +54,7 @@ def test_replay_reproduces_every_decision(tmp_path_factory, seed, agent, contact
     path = tmp_path_factory.mktemp("j") / f"j{suffix}"
     factory = agent_policy_factories[agent]
     custom = not serial.is_builtin(factory())  # Scored: journaled anyway, replayed with its factory
-    jr = JournaledRouter(drv.QUEUES, factory(), contact_policy_factories[contact](),
+    jr = JournaledRouter(drv.QUEUES, factory(), contact_policy_for(contact, [q.name for q in drv.QUEUES]),
                          journal=path, custom_policies=custom)
     outs = drv.run(jr, seed, 0, calls)
     jr.close()

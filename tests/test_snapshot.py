@@ -23,7 +23,11 @@ import omniroute as orr
 from omniroute import serial
 from omniroute import snapshot as snap
 from omniroute.testing import check_router, soak
-from omniroute.testing.strategies import agent_policy_factories, contact_policy_factories
+from omniroute.testing.strategies import (
+    agent_policy_factories,
+    contact_policy_factories,
+    contact_policy_for,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 import journal_driver as drv  # noqa: E402
@@ -54,7 +58,7 @@ def views(router: orr.Router) -> tuple:
 @settings(max_examples=3, deadline=None)
 @given(seed=st.integers(0, 10**6), cut=st.integers(0, 150), rest=st.integers(1, 150))
 def test_restored_router_decides_as_the_uninterrupted_one(agent, contact, seed, cut, rest) -> None:
-    a = orr.Router(drv.QUEUES, agent_policy_factories[agent](), contact_policy_factories[contact]())
+    a = orr.Router(drv.QUEUES, agent_policy_factories[agent](), contact_policy_for(contact, [q.name for q in drv.QUEUES]))
     drv.run(a, seed, 0, cut)
     b = through_json(a)
     assert views(b) == views(a)

@@ -34,6 +34,11 @@ O(free agents with the needed skills), or O(limit), calls of the score.
 A drawing policy (``Random``) lists every eligible agent of the merged buckets, in the
 order the agents joined, and draws one: its decisions cost O(free agents with the
 needed skills).
+
+The router may set two filters (``gate``/``protected`` for a threshold reservation, ``pools``
+for idleness-ratio routing), both reading counts the router keeps: a closed reserved tier's
+idle agents are skipped for unprotected contacts, and under idleness ratios the allowed
+tiers are searched one at a time in the order ``pools`` gives (O(tiers log tiers) more).
 """
 
 from __future__ import annotations
@@ -156,6 +161,9 @@ class AgentIndex:
         # tier keeps its idle agents from contacts of queues outside ``protected``.
         self.gate: Any = None
         self.protected: frozenset[str] = frozenset()
+        # Idleness-ratio routing (set by the router): ``pools(tiers)`` orders the tiers; the
+        # first tier with an eligible agent serves the contact.
+        self.pools: Any = None
 
     # ------------------------------------------------------------------ membership
     def add(self, a: AgentState) -> None:
@@ -384,6 +392,18 @@ class AgentIndex:
             closed = [t for t in tiers if gate(t)]
             if closed:
                 skip = set(closed)
+        pools = self.pools
+        if pools is not None and len(tiers) > 1:
+            for t in pools(tiers):
+                found = self._best_in(e, [t], skip, draw)
+                if found is not None:
+                    return found
+            return None
+        return self._best_in(e, tiers, skip, draw)
+
+    def _best_in(self, e: Entry, tiers: list[int], skip: set[int] | None,
+                 draw: bool) -> tuple[AgentState, tuple] | None:
+        """The policy's pick for ``e`` among the agents of ``tiers`` (``skip``: closed tiers)."""
         needs = e.needs
         if not needs:
             skills: tuple[str, ...] = ()

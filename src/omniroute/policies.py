@@ -54,6 +54,8 @@ __all__ = [
     "CMu",
     "GeneralizedCMu",
     "Reserve",
+    "QueueRatio",
+    "IdlenessRatio",
     "agent_policy",
     "contact_policy",
     "draw_index",
@@ -112,6 +114,9 @@ class AgentPolicy(PolicyState, abc.ABC):
     #: the ``protected`` queues.
     reserve: Mapping[int, int] = {}
     protected: frozenset[str] = frozenset()
+    #: Idleness-ratio routing (only :class:`IdlenessRatio` sets it): tier -> target share of
+    #: the idle agents.
+    pools: Mapping[int, float] = {}
     #: Set by a policy that chooses at random (:class:`Random`): the router then lists every
     #: eligible agent, in the order they joined, and draws one with :func:`draw_index`
     #: from this generator instead of taking the smallest key.  None: the policy ranks.
@@ -269,6 +274,16 @@ class _Wrapping(AgentPolicy):
 
     then: AgentPolicy
 
+    def _wrap(self, owner: str, then: AgentPolicy | None, prefix: str) -> None:
+        """Take ``then`` (default :class:`LongestIdle`), checked, with its name and all it
+        tells the index (a tier filter around a policy changes none of them)."""
+        self.then = t = then if then is not None else LongestIdle()
+        if not isinstance(t, AgentPolicy):
+            raise ValidationError(f"{owner}.then must be an AgentPolicy (got {then!r})")
+        self.name = f"{prefix}+{t.name}"
+        self.per_skill, self.fifo, self.draw_rng, self.limit = t.per_skill, t.fifo, t.draw_rng, t.limit
+        self.hold, self.prefers = t.hold, t.prefers
+
     def key(self, a: AgentState) -> tuple:
         return self.then.key(a)
 
@@ -306,9 +321,9 @@ class PreferredAgent(_Wrapping):
             raise ValidationError(f"PreferredAgent.then must be an AgentPolicy (got {then!r})")
         if self.then.prefers:
             raise ValidationError("PreferredAgent.then must not itself be a PreferredAgent")
-        if self.then.reserve:
-            raise ValidationError("PreferredAgent.then must not be a Reserve: wrap the other way, "
-                                  "Reserve(then=PreferredAgent(...))")
+        if self.then.reserve or self.then.pools:
+            raise ValidationError(f"PreferredAgent.then must not be a Reserve or IdlenessRatio (got {then!r}): "
+                                  "wrap the other way, e.g. Reserve(keep, queues, then=PreferredAgent(...))")
         self.hold = float(hold)
         self.name = f"preferred+{self.then.name}"
         self.per_skill = self.then.per_skill
@@ -371,9 +386,9 @@ class Scored(AgentPolicy):
             raise ValidationError(
                 f"Scored.then must rank agents: not a PreferredAgent, Random or Scored (got {then!r}); "
                 "wrap Scored in PreferredAgent for preferred agents")
-        if self.then.reserve:
-            raise ValidationError(f"Scored.then must not be a Reserve (got {then!r}): wrap the other way, "
-                                  "Reserve(keep, queues, then=Scored(fn))")
+        if self.then.reserve or self.then.pools:
+            raise ValidationError(f"Scored.then must not be a Reserve or IdlenessRatio (got {then!r}): wrap the "
+                                  "other way, e.g. Reserve(keep, queues, then=Scored(fn))")
         if any(getattr(type(self.then), h) is not getattr(AgentPolicy, h) for h in ("on_add", "on_assign")):
             raise ValidationError(f"Scored.then must not keep state (on_add/on_assign hooks; got {then!r})")
         if limit is not None:
@@ -519,6 +534,21 @@ class ContactPolicy(PolicyState, abc.ABC):
         """The ranking at ``now`` of a contact whose ``order_key`` is ``key``."""
         return key
 
+    #: True when the rank also depends on the router's state (the queue lengths): the
+    #: router then ranks with :meth:`rank_in` and re-ranks within one instant as contacts
+    #: are assigned (only :class:`QueueRatio` sets it).  ``rank_in`` must still order the
+    #: contacts of one queue as ``order_key`` does.
+    dynamic = False
+
+    def rank_in(self, key: tuple, e: Entry, now: float, lengths: Mapping[str, int], total: int) -> tuple:
+        """The ranking at ``now`` when ``lengths[q]`` contacts wait in queue ``q`` and
+        ``total`` in all (default: :meth:`rank`, which ignores them)."""
+        return self.rank(key, e, now)
+
+    def check_queues(self, queues: tuple[str, ...]) -> None:
+        """Refuse a router whose queues (names) do not suit the policy (the router calls it
+        when it is built; default: any queues)."""
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -616,12 +646,19 @@ class RealtimeFirst(ContactPolicy):
             raise ValidationError(f"RealtimeFirst.then must be a ContactPolicy (got {then!r})")
         self.name = f"realtime-first+{self.then.name}"
         self.static = self.then.static
+        self.dynamic = self.then.dynamic
 
     def order_key(self, e: Entry) -> tuple:
         return (0 if e.channel.realtime else 1, *self.then.order_key(e))
 
     def rank(self, key: tuple, e: Entry, now: float) -> tuple:
         return (key[0], *self.then.rank(key[1:], e, now))
+
+    def rank_in(self, key: tuple, e: Entry, now: float, lengths: Mapping[str, int], total: int) -> tuple:
+        return (key[0], *self.then.rank_in(key[1:], e, now, lengths, total))
+
+    def check_queues(self, queues: tuple[str, ...]) -> None:
+        self.then.check_queues(queues)
 
     def __repr__(self) -> str:
         return f"RealtimeFirst(then={self.then!r})"
@@ -663,6 +700,9 @@ def contact_policy(name: str) -> ContactPolicy:
             f"unknown contact policy {name!r}; allowed: {sorted(CONTACT_POLICIES)} "
             "(each may be prefixed with 'realtime-first+')"
         )
+    if cls is QueueRatio:
+        raise ValidationError(f"contact policy {name!r} needs its ratios: build QueueRatio(ratios) "
+                              "(a scenario file: [routing] queue_ratios = { queue = share })")
     pol = cls()
     return RealtimeFirst(pol) if base != name else pol
 
@@ -838,20 +878,124 @@ class Reserve(_Wrapping):
         if isinstance(queues, str) or not isinstance(queues, (list, tuple, set, frozenset)) or not queues \
                 or not all(isinstance(q, str) for q in queues):
             raise ValidationError(f"Reserve.queues must be a non-empty list of queue names (got {queues!r})")
-        self.then = then if then is not None else LongestIdle()
-        if not isinstance(self.then, AgentPolicy):
-            raise ValidationError(f"Reserve.then must be an AgentPolicy (got {then!r})")
+        self._wrap("Reserve", then, "reserve")
         if self.then.reserve:
             raise ValidationError("Reserve.then must not itself be a Reserve (give every tier in one keep)")
+        if self.then.pools:
+            raise ValidationError(f"Reserve.then must not be an IdlenessRatio (got {then!r}): a reservation and "
+                                  "idleness ratios over the same tiers contradict each other")
         self.reserve = dict(sorted(keep.items()))
         self.protected = frozenset(queues)
-        self.name = f"reserve+{self.then.name}"
-        self.per_skill = self.then.per_skill
-        self.fifo = self.then.fifo
-        self.draw_rng = self.then.draw_rng
-        self.hold = self.then.hold
-        self.prefers = self.then.prefers
-        self.limit = self.then.limit
 
     def __repr__(self) -> str:
         return f"Reserve(keep={self.reserve!r}, queues={sorted(self.protected)!r}, then={self.then!r})"
+
+
+def _ratios(owner: str, ratios: Any, what: str, names: str) -> dict[Any, float]:
+    """``ratios`` checked: a non-empty mapping of ``what`` -> share > 0, the shares summing to 1."""
+    if not isinstance(ratios, Mapping) or not ratios:
+        raise ValidationError(f"{owner}.ratios must be a non-empty mapping of {what} -> share > 0 summing "
+                              f"to 1 (got {ratios!r})")
+    out: dict[Any, float] = {}
+    for k, v in ratios.items():
+        out[k] = _number(owner, f"ratios[{k!r}]", v, 0.0, True, "a share")
+    total = math.fsum(out.values())
+    if abs(total - 1.0) > 1e-9:
+        raise ValidationError(f"{owner}.ratios must sum to 1 over the {names} (got {ratios!r}, which sums "
+                              f"to {total:g})")
+    return out
+
+
+class QueueRatio(ContactPolicy):
+    """Fixed-queue-ratio routing (FQR): a freed agent serves the queue most above its share.
+
+    ``ratios[q]`` is ``r_q``, queue ``q``'s target share of the waiting contacts (each > 0,
+    summing to 1, every queue of the router named).  An agent that frees up takes the
+    oldest contact of the queue ``i``, among those it may serve, with the largest
+    ``Q_i - r_i * sum(Q)``, ``Q`` the numbers of contacts waiting now; ties go to the
+    oldest arrival.  Under overload this holds the queue lengths near ``Q_i = r_i * sum(Q)``,
+    and so (by Little's law) the waits near chosen ratios: service-level differentiation
+    with one parameter per queue.  Arriving contacts take a free agent as the agent policy
+    says; pair it with :class:`IdlenessRatio` for the full queue-and-idleness-ratio rule
+    (QIR).  Queue and contact priorities are not read.
+
+    Gurvich and Whitt, "Service-level differentiation in many-server service systems via
+    queue-ratio routing", Operations Research 58(2), 2010 (FQR); Gurvich and Whitt,
+    "Queue-and-idleness-ratio controls in many-server service systems", Mathematics of
+    Operations Research 34(2), 2009 (QIR).
+
+    Cost per decision: the queue lengths are the router's own counts (kept by the waiting
+    index, O(1) per change); ranking reads one count per bucket head the agent could serve,
+    as :class:`WeightedAging` computes one product (O(queues), no scan of the contacts).
+    The ranks move as contacts are assigned, so when several contacts are routed at one
+    instant the router re-ranks the head of each queue before each assignment (``dynamic``).
+    """
+
+    name = "queue-ratio"
+    static = False
+    dynamic = True
+
+    def __init__(self, ratios: Mapping[str, float]) -> None:
+        if isinstance(ratios, Mapping) and not all(isinstance(q, str) for q in ratios):
+            raise ValidationError(f"QueueRatio.ratios: keys must be queue names (got {ratios!r})")
+        self.ratios: dict[str, float] = _ratios("QueueRatio", ratios, "queue name", "queues")
+
+    def order_key(self, e: Entry) -> tuple:
+        return (e.arrival, e.seq)
+
+    def rank(self, key: tuple, e: Entry, now: float) -> tuple:
+        raise TypeError("QueueRatio ranks with the queue lengths: call rank_in")
+
+    def rank_in(self, key: tuple, e: Entry, now: float, lengths: Mapping[str, int], total: int) -> tuple:
+        q = e.queue.name
+        return (-(lengths.get(q, 0) - self.ratios[q] * total), *key)
+
+    def check_queues(self, queues: tuple[str, ...]) -> None:
+        unknown = sorted(q for q in self.ratios if q not in queues)
+        missing = [q for q in queues if q not in self.ratios]
+        if unknown:
+            raise ValidationError(f"QueueRatio.ratios names {unknown}, not queues of this router; known: "
+                                  f"{sorted(queues)}")
+        if missing:
+            raise ValidationError(f"QueueRatio.ratios gives no share for queue(s) {missing}: give every "
+                                  f"queue one (the shares of {sorted(queues)} must sum to 1)")
+
+    def __repr__(self) -> str:
+        return f"QueueRatio(ratios={self.ratios!r})"
+
+
+CONTACT_POLICIES.update({QueueRatio.name: QueueRatio})
+
+
+class IdlenessRatio(_Wrapping):
+    """Idleness-ratio routing: an arriving contact goes to the pool most above its idle share.
+
+    The pools are the tiers (as for :class:`Reserve`: the agent index is partitioned by
+    tier).  ``ratios[tier]`` is ``p_j``, tier ``j``'s target share of the idle agents (each
+    > 0, summing to 1; an agent of a tier not named is refused when added).  Among the tiers
+    with a free agent who may take the contact, the contact goes to the tier ``j`` with the
+    largest ``I_j - p_j * sum(I)``, ``I`` the numbers of idle agents (available, holding
+    nothing, not in wrap-up) now; ties to the lower tier; within the tier ``then`` (default
+    :class:`LongestIdle`) chooses.  With :class:`QueueRatio` as the contact policy this is
+    the queue-and-idleness-ratio rule (QIR) of Gurvich and Whitt, "Queue-and-idleness-ratio
+    controls in many-server service systems", Mathematics of Operations Research 34(2), 2009:
+    the idle agents are held near the split ``p``, so each pool's share of the idleness (its
+    agents' rest, or the pool kept ready) is a parameter.
+
+    Cost per decision: the idle counts per tier are the router's (O(1) per change, as for
+    :class:`Reserve`); a decision orders the contact's allowed tiers by the rule,
+    O(tiers log tiers), then searches them one by one as the index does for one tier.
+    """
+
+    def __init__(self, ratios: Mapping[int, float], then: AgentPolicy | None = None) -> None:
+        if isinstance(ratios, Mapping) and not all(
+                isinstance(t, int) and not isinstance(t, bool) and t >= 1 for t in ratios):
+            raise ValidationError(f"IdlenessRatio.ratios: keys must be tiers, integers >= 1 (got {ratios!r})")
+        pools = _ratios("IdlenessRatio", ratios, "tier", "tiers")
+        self._wrap("IdlenessRatio", then, "idleness-ratio")
+        if self.then.reserve or self.then.pools:
+            raise ValidationError(f"IdlenessRatio.then must not be a Reserve or IdlenessRatio (got {then!r})")
+        self.pools = dict(sorted(pools.items()))
+
+    def __repr__(self) -> str:
+        return f"IdlenessRatio(ratios={self.pools!r}, then={self.then!r})"

@@ -115,6 +115,7 @@ class Router:
             raise ValidationError(f"Router.agent_policy must be an AgentPolicy (got {agent_policy!r})")
         if not isinstance(contact_policy, ContactPolicy):
             raise ValidationError(f"Router.contact_policy must be a ContactPolicy (got {contact_policy!r})")
+        contact_policy.check_queues(tuple(qs))
         self._queues = qs
         self.agent_policy = agent_policy
         self.contact_policy = contact_policy
@@ -140,7 +141,10 @@ class Router:
         # of each reserved tier, and the tiers whose count rose above the threshold.
         self._reserve: dict[int, int] = dict(agent_policy.reserve)
         self._protected: frozenset[str] = frozenset(agent_policy.protected)
-        self._idle: dict[int, dict[str, AgentState]] = {t: {} for t in self._reserve}
+        # Idleness-ratio routing (policies.IdlenessRatio): tier -> target share of the idle
+        # agents; the idle agents of reserved and pooled tiers are counted alike.
+        self._pools: dict[int, float] = dict(agent_policy.pools)
+        self._idle: dict[int, dict[str, AgentState]] = {t: {} for t in (*self._reserve, *self._pools)}
         self._opened: list[int] = []
         self._unkept: list[AgentState] = []  # kept idle agents that took a contact (room left?)
         self._gate_indexes()
@@ -263,6 +267,10 @@ class Router:
         for ch in agent.capacity:
             if known.get(ch.name) is not ch:
                 self._check_channel(ch, f"add_agent: agent {agent.id!r} capacity")
+        if self._pools and agent.tier not in self._pools:
+            raise ValidationError(
+                f"add_agent: agent {agent.id!r} has tier {agent.tier}, which the idleness ratios do not "
+                f"name; the pools are tiers {sorted(self._pools)} ({self.agent_policy.name})")
         self._now = now
         for ch in agent.capacity:
             self._channels.setdefault(ch.name, ch)
@@ -286,7 +294,7 @@ class Router:
         self._now = now
         self._agent_index.remove(a)
         del self._agents[agent_id]
-        if self._reserve:
+        if self._idle:
             self._note_idle(a)
         self._tally.touch(a)
         return []
@@ -301,7 +309,7 @@ class Router:
             a.presence, a.reason = AVAILABLE, None
             if not a.total:
                 a.since = now
-            if self._reserve:
+            if self._idle:
                 self._note_idle(a)
             self._route_agent(a, now, "available", out)
             if self._opened or self._unkept:
@@ -534,11 +542,23 @@ class Router:
 
     # ================================================================== reservation
     def _gate_indexes(self) -> None:
-        """Tell both indexes about a reservation (the reference router calls it again)."""
+        """Tell both indexes about a reservation and idleness ratios (the reference router
+        calls it again)."""
         gate = self._closed if self._reserve else None
         for index in (self._agent_index, self._waiting):
             index.gate = gate
             index.protected = self._protected
+        self._agent_index.pools = self._pool_order if self._pools else None
+
+    def _pool_order(self, tiers: list[int]) -> list[int]:
+        """``tiers`` in idleness-ratio order: the largest ``I_j - p_j * sum(I)`` first, ties to
+        the lower tier (O(pools) for the sum, O(tiers log tiers) for the order)."""
+        idle = self._idle
+        pools = self._pools
+        total = 0
+        for t in pools:
+            total += len(idle[t])
+        return sorted(tiers, key=lambda t: (-(len(idle[t]) - pools[t] * total), t))
 
     def _closed(self, tier: int) -> bool:
         """Is ``tier`` reserved, with no more idle agents than it keeps?"""
@@ -550,13 +570,14 @@ class Router:
         d = self._idle.get(a.tier)
         if d is None:
             return
+        k = self._reserve.get(a.tier, -1)  # -1: a pooled tier, not reserved
         if a.presence == AVAILABLE and not a.total and a.id in self._agents:
             if a.id not in d:
                 d[a.id] = a
-                if len(d) == self._reserve[a.tier] + 1:
+                if len(d) == k + 1:
                     self._opened.append(a.tier)
         elif a.id in d:
-            if len(d) <= self._reserve[a.tier] and a.presence == AVAILABLE:
+            if len(d) <= k and a.presence == AVAILABLE:
                 self._unkept.append(a)  # kept until now: it may take more, unprotected too
             del d[a.id]
 
@@ -658,10 +679,25 @@ class Router:
         for e, _trigger in moved:
             self._wait(e)
         triggers = {e.id: trigger for e, trigger in moved}
-        pending = sorted((policy.rank(e.key, e, now), e.seq, e) for e, _t in moved)
+        dynamic = policy.dynamic
+        # A dynamic policy's ranks move with every assignment: its moved contacts are kept
+        # per queue, in the queue's (fixed) order, and the heads are re-ranked each round.
+        groups: dict[str, list[Entry]] = {}
+        heads: dict[str, int] = {}
+        pending: list[tuple] = []
+        if dynamic:
+            for e, _t in moved:
+                groups.setdefault(e.queue.name, []).append(e)
+            for q, g in groups.items():
+                g.sort(key=_entry_key)
+                heads[q] = 0
+        else:
+            pending = sorted((policy.rank(e.key, e, now), e.seq, e) for e, _t in moved)
         i = 0
         while True:
             first: tuple | None = None  # (rank, entry, agent found) of the best moved contact
+            if dynamic:
+                first = self._first_moved(groups, heads, now)
             while i < len(pending):
                 rank, _s, e = pending[i]
                 if e.state == "waiting":
@@ -694,6 +730,34 @@ class Router:
                 return
             self._touch(a)
 
+    def _first_moved(self, groups: dict[str, list[Entry]], heads: dict[str, int],
+                     now: float) -> tuple | None:
+        """For a dynamic contact policy in :meth:`_settle`: the best-ranked moved contact that
+        an agent can take now, as (rank, entry, agent found), ranking each queue's first
+        such contact at the current queue lengths (O(queues) ranks per round)."""
+        waiting = self._waiting
+        lengths = waiting.lengths
+        total = len(waiting)
+        policy = self.contact_policy
+        first: tuple | None = None
+        for q, g in groups.items():
+            j = heads[q]
+            found = None
+            while j < len(g):
+                e = g[j]
+                if e.state == "waiting":
+                    found = self._pick_agent(e, draw=False)
+                    if found is not None:
+                        break
+                j += 1
+            heads[q] = j
+            if found is not None:
+                e = g[j]
+                r = policy.rank_in(e.key, e, now, lengths, total)
+                if first is None or r < first[0]:
+                    first = (r, e, found)
+        return first
+
     def _route_agent(self, a: AgentState, now: float, trigger: str, out: list[Assignment]) -> None:
         waiting = self._waiting
         name = self.contact_policy.name
@@ -720,7 +784,7 @@ class Router:
             a.nonexclusive += 1
         a.since = now
         a.handled += 1
-        if self._reserve:
+        if self._idle:
             self._note_idle(a)
         self._assigned += 1
         a.last_assigned = self._assigned
@@ -738,7 +802,7 @@ class Router:
 
     def _touch(self, a: AgentState) -> None:
         """``a``'s presence or load changed: re-file it, and note its state for statistics."""
-        if self._reserve:
+        if self._idle:
             self._note_idle(a)
         self._agent_index.update(a)
         self._tally.touch(a)
@@ -767,7 +831,7 @@ class Router:
             a.nonexclusive -= 1
         if not a.total:
             a.since = t
-        if self._reserve:
+        if self._idle:
             self._note_idle(a)
 
     def _wait(self, e: Entry) -> None:
@@ -943,3 +1007,8 @@ def _check_overflow_loops(qs: Mapping[str, Queue]) -> None:
 
 def _joined(a: AgentState) -> int:
     return a.order
+
+
+def _entry_key(e: Entry) -> tuple:
+    """A waiting contact's order key inside its queue (ends in its submission number)."""
+    return e.key

@@ -127,7 +127,7 @@ def _assignment(a: Assignment) -> dict[str, Any]:
 def is_builtin(policy: object) -> bool:
     """True if ``policy`` is exactly one of the built-in policy classes (nested ones too)."""
     t = type(policy)
-    if t is P.PreferredAgent or t is P.Reserve:
+    if t is P.PreferredAgent or t is P.Reserve or t is P.IdlenessRatio:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
     if t is P.RealtimeFirst:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
@@ -151,6 +151,9 @@ def _agent_policy(p: P.AgentPolicy) -> dict[str, Any]:
     if t is P.Reserve:  # JSON keys are strings: the tiers are written as such
         return {"kind": "reserve", "keep": {str(tier): k for tier, k in p.reserve.items()},
                 "queues": sorted(p.protected), "then": _agent_policy(p.then)}  # type: ignore[attr-defined]
+    if t is P.IdlenessRatio:
+        return {"kind": "idleness-ratio", "ratios": {str(tier): r for tier, r in p.pools.items()},
+                "then": _agent_policy(p.then)}  # type: ignore[attr-defined]
     if isinstance(p, P.Scored):
         raise ValidationError(
             f"agent policy {p!r} holds a Python function (its score), which cannot be written to "
@@ -180,6 +183,8 @@ def _contact_policy(p: P.ContactPolicy) -> dict[str, Any]:
         return {"kind": "gcmu", "costs": dict(p.costs), "rates": dict(p.rates),  # type: ignore[attr-defined]
                 "exponents": dict(p.exponents), "default_cost": p.default_cost,  # type: ignore[attr-defined]
                 "default_rate": p.default_rate, "default_exponent": p.default_exponent}  # type: ignore[attr-defined]
+    if t is P.QueueRatio:
+        return {"kind": "queue-ratio", "ratios": dict(p.ratios)}  # type: ignore[attr-defined]
     if t not in P.CONTACT_POLICIES.values():
         raise ValidationError(
             f"contact policy {p!r} ({t.__name__}) is not a built-in policy and cannot be written down; "
@@ -347,16 +352,14 @@ def _read_agent_policy(path: str, data: Any) -> P.AgentPolicy:
         return _build(path, P.PreferredAgent, then, hold=f.get("hold", 0.0))
     if kind == "reserve":
         f = _Fields(path, data, ("kind", "keep", "queues", "then"))
-        keep = f.get("keep")
-        if not isinstance(keep, Mapping):
-            raise ValidationError(f"{path}.keep must be an object of tier -> idle agents kept (got {keep!r})")
-        tiers: dict[int, Any] = {}
-        for tier, k in keep.items():
-            if not (isinstance(tier, str) and tier.isdigit()):
-                raise ValidationError(f"{path}.keep: tiers must be written as whole numbers (got {tier!r})")
-            tiers[int(tier)] = k
+        tiers = _by_tier(f"{path}.keep", f.get("keep"), "idle agents kept")
         then = _read_agent_policy(f"{path}.then", f.get("then"))
         return _build(path, P.Reserve, tiers, _list(f"{path}.queues", f.get("queues")), then)
+    if kind == "idleness-ratio":
+        f = _Fields(path, data, ("kind", "ratios", "then"))
+        pools = _by_tier(f"{path}.ratios", f.get("ratios"), "share of the idle agents")
+        then = _read_agent_policy(f"{path}.then", f.get("then"))
+        return _build(path, P.IdlenessRatio, pools, then)
     if kind == "random":
         f = _Fields(path, data, ("kind",), ("rng", "seed"))
         if f.get("rng") is not None:
@@ -370,7 +373,19 @@ def _read_agent_policy(path: str, data: Any) -> P.AgentPolicy:
         then = _read_agent_policy(f"{path}.then", f.get("then"))
         return _build(path, P.Scored, table, then, limit=f.get("limit"))
     return _plain_policy(path, data, kind, "agent", P.AGENT_POLICIES,  # type: ignore[no-any-return]
-                         ("preferred", "reserve", "scored"))
+                         ("preferred", "reserve", "idleness-ratio", "scored"))
+
+
+def _by_tier(path: str, table: Any, what: str) -> dict[int, Any]:
+    """A JSON object keyed by tiers (written as strings, JSON keys being strings)."""
+    if not isinstance(table, Mapping):
+        raise ValidationError(f"{path} must be an object of tier -> {what} (got {table!r})")
+    tiers: dict[int, Any] = {}
+    for tier, v in table.items():
+        if not (isinstance(tier, str) and tier.isdigit()):
+            raise ValidationError(f"{path}: tiers must be written as whole numbers (got {tier!r})")
+        tiers[int(tier)] = v
+    return tiers
 
 
 def _plain_policy(path: str, data: Any, kind: Any, what: str, table: Mapping[str, type],
@@ -406,6 +421,9 @@ def _read_contact_policy(path: str, data: Any) -> P.ContactPolicy:
         return _build(path, P.GeneralizedCMu, f.get("costs"), f.get("rates"), f.get("exponents"),
                       default_cost=f.get("default_cost", 1.0), default_rate=f.get("default_rate", 1.0),
                       default_exponent=f.get("default_exponent", 2.0))
+    if kind == "queue-ratio":
+        f = _Fields(path, data, ("kind", "ratios"))
+        return _build(path, P.QueueRatio, f.get("ratios"))
     return _plain_policy(path, data, kind, "contact", P.CONTACT_POLICIES, "realtime-first")  # type: ignore[no-any-return]
 
 

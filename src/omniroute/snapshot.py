@@ -55,6 +55,7 @@ from .errors import OmnirouteError, SnapshotError, ValidationError
 from .policies import (
     AgentPolicy,
     ContactPolicy,
+    IdlenessRatio,
     PolicyState,
     PreferredAgent,
     RealtimeFirst,
@@ -120,7 +121,7 @@ def _config(router: Router) -> dict[str, Any]:
 
 def _innermost(policy: Any) -> Any:
     """The policy a built-in wrapper (PreferredAgent, RealtimeFirst) finally delegates to."""
-    while type(policy) in (PreferredAgent, RealtimeFirst, Reserve):
+    while type(policy) in (PreferredAgent, RealtimeFirst, Reserve, IdlenessRatio):
         policy = policy.then
     return policy
 
@@ -595,7 +596,7 @@ def _build(router: Any, state: Mapping[str, Any]) -> None:
     timers.sort()  # a sorted list is a heap
     router._timers = timers
     index.refile(list(agents.values()), state["stamp"])
-    router._recount_idle()  # a reservation's idle agents per tier (policies.Reserve)
+    router._recount_idle()  # idle agents per reserved or pooled tier (Reserve, IdlenessRatio)
 
 
 # ====================================================================== statistics (version 2)

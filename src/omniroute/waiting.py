@@ -55,6 +55,9 @@ class WaitingIndex:
         # Threshold reservation (set by the router): see ``AgentIndex.gate``.
         self.gate: Any = None
         self.protected: frozenset[str] = frozenset()
+        # Contacts waiting per queue (held ones too), for a ``dynamic`` policy's rank.
+        self.lengths: dict[str, int] = {}
+        self._dynamic = policy.dynamic
 
     def __len__(self) -> int:
         return self._count
@@ -68,6 +71,8 @@ class WaitingIndex:
         self._count += 1
         self._slot += 1
         e.slot = self._slot
+        q = e.queue.name
+        self.lengths[q] = self.lengths.get(q, 0) + 1
         if e.hold_until > 0:
             e.cls = _HELD
             for aid in e.contact.preferred_agents:
@@ -88,6 +93,7 @@ class WaitingIndex:
         b = e.cls
         e.cls = None
         self._count -= 1
+        self.lengths[e.queue.name] -= 1
         if b is _HELD:
             for aid in e.contact.preferred_agents:
                 held = self._held[aid]
@@ -113,6 +119,9 @@ class WaitingIndex:
             return None
         policy = self.policy
         static = policy.static
+        dynamic = self._dynamic
+        lengths = self.lengths
+        total = self._count
         best: Entry | None = None
         best_rank: tuple = ()
         by_skill = self._by_skill
@@ -129,14 +138,16 @@ class WaitingIndex:
                 e = self._head(b, aid)
                 if e is None:
                     continue
-                r = e.key if static else policy.rank(e.key, e, now)
+                r = e.key if static else (policy.rank_in(e.key, e, now, lengths, total) if dynamic
+                                          else policy.rank(e.key, e, now))
                 if best is None or r < best_rank:
                     best, best_rank = e, r
         held = self._held.get(aid)
         if held:
             for e in held.values():
                 if e.chname in free and e.meets(a) and (only is None or e.queue.name in only):
-                    r = e.key if static else policy.rank(e.key, e, now)
+                    r = e.key if static else (policy.rank_in(e.key, e, now, lengths, total) if dynamic
+                                              else policy.rank(e.key, e, now))
                     if best is None or r < best_rank:
                         best, best_rank = e, r
         return (best, best_rank) if best is not None else None

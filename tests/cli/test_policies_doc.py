@@ -59,7 +59,8 @@ def test_the_findings_the_doc_states(worked: tuple[str, dict]) -> None:
 
 
 def test_the_python_example_runs() -> None:
-    code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.S).group(1)
+    text = DOC.read_text()
+    code = re.search(r"```python\n(.*?)```", text[text.index("## From Python"):], re.S).group(1)
     assert "replications=10, seed=1" in code
     out = io.StringIO()
     with contextlib.redirect_stdout(out):  # two replications: the API, not the numbers
@@ -72,3 +73,12 @@ def test_the_custom_scoring_example_runs() -> None:
     text = DOC.read_text()
     code = re.search(r"```python\n(.*?)```", text[text.index("## Custom scoring"):], re.S).group(1)
     exec(compile(code, str(DOC), "exec"), {})
+
+
+def test_the_queue_ratio_example_runs() -> None:
+    text = DOC.read_text()
+    code = re.search(r"```python\n(.*?)```", text[text.index("## Queue-ratio and idleness-ratio"):], re.S).group(1)
+    ns: dict = {}
+    exec(compile(code, str(DOC), "exec"), ns)
+    router = ns["router"]
+    assert (router.agent_policy.name, router.contact_policy.name) == ("idleness-ratio+longest-idle", "queue-ratio")

@@ -89,3 +89,43 @@ def test_reservation_mistakes(top, agents, message) -> None:
     with pytest.raises(ScenarioError) as err:
         sim.parse_scenario(tomllib.loads(one_queue_toml(top=top, agents=agents)))
     assert message in str(err.value), str(err.value)
+
+
+RATIOS = '[routing]\ncontact = "queue-ratio"\nqueue_ratios = { q = 0.6, r = 0.4 }\nidle_ratios = { 1 = 0.7, 2 = 0.3 }'
+TWO_QUEUES = ('[[agents]]', '[[queues]]\nname = "r"\n[[agents]]')
+
+
+def two_queues(top: str, agents: str = "count = 2") -> str:
+    return one_queue_toml(top=top, agents=agents, tail='[[agents]]\ncount = 1\ntier = 2').replace(*TWO_QUEUES, 1)
+
+
+def test_queue_and_idleness_ratios_from_toml() -> None:
+    from omniroute.policies import IdlenessRatio, LongestIdle, QueueRatio
+
+    sc = sim.parse_scenario(tomllib.loads(two_queues(RATIOS)))
+    pol = sc.routing.contact()
+    assert isinstance(pol, QueueRatio) and pol.ratios == {"q": 0.6, "r": 0.4}
+    agent = sc.routing.agent(None)
+    assert isinstance(agent, IdlenessRatio) and isinstance(agent.then, LongestIdle)
+    assert agent.pools == {1: 0.7, 2: 0.3} and sc.routing.agent.name == agent.name == "idleness-ratio+longest-idle"
+    pickle.loads(pickle.dumps(sc))
+    assert sim.run(sc, 1).kpis["overall"]["offered"] > 0
+
+
+@pytest.mark.parametrize(("top", "message"), [
+    (RATIOS.replace("0.4", "0.3"), "routing.queue_ratios: QueueRatio.ratios must sum to 1"),
+    (RATIOS.replace("r = 0.4", "nope = 0.4"), "routing.queue_ratios.nope: 'nope' is not a queue; known: q, r"),
+    (RATIOS.replace(", r = 0.4", ""), "routing.queue_ratios: gives no share for queue(s) r"),
+    (RATIOS.replace("0.6", "-0.6"), "routing.queue_ratios.q: -0.6 must be a number > 0"),
+    (RATIOS.replace('"queue-ratio"', '"fifo"'), "routing.queue_ratios goes with contact policy 'queue-ratio'"),
+    (RATIOS.replace("queue_ratios = { q = 0.6, r = 0.4 }", ""), "contact policy 'queue-ratio' needs its ratios"),
+    (RATIOS + "\ncosts = { q = 1 }", 'routing.queue_ratios: goes with contact = "queue-ratio" alone'),
+    (RATIOS.replace("0.3 }", "0.4 }"), "routing.idle_ratios: IdlenessRatio.ratios must sum to 1"),
+    (RATIOS.replace("1 = 0.7, 2 = 0.3", "1 = 1"), "agents[1].tier: 2 is not a pool of routing.idle_ratios (tiers 1)"),
+    (RATIOS.replace("1 = 0.7", "x = 0.7"), "routing.idle_ratios.x: 'x' is not a tier"),
+    (RATIOS + '\nreserve = { keep = { 2 = 1 }, queues = ["q"] }', "routing.idle_ratios: cannot be combined with"),
+])
+def test_ratio_mistakes(top, message) -> None:
+    with pytest.raises(ScenarioError) as err:
+        sim.parse_scenario(tomllib.loads(two_queues(top)))
+    assert message in str(err.value), str(err.value)

@@ -58,6 +58,7 @@ from .scenario import Callback as Callback
 from .scenario import Campaign as Campaign
 from .scenario import ContactPolicyChoice as ContactPolicyChoice
 from .scenario import Demand as Demand
+from .scenario import IdlenessChoice as IdlenessChoice
 from .scenario import QueueSpec as QueueSpec
 from .scenario import ReserveChoice as ReserveChoice
 from .scenario import Retrial as Retrial
@@ -73,7 +74,7 @@ from .staffing import SimStaffingRow as SimStaffingRow
 from .staffing import staff_by_simulation as staff_by_simulation
 
 __all__ = [
-    "AgentGroup", "Arrivals", "CapacityRow", "CheckResult", "Finding", "check_config", "check_scenario", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactPolicyChoice", "ScoredChoice", "ContactRequest", "ReserveChoice",
+    "AgentGroup", "Arrivals", "CapacityRow", "CheckResult", "Finding", "check_config", "check_scenario", "Bot", "Break", "Busyness", "Callback", "Campaign", "ContactPolicyChoice", "ScoredChoice", "ContactRequest", "ReserveChoice", "IdlenessChoice",
     "Demand", "Deterministic", "Distribution", "Empirical", "Estimate", "Exponential",
     "Gamma", "Lognormal", "QueueSpec", "Report", "Retrial", "RouterResource", "Routing",
     "Scenario", "Shift", "Summary", "Trace", "TraceRecord", "Transfer", "Uniform",

@@ -17,6 +17,7 @@ from .limits import MAX_LINES
 from .scenario import (
     AgentGroup,
     ContactPolicyChoice,
+    IdlenessChoice,
     QueueSpec,
     ReserveChoice,
     Routing,
@@ -27,7 +28,7 @@ __all__ = ["QueueFields", "overflow_needs", "ROUTING_QUEUE_TABLES"]
 
 
 #: ``[routing]`` tables keyed by queue name, checked against the file's queues.
-ROUTING_QUEUE_TABLES = ("weights", "costs", "mean_handle", "exponent")
+ROUTING_QUEUE_TABLES = ("weights", "costs", "mean_handle", "exponent", "queue_ratios")
 #: ``[routing]`` keys of the research contact policies (``cmu``, ``gcmu``); their tables
 #: are keyed by queue name (the loader checks the names).
 _RESEARCH_KEYS = ("costs", "mean_handle", "exponent")
@@ -38,7 +39,7 @@ class QueueFields(Fields):
 
     def routing(self, d: Any) -> Routing | None:
         if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight",
-                                         "score", "reserve", *_RESEARCH_KEYS)):
+                                         "score", "reserve", "queue_ratios", "idle_ratios", *_RESEARCH_KEYS)):
             return None
         agent = d.get("agent", "longest-idle")
         contact = d.get("contact", "priority-fifo")
@@ -49,10 +50,20 @@ class QueueFields(Fields):
                 return None
         else:
             self.build(lambda: agent_policy(agent), "routing.agent")
+        if "reserve" in d and "idle_ratios" in d:
+            self.p.add("routing.idle_ratios", "cannot be combined with routing.reserve (both decide which tier's "
+                       "idle agents serve): choose one")
+            return None
         if "reserve" in d:
             agent = self._reserve(d["reserve"], agent, hold)
             if agent is None:
                 return None
+        if "idle_ratios" in d:
+            agent = self._idle_ratios(d["idle_ratios"], agent, hold)
+            if agent is None:
+                return None
+        if "queue_ratios" in d:
+            return self._ratio_routing(d, agent, contact, hold)
         if any(k in d for k in _RESEARCH_KEYS):
             return self._research_routing(d, agent, contact, hold)
         if not any(k in d for k in ("head_start", "weights", "default_weight")):
@@ -211,6 +222,42 @@ class QueueFields(Fields):
             contact, costs=costs if "costs" in d else None, rates=rates if "mean_handle" in d else None,
             exponents=exponents if exponents else None, default_exponent=default_exp), "routing")
         return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
+
+    def _ratio_routing(self, d: Any, agent: Any, contact: Any, hold: Any) -> Routing | None:
+        """``contact = "queue-ratio"`` with ``queue_ratios = { queue = share }`` (FQR)."""
+        others = [k for k in (*_RESEARCH_KEYS, "head_start", "weights", "default_weight") if k in d]
+        if others:
+            self.p.add("routing.queue_ratios", f"goes with contact = \"queue-ratio\" alone, not with "
+                       f"{', '.join('routing.' + k for k in others)}")
+            return None
+        ratios = self._per_queue(d, "queue_ratios", lambda x, p: self.number(x, p, positive=True))
+        if not isinstance(contact, str):
+            self.p.add("routing.contact", f"{fmt_value(contact)} must be a contact policy name")
+            return None
+        if ratios is None:
+            return None
+        choice = self.build(lambda: ContactPolicyChoice(contact, ratios=ratios), "routing.queue_ratios")
+        return Routing(agent=agent, contact=choice, hold=hold) if choice is not None else None
+
+    def _idle_ratios(self, r: Any, agent: Any, hold: Any) -> IdlenessChoice | None:
+        """``idle_ratios = { 1 = 0.8, 2 = 0.2 }``: the agent policy wrapped in IdlenessRatio."""
+        path = "routing.idle_ratios"
+        if not isinstance(r, Mapping) or not r:
+            self.p.add(path, f"{fmt_value(r)} must be a table of tier = share of the idle agents, "
+                       "e.g. { 1 = 0.8, 2 = 0.2 }")
+            return None
+        pools: dict[int, float] = {}
+        for t, x in r.items():
+            kp = key_path(path, t)
+            if not (isinstance(t, str) and t.isdigit() and int(t) >= 1):
+                self.p.add(kp, f"{t!r} is not a tier (a whole number >= 1)")
+                continue
+            v = self.number(x, kp, positive=True)
+            if v is not None:
+                pools[int(t)] = v
+        if len(pools) != len(r) or not isinstance(agent, (str, ScoredChoice)):
+            return None
+        return self.build(lambda: IdlenessChoice(agent, pools, hold), path)  # type: ignore[no-any-return]
 
     def _reserve(self, r: Any, agent: Any, hold: Any) -> ReserveChoice | None:
         """``reserve = { keep = { 2 = 1 }, queues = ["premium"] }``: the agent policy wrapped."""

@@ -170,6 +170,16 @@ class _Parser(QueueFields, AgentFields, DemandFields):
                 if key == "mean_handle" and missing:
                     self.p.add("routing.mean_handle", f"gives no mean handle time for queue(s) "
                                f"{', '.join(missing)}: give one for every queue (the cμ index needs each rate)")
+                if key == "queue_ratios" and missing:
+                    self.p.add("routing.queue_ratios", f"gives no share for queue(s) {', '.join(missing)}: give "
+                               "every queue one (the shares of all queues sum to 1)")
+        ir = rt.get("idle_ratios") if isinstance(rt, Mapping) else None
+        if isinstance(ir, Mapping) and None not in groups:
+            named = {int(t) for t in ir if isinstance(t, str) and t.isdigit()}
+            for i, g in enumerate(groups):
+                if g is not None and g.tier not in named:
+                    self.p.add(f"agents[{i}].tier", f"{g.tier} is not a pool of routing.idle_ratios "
+                               f"(tiers {', '.join(map(str, sorted(named)))}): give every agents' tier a share")
         if isinstance(routing, Routing) and isinstance(routing.agent, ScoredChoice):
             self.score_refs(routing.agent.table, [g for g in groups if g is not None], qnames)
         rv = rt.get("reserve") if isinstance(rt, Mapping) else None

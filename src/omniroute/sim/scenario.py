@@ -31,6 +31,8 @@ from ..policies import (
     ContactPolicy,
     GeneralizedCMu,
     HeadStart,
+    IdlenessRatio,
+    QueueRatio,
     RealtimeFirst,
     Reserve,
     Scored,
@@ -59,7 +61,7 @@ from .limits import (
 __all__ = [
     "Arrivals", "Busyness", "Bot", "Retrial", "Callback", "Transfer", "Demand", "TraceRecord",
     "Trace", "QueueSpec", "Break", "Shift", "AgentGroup", "Routing", "Scenario", "Campaign", "ContactPolicyChoice",
-    "ScoredChoice", "ReserveChoice", "DAY", "WEEK", "cycle_offset",
+    "ScoredChoice", "ReserveChoice", "IdlenessChoice", "DAY", "WEEK", "cycle_offset",
 ]
 
 DAY = 86400.0
@@ -612,7 +614,9 @@ class ContactPolicyChoice:
     ``weights``/``default_weight``: per-queue aging weights (``weighted-aging``, default 1);
     ``costs``/``rates``: per-queue waiting costs and service rates per second (``cmu`` and
     ``gcmu``, default 1; the file gives rates as ``mean_handle`` durations, 1 / mean);
-    ``exponents``/``default_exponent``: per-queue convex cost exponents (``gcmu``, default 2).
+    ``exponents``/``default_exponent``: per-queue convex cost exponents (``gcmu``, default 2);
+    ``ratios``: per-queue target shares of the waiting contacts (``queue-ratio``, required;
+    the file's ``queue_ratios``).
     """
 
     name: str
@@ -623,6 +627,7 @@ class ContactPolicyChoice:
     rates: Mapping[str, float] | None = attrs.field(default=None, hash=False)
     exponents: Mapping[str, float] | None = attrs.field(default=None, hash=False)
     default_exponent: float | None = None
+    ratios: Mapping[str, float] | None = attrs.field(default=None, hash=False)
 
     def __attrs_post_init__(self) -> None:
         self()  # build one now: a bad name or parameter is refused here, not per replication
@@ -643,8 +648,13 @@ class ContactPolicyChoice:
                                   f"'gcmu' (got {self.name!r})")
         if (self.exponents is not None or self.default_exponent is not None) and cls is not GeneralizedCMu:
             raise ValidationError(f"routing.exponent applies to contact policy 'gcmu' (got {self.name!r})")
-        if cls is HeadStart:
-            pol: ContactPolicy = HeadStart(90.0 if self.head_start is None else self.head_start)
+        if (self.ratios is not None) != (cls is QueueRatio):
+            raise ValidationError(f"routing.queue_ratios goes with contact policy 'queue-ratio', and it needs "
+                                  f"them (got {self.name!r} with queue_ratios {self.ratios!r})")
+        if cls is QueueRatio:
+            pol: ContactPolicy = QueueRatio(dict(self.ratios or {}))
+        elif cls is HeadStart:
+            pol = HeadStart(90.0 if self.head_start is None else self.head_start)
         elif cls is WeightedAging:
             pol = WeightedAging(dict(self.weights or {}), 1.0 if self.default_weight is None else self.default_weight)
         elif cls is GeneralizedCMu:
@@ -686,6 +696,10 @@ class ScoredChoice:
         return Scored(self.table, agent_policy(self.then), limit=self.limit)
 
 
+def _policy_name(agent: str | ScoredChoice) -> str:
+    return agent if isinstance(agent, str) else agent.name
+
+
 @attrs.frozen(slots=True)
 class ReserveChoice:
     """A threshold reservation around an agent policy by name, as a picklable factory
@@ -705,12 +719,37 @@ class ReserveChoice:
     @property
     def name(self) -> str:
         """The policy's name, as the router reports it (``reserve+longest-idle``)."""
-        return f"reserve+{self.agent}"
+        return f"reserve+{_policy_name(self.agent)}"
 
     def __call__(self, rng: Any) -> AgentPolicy:
         inner = self.agent(rng) if isinstance(self.agent, ScoredChoice) else \
             agent_policy(self.agent, seed=rng, hold=self.hold)
         return Reserve(dict(self.keep), list(self.queues), inner)
+
+
+@attrs.frozen(slots=True)
+class IdlenessChoice:
+    """Idleness-ratio routing around an agent policy by name, as a picklable factory (the
+    scenario file's ``[routing] idle_ratios`` builds one): each replication gets
+    ``IdlenessRatio(ratios, agent_policy(agent, seed=stream, hold=hold))`` (``agent`` a name,
+    or a :class:`ScoredChoice`)."""
+
+    agent: str | ScoredChoice
+    ratios: Mapping[int, float] = attrs.field(hash=False)
+    hold: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self(None)  # build one now: a bad name or parameter is refused here, not per replication
+
+    @property
+    def name(self) -> str:
+        """The policy's name, as the router reports it (``idleness-ratio+longest-idle``)."""
+        return f"idleness-ratio+{_policy_name(self.agent)}"
+
+    def __call__(self, rng: Any) -> AgentPolicy:
+        inner = self.agent(rng) if isinstance(self.agent, ScoredChoice) else \
+            agent_policy(self.agent, seed=rng, hold=self.hold)
+        return IdlenessRatio(dict(self.ratios), inner)
 
 
 @attrs.frozen(slots=True)

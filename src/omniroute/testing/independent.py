@@ -85,7 +85,10 @@ class IndependentRouter:
         # Threshold reservation: tier -> idle agents kept for the protected queues.
         self._reserve = dict(ap.reserve) if isinstance(ap, pol.Reserve) else {}
         self._protected = ap.protected if isinstance(ap, pol.Reserve) else frozenset()
-        ap = ap.then if isinstance(ap, pol.Reserve) else ap
+        # Idleness ratios: tier -> target share of the idle agents.
+        self._pools = dict(ap.pools) if isinstance(ap, pol.IdlenessRatio) else {}
+        ap = ap.then if isinstance(ap, (pol.Reserve, pol.IdlenessRatio)) else ap
+        self.contact_policy.check_queues(tuple(self.queues))
         self._prefers = isinstance(ap, pol.PreferredAgent)
         self._hold = ap.hold if self._prefers else 0.0
         self._base = ap.then if self._prefers else ap
@@ -146,6 +149,11 @@ class IndependentRouter:
         if isinstance(p, pol.CMu):
             q = c.queue.name
             return (-(p.costs.get(q, p.default_cost) * p.rates.get(q, p.default_rate)), c.arrival, c.seq)
+        if isinstance(p, pol.QueueRatio):
+            # Q_i - r_i * sum(Q), the numbers of contacts waiting now (this one included)
+            waiting = [w for w in self._contacts.values() if w.agent is None]
+            mine = sum(1 for w in waiting if w.queue.name == c.queue.name)
+            return (-(mine - p.ratios[c.queue.name] * len(waiting)), c.arrival, c.seq)
         if isinstance(p, pol.EarliestDeadline):
             return (c.arrival + c.queue.sla.within, c.seq)
         if isinstance(p, pol.FIFO):
@@ -312,6 +320,13 @@ class IndependentRouter:
         able = [a for a in self._agents.values() if self._can_serve(a, c)]
         if not able:
             return None
+        if self._pools:
+            # Idleness ratios: only the tier with the largest I_j - p_j * sum(I) among those
+            # with an able agent (ties: the lower tier), I_j its idle agents now.
+            idle = {t: len(self._idle_of(t)) for t in self._pools}
+            total = sum(idle.values())
+            tier = min({a.agent.tier for a in able}, key=lambda t: (-(idle[t] - self._pools[t] * total), t))
+            able = [a for a in able if a.agent.tier == tier]
         if isinstance(self._base, pol.Random):
             # A uniform draw among the eligible agents, listed in the order they joined.
             able.sort(key=lambda a: a.order)
@@ -387,6 +402,9 @@ class IndependentRouter:
 
     # ================================================================ agents
     def add_agent(self, agent: Agent, now: float) -> list[Assignment]:
+        if self._pools and agent.tier not in self._pools:
+            raise ValidationError(f"add_agent: agent {agent.id!r} has tier {agent.tier}, not one of the "
+                                  f"idleness ratios' pools {sorted(self._pools)}")
         self.now = now
         self._added += 1
         for ch in agent.capacity:  # every channel checked before any is remembered: a

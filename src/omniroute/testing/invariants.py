@@ -166,9 +166,12 @@ def check_assignments(
 
 def _check_order(router: Router, assignments: list[Assignment], now: float) -> None:
     policy = router.contact_policy
+    # A dynamic policy's ranks between queues moved with each assignment (QueueRatio reads
+    # the queue lengths): after the call only the order inside one queue, fixed, can be checked.
+    dynamic = policy.dynamic
 
     def rank(e: object) -> tuple:
-        return policy.rank(policy.order_key(e), e, now)
+        return policy.order_key(e) if dynamic else policy.rank(policy.order_key(e), e, now)
 
     waiting = list(router._waiting)
     for x in assignments:
@@ -181,7 +184,7 @@ def _check_order(router: Router, assignments: list[Assignment], now: float) -> N
         # one (policies.Reserve): those are no inversion.
         kept = a.tier in router._reserve and e.queue.name in router._protected
         for w in waiting:
-            if kept and w.queue.name not in router._protected:
+            if (kept and w.queue.name not in router._protected) or (dynamic and w.queue.name != e.queue.name):
                 continue
             if w.channel.name == e.channel.name and w.meets(a) and not w.held_for(a):
                 mine = rank(e) if mine is None else mine

@@ -28,6 +28,7 @@ class ScanAgents:
         self._stamp = 0
         self.gate: Any = None  # the router's reservation (see AgentIndex.gate)
         self.protected: frozenset[str] = frozenset()
+        self.pools: Any = None  # the router's idleness-ratio order of tiers (see AgentIndex.pools)
 
     def _kept(self, a: AgentState, e: Entry) -> bool:
         """Does the reservation keep idle agent ``a`` from ``e``?"""
@@ -54,9 +55,19 @@ class ScanAgents:
                 and not self._kept(a, e)]
 
     def best(self, e: Entry, draw: bool = True) -> tuple[AgentState, tuple] | None:
+        if self.pools is not None:  # idleness ratios: the first tier, in their order, with anyone
+            eligible = self._eligible(e)
+            for t in self.pools(sorted({a.tier for a in eligible})):
+                found = self._best_of([a for a in eligible if a.tier == t], e, draw)
+                if found is not None:
+                    return found
+            return None
+        return self._best_of(self._eligible(e), e, draw)
+
+    def _best_of(self, eligible: list[AgentState], e: Entry, draw: bool) -> tuple[AgentState, tuple] | None:
+        """The policy's pick among ``eligible`` (in joining order) for ``e``."""
         rng = self.policy.draw_rng
         if rng is not None:
-            eligible = self._eligible(e)
             if not eligible:
                 return None
             if not draw:
@@ -64,7 +75,6 @@ class ScanAgents:
             k = draw_index(rng, len(eligible))
             return eligible[k], (k, len(eligible))
         best, best_rank = None, ()
-        eligible = self._eligible(e)
         if self.policy.limit:  # a limited policy (Scored) ranks the first `limit` by key
             eligible = sorted(eligible, key=self.policy.key)[: self.policy.limit]
         for a in eligible:
@@ -96,16 +106,27 @@ class ScanWaiting:
     def remove(self, e: Entry) -> None:
         del self._entries[e.id]
 
+    @property
+    def lengths(self) -> dict[str, int]:
+        """Contacts waiting per queue, counted by a scan."""
+        out: dict[str, int] = {}
+        for e in self._entries.values():
+            out[e.queue.name] = out.get(e.queue.name, 0) + 1
+        return out
+
     def best_for(self, a: AgentState, now: float) -> tuple[Entry, tuple] | None:
         if a.presence != AVAILABLE:
             return None
         best, best_rank = None, ()
+        lengths = self.lengths if self.policy.dynamic else {}
         closed = self.gate is not None and not a.total and self.gate(a.tier)
         for e in self._entries.values():
             if closed and e.queue.name not in self.protected:
                 continue
             if a.can_take(e.channel) and e.meets(a) and not e.held_for(a):
-                r = self.policy.rank(self.policy.order_key(e), e, now)
+                key = self.policy.order_key(e)
+                r = (self.policy.rank_in(key, e, now, lengths, len(self._entries)) if self.policy.dynamic
+                     else self.policy.rank(key, e, now))
                 if best is None or r < best_rank:
                     best, best_rank = e, r
         return (best, best_rank) if best is not None else None

@@ -14,15 +14,18 @@ from ..policies import (
     FIFO,
     BestFit,
     CMu,
+    ContactPolicy,
     EarliestDeadline,
     FewestHandled,
     GeneralizedCMu,
     HeadStart,
+    IdlenessRatio,
     LeastOccupied,
     LongestIdle,
     MostSkilled,
     PreferredAgent,
     PriorityFIFO,
+    QueueRatio,
     Random,
     RealtimeFirst,
     Reserve,
@@ -36,7 +39,7 @@ from ..queues import Overflow, Queue, ServiceLevel, Step
 __all__ = [
     "SKILLS", "CHANNELS", "QUEUES", "WHATSAPP", "CONFLICTING", "GHOSTS", "levels", "agents",
     "contacts", "queue_sets", "preferred_lists", "times", "bad_times", "bad_durations",
-    "agent_policy_factories", "contact_policy_factories", "pairing_score",
+    "agent_policy_factories", "contact_policy_factories", "contact_policy_for", "pairing_score",
 ]
 
 #: A small skill vocabulary, so that random needs and skills often meet.
@@ -182,6 +185,10 @@ agent_policy_factories: dict[str, object] = {
     "reserve+preferred+best-fit": lambda: Reserve({1: 2, 3: 1}, ["general", "backoffice"],
                                                   PreferredAgent(BestFit(), hold=5.0)),
     "reserve+random": lambda: Reserve({1: 1}, ["premium"], Random(3)),
+    "idleness-ratio+longest-idle": lambda: IdlenessRatio({1: 0.5, 2: 0.3, 3: 0.2}),
+    "idleness-ratio+preferred+most-skilled": lambda: IdlenessRatio({1: 0.2, 2: 0.4, 3: 0.4},
+                                                                   PreferredAgent(MostSkilled(), hold=5.0)),
+    "idleness-ratio+random": lambda: IdlenessRatio({1: 0.6, 2: 0.2, 3: 0.2}, Random(5)),
     "reserve+scored/limit": lambda: Reserve({1: 1}, ["premium"], Scored(pairing_score, RoundRobin(), limit=2)),
 }
 contact_policy_factories: dict[str, object] = {
@@ -193,4 +200,21 @@ contact_policy_factories: dict[str, object] = {
     "realtime-first": lambda: RealtimeFirst(PriorityFIFO()),
     "cmu": lambda: CMu({"premium": 4.0, "general": 1.0}, {"premium": 0.5, "general": 2.0}),
     "gcmu": lambda: GeneralizedCMu({"premium": 2.0}, {"backoffice": 0.5}, {"general": 1.0, "premium": 3.0}),
+    "queue-ratio": lambda: QueueRatio({"general": 0.5, "premium": 0.2, "backoffice": 0.3}),
+    "realtime-first+queue-ratio": lambda: RealtimeFirst(QueueRatio({"general": 0.25, "premium": 0.5,
+                                                                    "backoffice": 0.25})),
 }
+
+
+def contact_policy_for(name: str, queues: list[str]) -> ContactPolicy:
+    """``contact_policy_factories[name]()`` for a router whose queues are ``queues``: a
+    queue-ratio policy, whose shares must name every queue, gets shares over these ones
+    instead (the first queue half, the others the rest in equal parts)."""
+    pol = contact_policy_factories[name]()  # type: ignore[operator]
+    inner = pol.then if isinstance(pol, RealtimeFirst) else pol
+    if isinstance(inner, QueueRatio) and set(inner.ratios) != set(queues):
+        shares = {q: (0.5 if i == 0 else 0.5 / (len(queues) - 1)) for i, q in enumerate(queues)} \
+            if len(queues) > 1 else {queues[0]: 1.0}
+        inner = QueueRatio(shares)
+        return RealtimeFirst(inner) if isinstance(pol, RealtimeFirst) else inner
+    return pol  # type: ignore[no-any-return]
