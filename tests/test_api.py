@@ -32,7 +32,7 @@ def test_policy_exports() -> None:
     assert set(orr.policies.__all__) == {
         "PolicyState", "AgentPolicy", "ContactPolicy",
         "LongestIdle", "LeastOccupied", "MostSkilled", "BestFit", "RoundRobin", "FewestHandled",
-        "Random", "PreferredAgent", "Scored", "PriorityFIFO", "HeadStart", "WeightedAging",
+        "Random", "PreferredAgent", "Scored", "ScoreTable", "PriorityFIFO", "HeadStart", "WeightedAging",
         "EarliestDeadline", "FIFO", "RealtimeFirst",
         # research policies (issue 13)
         "CMu", "GeneralizedCMu", "Reserve", "QueueRatio", "IdlenessRatio",

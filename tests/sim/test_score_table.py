@@ -186,3 +186,20 @@ def test_a_bad_csv_is_refused_naming_its_line(tmp_path) -> None:
         with pytest.raises(ScenarioError) as err:
             load(text, base=tmp_path)
         assert message in str(err.value), str(err.value)
+
+
+def test_a_score_table_inside_a_reservation_or_idleness_ratios() -> None:
+    values = 'by = "team"\nvalues = { "cards desk" = { cards = 2 }, "loans desk" = { loans = 2 } }\n'
+    for wrap, kind, name in (('reserve = { keep = { 1 = 2 }, queues = ["cards"] }', policies.Reserve,
+                              "reserve+scored+longest-idle"),
+                             ("idle_ratios = { 1 = 1.0 }", policies.IdlenessRatio,
+                              "idleness-ratio+scored+longest-idle")):
+        sc = load(f'[routing]\nagent = "scored"\n{wrap}\n[routing.score]\n{values}' + DESKS)
+        choice = sc.routing.agent
+        assert choice.name == name
+        pol = choice(None)
+        assert type(pol) is kind and isinstance(pol.then, policies.Scored)
+        assert isinstance(pol.then.score, policies.ScoreTable) and serial.is_builtin(pol)
+        assert repr(serial.from_dict(policies.AgentPolicy, serial.to_dict(pol))) == repr(pol)
+        assert pickle.loads(pickle.dumps(sc)).routing.agent == choice
+        assert sim.run(sc, 1).kpis["overall"]["answered"] > 0
