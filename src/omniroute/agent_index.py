@@ -31,9 +31,9 @@ A scoring policy (``Scored``) ranks every eligible agent of the merged buckets (
 has no bound to stop early), or the first ``limit`` of them in key order: its decisions cost
 O(free agents with the needed skills), or O(limit), calls of the score.
 
-A drawing policy (``Random``) lists every eligible agent of the merged buckets, in the
-order the agents joined, and draws one: its decisions cost O(free agents with the
-needed skills).
+A drawing policy (``Random``, ``WeightedRandom``) lists every eligible agent of the merged
+buckets, in the order the agents joined, and lets the policy draw one (``policy.draw``):
+its decisions cost O(free agents with the needed skills).
 
 The router may set two filters (``gate``/``protected`` for a threshold reservation, ``pools``
 for idleness-ratio routing), both reading counts the router keeps: a closed reserved tier's
@@ -50,7 +50,7 @@ from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any, Final
 
-from .policies import AgentPolicy, LongestIdle, PreferredAgent, draw_index
+from .policies import AgentPolicy, LongestIdle, PreferredAgent
 from .state import AVAILABLE, AgentState, Entry
 
 __all__ = ["AgentIndex"]
@@ -469,7 +469,7 @@ class AgentIndex:
         if not eligible:
             return None
         eligible.sort(key=_joined)
-        k = draw_index(rng, len(eligible))
+        k = self.policy.draw(rng, eligible)
         return eligible[k], (k, len(eligible))
 
     def _walk(self, ordered: Iterable[tuple], e: Entry, covered: int,

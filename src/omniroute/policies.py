@@ -20,7 +20,7 @@ from __future__ import annotations
 import abc
 import inspect
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,9 @@ __all__ = [
     "PreferredAgent",
     "Scored",
     "ScoreTable",
+    "TierFirst",
+    "Linear",
+    "WeightedRandom",
     "PriorityFIFO",
     "HeadStart",
     "WeightedAging",
@@ -118,7 +121,7 @@ class AgentPolicy(PolicyState, abc.ABC):
     #: the idle agents.
     pools: Mapping[int, float] = {}
     #: Set by a policy that chooses at random (:class:`Random`): the router then lists every
-    #: eligible agent, in the order they joined, and draws one with :func:`draw_index`
+    #: eligible agent, in the order they joined, and the policy's :meth:`draw` picks one
     #: from this generator instead of taking the smallest key.  None: the policy ranks.
     draw_rng: np.random.Generator | None = None
     #: For a ``per_skill`` policy: rank only the first ``limit`` eligible agents in ``key``
@@ -143,6 +146,11 @@ class AgentPolicy(PolicyState, abc.ABC):
         in a heap keyed by ``covered`` of ``e``'s needed skills."""
         return heap_key
 
+    def draw(self, rng: np.random.Generator, eligible: list[AgentState]) -> int:
+        """A drawing policy's choice: an index into ``eligible`` (every eligible agent, in the
+        order they joined).  Default: uniform (:func:`draw_index`)."""
+        return draw_index(rng, len(eligible))
+
     def on_add(self, a: AgentState) -> None:  # noqa: B027 - a hook, empty by default
         """Called when an agent joins the router (before it is indexed)."""
 
@@ -156,6 +164,22 @@ class AgentPolicy(PolicyState, abc.ABC):
 def draw_index(rng: np.random.Generator, n: int) -> int:
     """A uniform index in ``range(n)`` from ``rng`` (no number spent when ``n`` is 1)."""
     return int(rng.integers(n)) if n > 1 else 0
+
+
+def _member(values: Mapping[str, Any], a: AgentState, default: Any) -> Any:
+    """The value given for agent ``a`` by its id, else by its team, else ``default``."""
+    v = values.get(a.id)
+    if v is None and a.agent.team is not None:
+        v = values.get(a.agent.team)
+    return default if v is None else v
+
+
+def _seeded(owner: str, seed: Any) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+        return np.random.default_rng(seed)
+    raise ValidationError(f"{owner}.seed must be an int >= 0, a numpy Generator or None (got {seed!r})")
 
 
 class LongestIdle(AgentPolicy):
@@ -255,14 +279,7 @@ class Random(AgentPolicy):
     name = "random"
 
     def __init__(self, seed: int | np.random.Generator | None = 0) -> None:
-        if isinstance(seed, np.random.Generator):
-            self.rng = seed
-        elif seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
-            self.rng = np.random.default_rng(seed)
-        else:
-            raise ValidationError(
-                f"Random.seed must be an int >= 0, a numpy Generator or None (got {seed!r})"
-            )
+        self.rng = _seeded("Random", seed)
         self.draw_rng = self.rng
 
     def key(self, a: AgentState) -> tuple:
@@ -295,6 +312,9 @@ class _Wrapping(AgentPolicy):
 
     def bound(self, heap_key: tuple, e: Entry, covered: int) -> tuple:
         return self.then.bound(heap_key, e, covered)
+
+    def draw(self, rng: np.random.Generator, eligible: list[AgentState]) -> int:
+        return self.then.draw(rng, eligible)
 
     def on_add(self, a: AgentState) -> None:
         self.then.on_add(a)
@@ -513,6 +533,136 @@ class ScoreTable:
 
     def __repr__(self) -> str:
         return f"ScoreTable({len(self.values)} {self.by}s, on={self.on!r}, default={self.default})"
+class TierFirst(AgentPolicy):
+    """The eligible agents of the lowest tier first; ``then`` chooses among them.
+
+    Frontline before specialists whenever a frontline agent is free, however long the
+    specialists have been idle (Asterisk's member penalties and FreeSWITCH's tier levels,
+    mapped to tiers by :mod:`omniroute.vendors`, work this way).  Unlike a queue's
+    ``max_tier`` it never keeps a contact waiting: a higher tier takes it when no lower one
+    can.  With a drawing ``then`` (:class:`Random`, :class:`WeightedRandom`) the draw is
+    among the eligible agents of the lowest tier only.
+
+    Cost per decision: the index already files agents per tier and merges the allowed tiers'
+    buckets in key order, so the key ``(tier, *then's key)`` costs what ``then`` costs
+    (O(log n)); a drawing ``then`` lists the free eligible agents as :class:`Random` does.
+    """
+
+    def __init__(self, then: AgentPolicy | None = None) -> None:
+        self.then = then if then is not None else LongestIdle()
+        if not isinstance(self.then, AgentPolicy):
+            raise ValidationError(f"TierFirst.then must be an AgentPolicy (got {then!r})")
+        if self.then.prefers or isinstance(self.then, (Scored, TierFirst)):
+            raise ValidationError(
+                f"TierFirst.then must not be a PreferredAgent, Scored or TierFirst (got {then!r}); "
+                "wrap TierFirst in PreferredAgent for preferred agents")
+        self.name = f"tier-first+{self.then.name}"
+        self.per_skill = self.then.per_skill
+        self.draw_rng = self.then.draw_rng
+
+    def key(self, a: AgentState) -> tuple:
+        return (a.tier, *self.then.key(a))
+
+    def skill_key(self, a: AgentState, skills: tuple[str, ...]) -> tuple:
+        return (a.tier, *self.then.skill_key(a, skills))
+
+    def rank(self, a: AgentState, e: Entry) -> tuple:
+        return (a.tier, *self.then.rank(a, e))
+
+    def bound(self, heap_key: tuple, e: Entry, covered: int) -> tuple:
+        return (heap_key[0], *self.then.bound(heap_key[1:], e, covered))
+
+    def draw(self, rng: np.random.Generator, eligible: list[AgentState]) -> int:
+        low = min(a.tier for a in eligible)
+        at = [i for i, a in enumerate(eligible) if a.tier == low]
+        return at[self.then.draw(rng, [eligible[i] for i in at])]
+
+    def on_add(self, a: AgentState) -> None:
+        self.then.on_add(a)
+
+    def on_assign(self, a: AgentState) -> None:
+        self.then.on_assign(a)
+
+    def __repr__(self) -> str:
+        return f"TierFirst(then={self.then!r})"
+
+
+class Linear(AgentPolicy):
+    """Agents in a fixed order: the first listed eligible agent takes the contact.
+
+    ``order`` lists agent ids or team names (an agent is placed by its id, else by its
+    team); agents not listed come after the listed ones.  Ties (several agents of one listed
+    team, or unlisted agents) go to the one that joined the router first.  Asterisk's
+    ``linear`` strategy and FreeSWITCH's ``top-down`` work this way: the first member is
+    offered every contact it can take, the others only its overflow.
+
+    Cost per decision: a static key, O(log n) in the index's heaps, like :class:`RoundRobin`.
+    """
+
+    name = "linear"
+
+    def __init__(self, order: Sequence[str] = ()) -> None:
+        if isinstance(order, str) or not isinstance(order, Sequence):
+            raise ValidationError(f"Linear.order must be a list of agent ids or team names (got {order!r})")
+        seen: dict[str, int] = {}
+        for i, x in enumerate(order):
+            if not isinstance(x, str) or not x:
+                raise ValidationError(f"Linear.order[{i}] must be a non-empty agent id or team name (got {x!r})")
+            if x in seen:
+                raise ValidationError(f"Linear.order[{i}]: {x!r} is listed twice (first at [{seen[x]}])")
+            seen[x] = i
+        self.order = tuple(order)
+        self._pos = seen
+
+    def key(self, a: AgentState) -> tuple:
+        return (_member(self._pos, a, len(self._pos)), a.order)
+
+    def __repr__(self) -> str:
+        return f"Linear(order={list(self.order)!r})"
+
+
+class WeightedRandom(AgentPolicy):
+    """A random eligible agent, lower penalties more likely (Asterisk's ``wrandom``).
+
+    Each eligible agent draws a uniform number in ``[0, 1 + penalty)`` from the seeded
+    generator and the smallest draw wins (the first in joining order on a tie): an agent of
+    penalty 0 beats one of penalty 1 three times in four.  ``penalties`` maps agent ids or
+    team names to penalties >= 0 (an agent is looked up by id, else by team, else gets
+    ``default``).  With one eligible agent no number is drawn; otherwise one per eligible
+    agent, in joining order: same seed, same decisions.
+
+    Cost per decision: like :class:`Random`, it lists every free agent with the needed
+    skills (O(free eligible agents)), then draws once per eligible agent.
+    """
+
+    name = "weighted-random"
+
+    def __init__(self, penalties: Mapping[str, float] | None = None, default: float = 0.0,
+                 seed: int | np.random.Generator | None = 0) -> None:
+        owner = type(self).__name__
+        if penalties is not None and not isinstance(penalties, Mapping):
+            raise ValidationError(f"{owner}.penalties must be a mapping of agent id or team -> penalty "
+                                  f"(got {penalties!r})")
+        self.penalties: dict[str, float] = {}
+        for k, v in (penalties or {}).items():
+            if not isinstance(k, str) or not k:
+                raise ValidationError(f"{owner}.penalties: keys must be agent ids or team names (got {k!r})")
+            self.penalties[k] = _number(owner, f"penalties[{k!r}]", v, 0.0, False, "a penalty")
+        self.default = _number(owner, "default", default, 0.0, False, "a penalty")
+        self.rng = _seeded(owner, seed)
+        self.draw_rng = self.rng
+
+    def key(self, a: AgentState) -> tuple:
+        return (a.order,)
+
+    def draw(self, rng: np.random.Generator, eligible: list[AgentState]) -> int:
+        if len(eligible) == 1:
+            return 0
+        spans = np.array([1.0 + _member(self.penalties, a, self.default) for a in eligible])
+        return int(np.argmin(rng.random(len(eligible)) * spans))
+
+    def __repr__(self) -> str:
+        return f"WeightedRandom(penalties={self.penalties!r}, default={self.default})"
 
 
 # --------------------------------------------------------------------------- contacts

@@ -127,8 +127,10 @@ def _assignment(a: Assignment) -> dict[str, Any]:
 def is_builtin(policy: object) -> bool:
     """True if ``policy`` is exactly one of the built-in policy classes (nested ones too)."""
     t = type(policy)
-    if t is P.PreferredAgent or t is P.Reserve or t is P.IdlenessRatio:
+    if t is P.PreferredAgent or t is P.Reserve or t is P.IdlenessRatio or t is P.TierFirst:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
+    if t is P.Linear or t is P.WeightedRandom:
+        return True
     if t is P.RealtimeFirst:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
     if t is P.Scored:  # a score written as data (ScoreTable) serialises; a function does not
@@ -154,6 +156,13 @@ def _agent_policy(p: P.AgentPolicy) -> dict[str, Any]:
     if t is P.IdlenessRatio:
         return {"kind": "idleness-ratio", "ratios": {str(tier): r for tier, r in p.pools.items()},
                 "then": _agent_policy(p.then)}  # type: ignore[attr-defined]
+    if t is P.TierFirst:
+        return {"kind": "tier-first", "then": _agent_policy(p.then)}  # type: ignore[attr-defined]
+    if t is P.Linear:
+        return {"kind": "linear", "order": list(p.order)}  # type: ignore[attr-defined]
+    if t is P.WeightedRandom:
+        return {"kind": "weighted-random", "penalties": dict(p.penalties),  # type: ignore[attr-defined]
+                "default": p.default, "rng": plain(p.rng.bit_generator.state)}  # type: ignore[attr-defined]
     if isinstance(p, P.Scored):
         raise ValidationError(
             f"agent policy {p!r} holds a Python function (its score), which cannot be written to "
@@ -372,8 +381,21 @@ def _read_agent_policy(path: str, data: Any) -> P.AgentPolicy:
                        on=g.get("on", "queue"), default=g.get("default", 0.0))
         then = _read_agent_policy(f"{path}.then", f.get("then"))
         return _build(path, P.Scored, table, then, limit=f.get("limit"))
-    return _plain_policy(path, data, kind, "agent", P.AGENT_POLICIES,  # type: ignore[no-any-return]
-                         ("preferred", "reserve", "idleness-ratio", "scored"))
+    if kind == "tier-first":
+        f = _Fields(path, data, ("kind", "then"))
+        return _build(path, P.TierFirst, _read_agent_policy(f"{path}.then", f.get("then")))
+    if kind == "linear":
+        f = _Fields(path, data, ("kind", "order"))
+        return _build(path, P.Linear, f.get("order"))
+    if kind == "weighted-random":
+        f = _Fields(path, data, ("kind",), ("penalties", "default", "rng", "seed"))
+        rng = _read_rng(f"{path}.rng", f.get("rng")) if f.get("rng") is not None else f.get("seed", 0)
+        return _build(path, P.WeightedRandom, f.get("penalties"), default=f.get("default", 0.0), seed=rng)
+    return _plain_policy(path, data, kind, "agent", P.AGENT_POLICIES, _WRAPPERS)  # type: ignore[no-any-return]
+
+
+#: Agent policy kinds written with parameters or a nested policy, beside AGENT_POLICIES'.
+_WRAPPERS = ("preferred", "reserve", "idleness-ratio", "scored", "tier-first", "linear", "weighted-random")
 
 
 def _by_tier(path: str, table: Any, what: str) -> dict[int, Any]:

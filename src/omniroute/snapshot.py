@@ -60,6 +60,7 @@ from .policies import (
     PreferredAgent,
     RealtimeFirst,
     Reserve,
+    TierFirst,
 )
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry
@@ -121,7 +122,7 @@ def _config(router: Router) -> dict[str, Any]:
 
 def _innermost(policy: Any) -> Any:
     """The policy a built-in wrapper (PreferredAgent, RealtimeFirst) finally delegates to."""
-    while type(policy) in (PreferredAgent, RealtimeFirst, Reserve, IdlenessRatio):
+    while type(policy) in (PreferredAgent, RealtimeFirst, Reserve, IdlenessRatio, TierFirst):
         policy = policy.then
     return policy
 

@@ -124,6 +124,14 @@ class IndependentRouter:
             return (a.last_assigned, a.order)
         if isinstance(p, pol.FewestHandled):
             return (a.handled, _busy(a), a.stamp)
+        if isinstance(p, pol.TierFirst):
+            return (a.agent.tier, *self._agent_rank(a, needs, p.then))
+        if isinstance(p, pol.Linear):
+            # its place in the list: by id, else by team, else after every listed name
+            names = list(p.order)
+            place = (names.index(a.agent.id) if a.agent.id in names
+                     else names.index(a.agent.team) if a.agent.team in names else len(names))
+            return (place, a.order)
         raise TypeError(f"IndependentRouter: no agent order for {p!r}")
 
     def _contact_rank(self, c: _Contact, now: float, p: ContactPolicy | None = None) -> tuple:
@@ -327,13 +335,14 @@ class IndependentRouter:
             total = sum(idle.values())
             tier = min({a.agent.tier for a in able}, key=lambda t: (-(idle[t] - self._pools[t] * total), t))
             able = [a for a in able if a.agent.tier == tier]
-        if isinstance(self._base, pol.Random):
-            # A uniform draw among the eligible agents, listed in the order they joined.
+        base = self._base
+        drawing = isinstance(base.then if isinstance(base, pol.TierFirst) else base,
+                             (pol.Random, pol.WeightedRandom))
+        if drawing:
             able.sort(key=lambda a: a.order)
             if not draw:
                 return able[0], ()
-            k = int(self._base.rng.integers(len(able))) if len(able) > 1 else 0
-            return able[k], (k, len(able))
+            return self._draw(able)
         needs = c.eligibility()[0]
         if isinstance(self._base, pol.Scored):
             # The highest score(agent, contact), ties to `then`'s order; with a limit, only
@@ -347,6 +356,33 @@ class IndependentRouter:
             return chosen, score
         score, chosen = min(((self._agent_rank(a, needs), a) for a in able), key=lambda r: r[0])
         return chosen, score
+
+    def _draw(self, able: list[_Agent]) -> tuple[_Agent, tuple]:
+        """A drawing policy's pick among ``able`` (in joining order) and its score."""
+        p = self._base
+        pool = able
+        if isinstance(p, pol.TierFirst):  # the draw is among the lowest tier only
+            low = min(a.agent.tier for a in able)
+            pool = [a for a in able if a.agent.tier == low]
+            p = p.then
+        n = len(pool)
+        if n == 1:
+            i = 0
+        elif isinstance(p, pol.WeightedRandom):
+            # Asterisk's wrandom: each draws uniformly in [0, 1 + penalty); the smallest wins.
+            draws = p.rng.random(n)
+            spans = [1.0 + self._penalty(p, a) for a in pool]
+            i = min(range(n), key=lambda j: (draws[j] * spans[j], j))
+        else:
+            i = int(p.rng.integers(n))
+        k = able.index(pool[i])
+        return able[k], (k, len(able))
+
+    @staticmethod
+    def _penalty(p: pol.WeightedRandom, a: _Agent) -> float:
+        if a.agent.id in p.penalties:
+            return p.penalties[a.agent.id]
+        return p.penalties.get(a.agent.team, p.default) if a.agent.team is not None else p.default
 
     def _route_contact(self, c: _Contact, now: float, trigger: str, out: list[Assignment]) -> None:
         """``c`` goes to the best agent who can serve it, or waits."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..policies import AgentPolicy, ContactPolicy, draw_index
+from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
 from ..router import Router
 from ..state import AVAILABLE, AgentState, Entry
@@ -72,7 +72,7 @@ class ScanAgents:
                 return None
             if not draw:
                 return eligible[0], ()
-            k = draw_index(rng, len(eligible))
+            k = self.policy.draw(rng, eligible)
             return eligible[k], (k, len(eligible))
         best, best_rank = None, ()
         if self.policy.limit:  # a limited policy (Scored) ranks the first `limit` by key

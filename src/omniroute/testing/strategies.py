@@ -21,6 +21,7 @@ from ..policies import (
     HeadStart,
     IdlenessRatio,
     LeastOccupied,
+    Linear,
     LongestIdle,
     MostSkilled,
     PreferredAgent,
@@ -32,7 +33,9 @@ from ..policies import (
     RoundRobin,
     Scored,
     ScoreTable,
+    TierFirst,
     WeightedAging,
+    WeightedRandom,
 )
 from ..queues import Overflow, Queue, ServiceLevel, Step
 
@@ -190,6 +193,14 @@ agent_policy_factories: dict[str, object] = {
                                                                    PreferredAgent(MostSkilled(), hold=5.0)),
     "idleness-ratio+random": lambda: IdlenessRatio({1: 0.6, 2: 0.2, 3: 0.2}, Random(5)),
     "reserve+scored/limit": lambda: Reserve({1: 1}, ["premium"], Scored(pairing_score, RoundRobin(), limit=2)),
+    # the vendor emulators' policies (omniroute.vendors): ids and teams as agents() makes them
+    "tier-first+longest-idle": lambda: TierFirst(LongestIdle()),
+    "tier-first+most-skilled": lambda: TierFirst(MostSkilled()),
+    "tier-first+random": lambda: TierFirst(Random(7)),
+    "linear": lambda: Linear(["a3", "back", "a1", "a6"]),
+    "weighted-random": lambda: WeightedRandom({"a2": 4.0, "front": 1.5, "a5": 0.0}, default=0.5, seed=7),
+    "preferred+tier-first+weighted-random": lambda: PreferredAgent(
+        TierFirst(WeightedRandom({"back": 3.0}, seed=3)), hold=5.0),
 }
 contact_policy_factories: dict[str, object] = {
     "priority-fifo": PriorityFIFO,
