@@ -36,6 +36,8 @@ def test_policy_exports() -> None:
         "EarliestDeadline", "FIFO", "RealtimeFirst",
         # research policies (issue 13)
         "CMu", "GeneralizedCMu", "Reserve", "QueueRatio", "IdlenessRatio",
+        # vendor emulators' policies (issue 13)
+        "TierFirst", "Linear", "WeightedRandom",
         "agent_policy", "contact_policy", "draw_index", "AGENT_POLICIES", "CONTACT_POLICIES",
     }
     missing = [name for name in orr.policies.__all__ if not hasattr(orr.policies, name)]
@@ -67,7 +69,7 @@ def test_errors_derive_from_builtins() -> None:
 LAYERS = {"model": 0, "core": 1, "analysis": 2, "adapters": 3, "faces": 4, "testing": 5}
 MODEL = {"errors", "channels", "_checks", "agents", "contacts", "queues", "assignment", "views", "_accel"}
 CORE = {"state", "policies", "agent_index", "waiting", "tally", "router", "locked", "serial", "explain", "stats",
-        "snapshot"}
+        "snapshot", "vendors"}
 #: Adapters beside ``sim``: the journal (sqlite3), replay's counterfactual and the live driver (asyncio).
 ADAPTERS = {"sim", "journal", "counterfactual", "live"}
 
