@@ -43,6 +43,7 @@ from typing import Any
 from ..channels import Channel
 from ..queues import Queue
 from .clock import WEEKDAYS, Clock
+from .load_vendor import EmulatedAgentPolicy
 from .presence import duty_changes, logged_spans, on_duty
 from .scenario import DAY, AgentGroup, Demand, Scenario, Trace
 
@@ -279,6 +280,11 @@ def check_scenario(sc: Scenario) -> CheckResult:
     res = CheckResult()
     streams = _streams(sc)
     qnames = [q.name for q in sc.queues]
+
+    # --- what an emulated vendor's configuration does that omniroute does not reproduce
+    if isinstance(sc.routing.agent, EmulatedAgentPolicy):
+        for note in sc.routing.agent.emulation().not_expressed:
+            res.add("warning", "emulation", f"{sc.routing.agent.vendor} emulation: {note}")
 
     # --- skills nobody has
     have = {s for g in sc.agents if g.count > 0 for s in g.skills}

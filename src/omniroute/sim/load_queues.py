@@ -39,8 +39,11 @@ class QueueFields(Fields):
 
     def routing(self, d: Any) -> Routing | None:
         if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight",
-                                         "score", "reserve", "queue_ratios", "idle_ratios", *_RESEARCH_KEYS)):
+                                         "score", "reserve", "queue_ratios", "idle_ratios", *_RESEARCH_KEYS,
+                                         "emulate")):
             return None
+        if "emulate" in d:  # the vendor's emulation chooses the policies (sim.load_vendor)
+            return Routing()
         agent = d.get("agent", "longest-idle")
         contact = d.get("contact", "priority-fifo")
         hold = self.get(d, "hold", "routing", self.duration)

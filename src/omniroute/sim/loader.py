@@ -21,6 +21,7 @@ from .limits import MAX_BUSYNESS_CV, MAX_FILE_BYTES, MAX_LINES, MAX_REPLICATIONS
 from .load_agents import AgentFields
 from .load_demand import DemandFields
 from .load_queues import ROUTING_QUEUE_TABLES, QueueFields, overflow_needs
+from .load_vendor import VendorFields
 from .scenario import Busyness, Demand, Routing, Scenario, ScoredChoice, Trace
 
 if sys.version_info >= (3, 11):
@@ -114,12 +115,12 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(data, source=str(p), base=p.parent)
 
 
-class _Parser(QueueFields, AgentFields, DemandFields):
+class _Parser(QueueFields, AgentFields, DemandFields, VendorFields):
     """The whole file: its top-level keys and the cross references between sections."""
 
     def scenario(self, data: Any) -> Scenario | None:
         top = ("name", "horizon", "warmup", "replications", "interval", "start_day", "start", "drain",
-               "busyness", "routing", "queues", "agents", "demand", "lines", "outbound")
+               "busyness", "routing", "queues", "agents", "demand", "lines", "outbound", "vendor")
         if not self.table(data, "", top, ("queues", "agents", "demand")):
             return None
         name = self.get(data, "name", "", self.string, "scenario")
@@ -241,8 +242,11 @@ class _Parser(QueueFields, AgentFields, DemandFields):
                       sum(1 for r in d.records if r.arrival < horizon))
                      for i, d in enumerate(demand) if isinstance(d, Trace)]):
                 self.p.add("", problem)
+        emulated = self.emulate(data, queues, groups) if not self.p.items else None
         if self.p.items:
             return None
+        if emulated is not None:
+            queues, groups, routing = emulated
         queues = overflow_needs(queues, raw_q)
         return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
                                            warmup, name, routing, busy, interval, reps, start_day,

@@ -5,7 +5,8 @@ dicts and lists, as a TOML table gives them) and returns an :class:`Emulation`: 
 with steps and tiers, the needs a contact of each queue starts with, what changes on each
 member, the agent and contact policies, and ``not_expressed``, what of the configuration
 omniroute does not reproduce exactly.  A bad configuration raises
-:class:`~omniroute.ValidationError` naming its path, the value and what is allowed.
+:class:`~omniroute.ValidationError` naming its path (prefixed by the keyword ``path``, by
+default the vendor's name), the value and what is allowed.
 
 ``docs/vendors.md`` says, per vendor, what it does, what it does not and the mapping.
 """
@@ -13,7 +14,6 @@ omniroute does not reproduce exactly.  A bad configuration raises
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ._emulation import Emulation, Member
 from .asterisk import asterisk
@@ -25,7 +25,7 @@ from .salesforce import salesforce
 __all__ = ["Emulation", "Member", "asterisk", "freeswitch", "connect", "genesys", "salesforce", "EMULATORS"]
 
 #: The emulators by name (``[routing] emulate = "..."`` in a scenario file).
-EMULATORS: dict[str, Callable[[Any], Emulation]] = {
+EMULATORS: dict[str, Callable[..., Emulation]] = {
     "asterisk": asterisk, "freeswitch": freeswitch, "connect": connect, "genesys": genesys,
     "salesforce": salesforce,
 }

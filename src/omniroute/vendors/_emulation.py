@@ -75,15 +75,16 @@ class Emulation:
 class Config:
     """Reads one vendor's configuration (plain dicts and lists), naming each bad value's path."""
 
-    def __init__(self, vendor: str, data: Any) -> None:
+    def __init__(self, vendor: str, data: Any, root: str | None = None) -> None:
         self.vendor = vendor
+        self.root = root or vendor  # the prefix of every path in a message
         self.notes: list[str] = []
         if not isinstance(data, Mapping):
-            raise ValidationError(f"{vendor}: the configuration must be a mapping (got {data!r})")
+            raise ValidationError(f"{self.root}: the configuration must be a mapping (got {data!r})")
         self.data = data
 
     def fail(self, path: str, message: str) -> ValidationError:
-        return ValidationError(f"{self.vendor}.{path}: {message}")
+        return ValidationError(f"{self.root}.{path}: {message}" if path else f"{self.root}: {message}")
 
     def table(self, d: Any, path: str, allowed: Sequence[str], required: Sequence[str] = ()) -> Mapping[str, Any]:
         if not isinstance(d, Mapping):

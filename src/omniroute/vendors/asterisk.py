@@ -40,7 +40,7 @@ def _bound(cfg: Config, v: Any, current: int | None, path: str) -> int | None:
     return cfg.integer(v, path, 0)
 
 
-def asterisk(config: Any) -> Emulation:
+def asterisk(config: Any, *, path: str | None = None) -> Emulation:
     """Emulate Asterisk queues (see ``docs/vendors.md``).
 
     ``config = {"queues": [{"name", "strategy", "members": [{"name", "penalty"}], "weight",
@@ -50,7 +50,7 @@ def asterisk(config: Any) -> Emulation:
     relative ``"+2"`` bound), ``weight`` the queue's weight.  Every queue must use one
     strategy (omniroute has one agent policy per router).
     """
-    cfg = Config("asterisk", config)
+    cfg = Config("asterisk", config, path)
     cfg.table(config, "", ("queues",), ("queues",))
     qs = cfg.queues(("name", "strategy", "members", "weight", "max_penalty", "min_penalty", "rules"),
                     ("members",))

@@ -15,7 +15,7 @@ from ._emulation import Config, Emulation
 __all__ = ["connect"]
 
 
-def connect(config: Any) -> Emulation:
+def connect(config: Any, *, path: str | None = None) -> Emulation:
     """Emulate Connect routing criteria (see ``docs/vendors.md``).
 
     ``config = {"queues": [{"name", "priority", "steps": [{"conditions": [{"name", "value",
@@ -25,7 +25,7 @@ def connect(config: Any) -> Emulation:
     ``"name:value"`` at level ``n``.  ``priority``: the routing profile's queue priority
     (1 first).
     """
-    cfg = Config("connect", config)
+    cfg = Config("connect", config, path)
     cfg.table(config, "", ("queues",), ("queues",))
     queues, needs = [], {}
     for qp, q, name in cfg.queues(("name", "priority", "steps"), ("steps",)):

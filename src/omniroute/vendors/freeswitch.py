@@ -30,7 +30,7 @@ _NOTES = {
 }
 
 
-def freeswitch(config: Any) -> Emulation:
+def freeswitch(config: Any, *, path: str | None = None) -> Emulation:
     """Emulate mod_callcenter queues and tiers (see ``docs/vendors.md``).
 
     ``config = {"queues": [{"name", "strategy", "tier-rules-apply", "tier-rule-wait-second",
@@ -38,7 +38,7 @@ def freeswitch(config: Any) -> Emulation:
     "queue", "level", "position"}]}``, the queue parameters and tiers of callcenter.conf.xml
     (defaults as there: rules off, 300 s, multiply on, no-agent-no-wait off).
     """
-    cfg = Config("freeswitch", config)
+    cfg = Config("freeswitch", config, path)
     cfg.table(config, "", ("queues", "tiers"), ("queues", "tiers"))
     qs = cfg.queues(_QUEUE_KEYS, ())
     names = [qn for _p, _q, qn in qs]

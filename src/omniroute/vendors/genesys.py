@@ -19,7 +19,7 @@ EVALUATIONS = ("all-skills", "best-available", "disregard-skills")
 MAX_RINGS = 6
 
 
-def genesys(config: Any) -> Emulation:
+def genesys(config: Any, *, path: str | None = None) -> Emulation:
     """Emulate bullseye routing (see ``docs/vendors.md``).
 
     ``config = {"evaluation", "queues": [{"name", "skills": {skill: level}, "rings":
@@ -30,7 +30,7 @@ def genesys(config: Any) -> Emulation:
     its ring on).  ``evaluation``: all-skills (the default), best-available or
     disregard-skills.
     """
-    cfg = Config("genesys", config)
+    cfg = Config("genesys", config, path)
     cfg.table(config, "", ("evaluation", "queues"), ("queues",))
     evaluation = cfg.choice(config.get("evaluation", "all-skills"), "evaluation", EVALUATIONS)
     queues, needs, ring_of = [], {}, {}

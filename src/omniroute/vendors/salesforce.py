@@ -18,7 +18,7 @@ __all__ = ["MODELS", "salesforce"]
 MODELS = ("most-available", "least-active")
 
 
-def salesforce(config: Any) -> Emulation:
+def salesforce(config: Any, *, path: str | None = None) -> Emulation:
     """Emulate skills-based routing (see ``docs/vendors.md``).
 
     ``config = {"routing_model", "drop_additional_skills_timeout", "queues": [{"name",
@@ -27,7 +27,7 @@ def salesforce(config: Any) -> Emulation:
     them, the highest skill ``priority`` value first, one group per timeout.  A queue's
     ``priority`` is its routing configuration's routing priority (lower routed first).
     """
-    cfg = Config("salesforce", config)
+    cfg = Config("salesforce", config, path)
     cfg.table(config, "", ("routing_model", "drop_additional_skills_timeout", "queues"), ("queues",))
     model = cfg.choice(config.get("routing_model", "most-available"), "routing_model", MODELS)
     timeout = None
