@@ -116,3 +116,15 @@ def test_check_warns_of_what_the_emulation_does_not_express() -> None:
     sc = _load(BASE + ASTERISK.replace('"linear"', '"ringall"'))
     got = [f.message for f in sim.check_scenario(sc).warnings if f.kind == "emulation"]
     assert len(got) == 1 and got[0].startswith("asterisk emulation: ringall rings every free member")
+
+
+def test_needs_given_elsewhere_keep_the_emulated_needs() -> None:
+    # a demand's own needs replace the queue's: the vendor's needs are added to them, and an
+    # overflow into an emulated queue takes that queue's needs (membership included)
+    text = (BASE + ASTERISK).replace('queue = "sales"\narrivals', 'queue = "sales"\nneeds = { french = 1 }\narrivals')
+    text = text.replace('[[agents]]\nteam = "juniors"\ncount = 3',
+                        '[[agents]]\nteam = "juniors"\ncount = 3\nskills = { french = 2 }')
+    text += '[[queues]]\nname = "web"\noverflow = { after = "1m", to = "sales" }\n'
+    sc = _load(text)
+    assert sc.demand[0].needs == {"french": 1, "member:sales": 1}
+    assert sc.queue("web").queue.overflow.needs == {"member:sales": 1}

@@ -382,10 +382,12 @@ class QueueFields(Fields):
         return QueueSpec(q, channel=ch, needs=needs, lines=lines) if q is not None else None
 
 
-def overflow_needs(queues: list[QueueSpec], raw: list[Any]) -> list[QueueSpec]:
+def overflow_needs(queues: list[QueueSpec], raw: list[Any], emulated: frozenset[str] = frozenset()
+                   ) -> list[QueueSpec]:
     """A contact overflowing to a queue that declares ``needs`` takes that queue's needs
-    (``Overflow(after, to, needs=...)``); to one that does not, it keeps its own."""
-    declared = {q["name"] for q in raw if isinstance(q, Mapping) and "needs" in q}
+    (``Overflow(after, to, needs=...)``); to one that does not, it keeps its own.  An
+    ``emulated`` queue (``[routing] emulate``) declares the vendor's needs."""
+    declared = {q["name"] for q in raw if isinstance(q, Mapping) and "needs" in q} | emulated
     specs = {q.name: q for q in queues}
     out = []
     for qs in queues:

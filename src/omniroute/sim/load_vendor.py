@@ -18,7 +18,7 @@ from .. import policies as P
 from ..errors import ValidationError
 from ..vendors import EMULATORS, Emulation
 from .fields import Fields, fmt_value
-from .scenario import AgentGroup, QueueSpec, Routing
+from .scenario import AgentGroup, Demand, QueueSpec, Routing, Trace
 
 __all__ = ["VendorFields", "EmulatedAgentPolicy", "EmulatedContactPolicy"]
 
@@ -61,13 +61,28 @@ class EmulatedContactPolicy:
         return EMULATORS[self.vendor](self.config, path="vendor").contact_policy()
 
 
+@attrs.frozen
+class Emulated:
+    """A scenario's sections as an emulation leaves them; ``names``: the emulated queues."""
+
+    queues: list[QueueSpec]
+    groups: list[AgentGroup]
+    demand: list[Demand | Trace]
+    routing: Routing
+    names: frozenset[str]
+
+
 class VendorFields(Fields):
     """Reads ``[routing] emulate`` and ``[vendor]`` and applies the emulation."""
 
-    def emulate(self, data: Mapping[str, Any], queues: list[QueueSpec], groups: list[AgentGroup]
-                ) -> tuple[list[QueueSpec], list[AgentGroup], Routing] | None:
-        """The queues, agent groups and routing as the vendor's configuration makes them, or
-        None when the file asks for no emulation (or a problem was found)."""
+    def emulate(self, data: Mapping[str, Any], queues: list[QueueSpec], groups: list[AgentGroup],
+                demand: list[Demand | Trace]) -> Emulated | None:
+        """The queues, agent groups, demand and routing as the vendor's configuration makes
+        them, or None when the file asks for no emulation (or a problem was found).
+
+        Needs given elsewhere for an emulated queue (a demand's own ``needs``, a transfer's)
+        get the emulation's needs too: they replace the queue's, and without them a contact
+        would lose its vendor rules (Asterisk's membership, a Connect step's conditions)."""
         rt = data.get("routing")
         name = rt.get("emulate") if isinstance(rt, Mapping) else None
         if name is None:
@@ -125,6 +140,15 @@ class VendorFields(Fields):
                 g = attrs.evolve(g, tier=g.tier if m.tier is None else m.tier,
                                  skills={**g.skills, **{s: max(lv, g.skills.get(s, 0)) for s, lv in m.skills.items()}})
             out_g.append(g)
+        out_d = []
+        for d in demand:
+            if isinstance(d, Demand):
+                if d.needs is not None and d.queue in em.needs:
+                    d = attrs.evolve(d, needs={**d.needs, **em.needs[d.queue]})
+                tr = d.transfer
+                if tr is not None and tr.needs is not None and tr.to in em.needs:
+                    d = attrs.evolve(d, transfer=attrs.evolve(tr, needs={**tr.needs, **em.needs[tr.to]}))
+            out_d.append(d)
         routing = Routing(agent=EmulatedAgentPolicy(name, data["vendor"]),
                           contact=EmulatedContactPolicy(name, data["vendor"]))
-        return out_q, out_g, routing
+        return Emulated(out_q, out_g, out_d, routing, frozenset(em.needs))

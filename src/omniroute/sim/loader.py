@@ -242,12 +242,12 @@ class _Parser(QueueFields, AgentFields, DemandFields, VendorFields):
                       sum(1 for r in d.records if r.arrival < horizon))
                      for i, d in enumerate(demand) if isinstance(d, Trace)]):
                 self.p.add("", problem)
-        emulated = self.emulate(data, queues, groups) if not self.p.items else None
+        em = self.emulate(data, queues, groups, demand) if not self.p.items else None
         if self.p.items:
             return None
-        if emulated is not None:
-            queues, groups, routing = emulated
-        queues = overflow_needs(queues, raw_q)
+        if em is not None:
+            queues, groups, demand, routing = em.queues, em.groups, em.demand, em.routing
+        queues = overflow_needs(queues, raw_q, em.names if em is not None else frozenset())
         return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
                                            warmup, name, routing, busy, interval, reps, start_day,
                                            drain, lines, tuple(outbound), start), "")
