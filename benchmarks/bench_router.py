@@ -40,13 +40,14 @@ N_SKILLS = 50
 SKILLS = [f"s{i:02d}" for i in range(N_SKILLS)]
 
 
-def make_agents(n: int, rng: np.random.Generator) -> list[orr.Agent]:
+def make_agents(n: int, rng: np.random.Generator, tiers: int = 1) -> list[orr.Agent]:
+    """``n`` agents; with ``tiers`` > 1, agent ``i`` is in tier ``1 + i % tiers``."""
     agents = []
     for i in range(n):
         k = int(rng.integers(2, 6))
         chosen = rng.choice(N_SKILLS, size=k, replace=False)
         skills = {SKILLS[j]: int(rng.integers(1, 6)) for j in chosen}
-        agents.append(orr.Agent(f"a{i}", skills=skills, tier=1, capacity={orr.VOICE: 1, orr.CHAT: 3}))
+        agents.append(orr.Agent(f"a{i}", skills=skills, tier=1 + i % tiers, capacity={orr.VOICE: 1, orr.CHAT: 3}))
     return agents
 
 
@@ -63,10 +64,10 @@ def make_contacts(m: int, agents: list[orr.Agent], rng: np.random.Generator) -> 
     return out
 
 
-def run(n_agents: int, decisions: int, seed: int = 1, policy: str = "longest-idle",
-        naive: bool = False, profile: bool = False) -> dict:
+def run(n_agents: int, decisions: int, seed: int = 1, policy: str | orr.policies.AgentPolicy = "longest-idle",
+        naive: bool = False, profile: bool = False, tiers: int = 1) -> dict:
     rng = np.random.default_rng(seed)
-    agents = make_agents(n_agents, rng)
+    agents = make_agents(n_agents, rng, tiers)
     target = int(0.8 * n_agents)
     warm = max(int(1.2 * target), decisions)
     contacts = make_contacts(warm + decisions + 10, agents, rng)
