@@ -7,15 +7,21 @@ lists them); here, each one's defining behaviour on a small router and its error
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
 
 import omniroute as orr
 from omniroute import policies as P
-from omniroute import serial
+from omniroute import serial, sim
 from omniroute.testing.independent import IndependentRouter
 from omniroute.testing.reference import ReferenceRouter
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 def _router(policy: P.AgentPolicy, agents: list[orr.Agent], cls: type = orr.Router) -> orr.Router:
@@ -95,3 +101,63 @@ def test_serial_round_trip_keeps_the_rules_and_the_generator(policy: P.AgentPoli
     assert repr(back) == repr(policy) and back.name == policy.name
     if policy.draw_rng is not None:
         assert back.draw_rng.random() == policy.draw_rng.random()
+
+
+# ------------------------------------------------------------------ by name, and from scenario files
+def test_by_name_with_prefixes_and_parameters() -> None:
+    p = P.agent_policy("preferred+tier-first+linear", order=["b", "a"], hold=5.0)
+    assert isinstance(p, P.PreferredAgent) and p.name == "preferred+tier-first+linear"
+    assert isinstance(p.then, P.TierFirst) and p.then.then.order == ("b", "a")
+    w = P.agent_policy("weighted-random", penalties={"x": 2.0}, seed=np.random.default_rng(1))
+    assert w.penalties == {"x": 2.0}
+    with pytest.raises(orr.ValidationError, match="an agent order applies to agent policy 'linear'"):
+        P.agent_policy("random", order=["a"])
+    with pytest.raises(orr.ValidationError, match="prefixed with 'tier-first\\+', then with 'preferred\\+'"):
+        P.agent_policy("tier-first+preferred+random")
+
+
+SCENARIO = """
+name = "t"
+horizon = "1h"
+[routing]
+{routing}
+[[queues]]
+name = "q"
+[[agents]]
+team = "front"
+count = 2
+tier = 1
+[[agents]]
+team = "back"
+count = 2
+tier = 2
+[[demand]]
+queue = "q"
+arrivals = {{ per_hour = 30 }}
+handle = {{ dist = "exponential", mean = "3m" }}
+"""
+
+
+def _scenario(routing: str) -> sim.Scenario:
+    return sim.parse_scenario(tomllib.loads(SCENARIO.format(routing=routing)))
+
+
+def test_scenario_files_name_them_with_their_parameters() -> None:
+    sc = _scenario('agent = "tier-first+linear"\norder = ["back-1", "front"]')
+    pol = sc.routing.agent(np.random.default_rng(0))
+    assert pol.name == "tier-first+linear" and pol.then.order == ("back-1", "front")
+    sc = _scenario('agent = "weighted-random"\npenalties = { back = 3, front-0 = 1 }')
+    assert sc.routing.agent(np.random.default_rng(0)).penalties == {"back": 3.0, "front-0": 1.0}
+    assert sim.run(sc, seed=2).to_dict() == sim.run(sc, seed=2).to_dict()
+    assert _scenario('agent = "tier-first+fewest-handled"').routing.agent == "tier-first+fewest-handled"
+
+
+@pytest.mark.parametrize("routing, message", [
+    ('agent = "linear"\norder = ["nobody"]', r"routing.order: 'nobody' is neither a team of \[\[agents\]\] nor an agent id"),
+    ('agent = "weighted-random"\npenalties = { front = -1 }', r"routing.penalties.front: -1 must be a number >= 0"),
+    ('agent = "random"\norder = ["front"]', r"routing: an agent order applies to agent policy 'linear'"),
+    ('agent = "tier-first+nope"', r"routing.agent: unknown agent policy 'tier-first\+nope'"),
+])
+def test_scenario_files_refuse_bad_parameters(routing: str, message: str) -> None:
+    with pytest.raises(orr.ScenarioError, match=message):
+        _scenario(routing)

@@ -815,26 +815,52 @@ class RealtimeFirst(ContactPolicy):
 
 
 AGENT_POLICIES: dict[str, type[AgentPolicy]] = {
-    c.name: c for c in (LongestIdle, LeastOccupied, MostSkilled, BestFit, RoundRobin, FewestHandled, Random)
+    c.name: c for c in (LongestIdle, LeastOccupied, MostSkilled, BestFit, RoundRobin, FewestHandled, Random,
+                        Linear, WeightedRandom)
 }
 CONTACT_POLICIES: dict[str, type[ContactPolicy]] = {
     c.name: c for c in (PriorityFIFO, HeadStart, WeightedAging, EarliestDeadline, FIFO)
 }
 
 
-def agent_policy(name: str, *, seed: int | np.random.Generator | None = 0, hold: float | None = None) -> AgentPolicy:
-    """Build an agent policy from its name (``"longest-idle"``, ``"preferred+best-fit"``...)."""
+def agent_policy(name: str, *, seed: int | np.random.Generator | None = 0, hold: float | None = None,
+                 order: Sequence[str] | None = None, penalties: Mapping[str, float] | None = None) -> AgentPolicy:
+    """Build an agent policy from its name (``"longest-idle"``, ``"preferred+best-fit"``,
+    ``"tier-first+random"``, ``"preferred+tier-first+linear"``...).
+
+    ``seed`` feeds the drawing policies, ``hold`` the preferred-agent hold, ``order`` the
+    :class:`Linear` list and ``penalties`` the :class:`WeightedRandom` table (each refused
+    with another policy).
+    """
     if isinstance(name, AgentPolicy):
         return name
-    base = name[len("preferred+"):] if isinstance(name, str) and name.startswith("preferred+") else name
+    base = name
+    prefixes = []
+    for p in ("preferred+", "tier-first+"):
+        if isinstance(base, str) and base.startswith(p):
+            prefixes.append(p)
+            base = base[len(p):]
     cls = AGENT_POLICIES.get(base) if isinstance(base, str) else None
     if cls is None:
         raise ValidationError(
             f"unknown agent policy {name!r}; allowed: {sorted(AGENT_POLICIES)} "
-            "(each may be prefixed with 'preferred+')"
+            "(each may be prefixed with 'tier-first+', then with 'preferred+')"
         )
-    pol = cls(seed) if cls is Random else cls()
-    if base != name or hold is not None:
+    if order is not None and cls is not Linear:
+        raise ValidationError(f"an agent order applies to agent policy 'linear' (got {name!r})")
+    if penalties is not None and cls is not WeightedRandom:
+        raise ValidationError(f"agent penalties apply to agent policy 'weighted-random' (got {name!r})")
+    if cls is Random:
+        pol: AgentPolicy = Random(seed)
+    elif cls is WeightedRandom:
+        pol = WeightedRandom(penalties, seed=seed)
+    elif cls is Linear:
+        pol = Linear(order or ())
+    else:
+        pol = cls()
+    if "tier-first+" in prefixes:
+        pol = TierFirst(pol)
+    if "preferred+" in prefixes or hold is not None:
         pol = PreferredAgent(pol, hold=hold or 0.0)
     return pol
 

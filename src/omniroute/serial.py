@@ -129,8 +129,6 @@ def is_builtin(policy: object) -> bool:
     t = type(policy)
     if t is P.PreferredAgent or t is P.Reserve or t is P.IdlenessRatio or t is P.TierFirst:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
-    if t is P.Linear or t is P.WeightedRandom:
-        return True
     if t is P.RealtimeFirst:
         return is_builtin(policy.then)  # type: ignore[attr-defined]
     if t is P.Scored:  # a score written as data (ScoreTable) serialises; a function does not
@@ -394,8 +392,8 @@ def _read_agent_policy(path: str, data: Any) -> P.AgentPolicy:
     return _plain_policy(path, data, kind, "agent", P.AGENT_POLICIES, _WRAPPERS)  # type: ignore[no-any-return]
 
 
-#: Agent policy kinds written with parameters or a nested policy, beside AGENT_POLICIES'.
-_WRAPPERS = ("preferred", "reserve", "idleness-ratio", "scored", "tier-first", "linear", "weighted-random")
+#: Agent policy kinds written with parameters or wrapping another, beside AGENT_POLICIES'.
+_WRAPPERS = ("preferred", "reserve", "idleness-ratio", "scored", "tier-first")
 
 
 def _by_tier(path: str, table: Any, what: str) -> dict[int, Any]:

@@ -16,6 +16,7 @@ from .fields import Fields, fmt_value, key_path
 from .limits import MAX_LINES
 from .scenario import (
     AgentGroup,
+    AgentPolicyChoice,
     ContactPolicyChoice,
     IdlenessChoice,
     QueueSpec,
@@ -40,7 +41,7 @@ class QueueFields(Fields):
     def routing(self, d: Any) -> Routing | None:
         if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight",
                                          "score", "reserve", "queue_ratios", "idle_ratios", *_RESEARCH_KEYS,
-                                         "emulate")):
+                                         "order", "penalties", "emulate")):
             return None
         if "emulate" in d:  # the vendor's emulation chooses the policies (sim.load_vendor)
             return Routing()
@@ -53,6 +54,10 @@ class QueueFields(Fields):
                 return None
         else:
             self.build(lambda: agent_policy(agent), "routing.agent")
+        if "order" in d or "penalties" in d:
+            agent = self._agent_choice(d, agent, hold)
+            if agent is None:
+                return None
         if "reserve" in d and "idle_ratios" in d:
             self.p.add("routing.idle_ratios", "cannot be combined with routing.reserve (both decide which tier's "
                        "idle agents serve): choose one")
@@ -191,14 +196,27 @@ class QueueFields(Fields):
                 out[k][c] = x
         return out
 
-    def _per_queue(self, d: Any, key: str, conv: Any) -> dict[str, float] | None:
+    def _agent_choice(self, d: Any, agent: Any, hold: float | None) -> AgentPolicyChoice | None:
+        """``agent = "linear"`` with ``order``, ``"weighted-random"`` with ``penalties``."""
+        order = d.get("order")
+        if order is not None and (not isinstance(order, list) or not all(isinstance(x, str) for x in order)):
+            self.p.add("routing.order", f"{fmt_value(order)} must be a list of team names or agent ids")
+            return None
+        penalties = None
+        if "penalties" in d:
+            penalties = self._per_queue(d, "penalties", lambda x, p: self.number(x, p), "team or agent id")
+            if penalties is None:
+                return None
+        return self.build(lambda: AgentPolicyChoice(agent, order, penalties, hold), "routing")  # type: ignore[no-any-return]
+
+    def _per_queue(self, d: Any, key: str, conv: Any, keys: str = "queue") -> dict[str, float] | None:
         """``[routing] key = { queue = value }`` converted, or None (a problem noted)."""
         if key not in d:
             return {}
         t = d[key]
         path = f"routing.{key}"
         if not isinstance(t, Mapping):
-            self.p.add(path, f"{fmt_value(t)} must be a table of queue = value")
+            self.p.add(path, f"{fmt_value(t)} must be a table of {keys} = value")
             return None
         got = {q: conv(x, key_path(path, q)) for q, x in t.items()}
         return None if None in got.values() else got
@@ -258,7 +276,7 @@ class QueueFields(Fields):
             v = self.number(x, kp, positive=True)
             if v is not None:
                 pools[int(t)] = v
-        if len(pools) != len(r) or not isinstance(agent, (str, ScoredChoice)):
+        if len(pools) != len(r) or not isinstance(agent, (str, ScoredChoice, AgentPolicyChoice)):
             return None
         return self.build(lambda: IdlenessChoice(agent, pools, hold), path)  # type: ignore[no-any-return]
 
@@ -287,7 +305,7 @@ class QueueFields(Fields):
         if not isinstance(queues, list) or not queues or not all(isinstance(q, str) for q in queues):
             self.p.add(f"{path}.queues", f"{fmt_value(queues)} must be a non-empty list of queue names")
             return None
-        if len(tiers) != len(keep) or not isinstance(agent, (str, ScoredChoice)):
+        if len(tiers) != len(keep) or not isinstance(agent, (str, ScoredChoice, AgentPolicyChoice)):
             return None
         return self.build(lambda: ReserveChoice(agent, tiers, tuple(queues), hold), path)  # type: ignore[no-any-return]
 

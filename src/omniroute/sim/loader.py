@@ -200,6 +200,8 @@ class _Parser(QueueFields, AgentFields, DemandFields, VendorFields):
                     self.p.add(key_path("routing.reserve.keep", t),
                                f"keeps {k} idle agent(s) of tier {t}, but the [[agents]] groups have "
                                f"{pool.get(int(t), 0)} agent(s) of that tier: at most {pool.get(int(t), 0)}")
+        if isinstance(rt, Mapping):
+            self._agent_names(rt, groups)
         for i, q in enumerate(raw_q):
             if isinstance(q, Mapping):
                 ov = q.get("overflow")
@@ -251,6 +253,22 @@ class _Parser(QueueFields, AgentFields, DemandFields, VendorFields):
         return self.build(lambda: Scenario(tuple(queues), tuple(groups), tuple(demand), horizon,
                                            warmup, name, routing, busy, interval, reps, start_day,
                                            drain, lines, tuple(outbound), start), "")
+
+
+    def _agent_names(self, rt: Mapping[str, Any], groups: list[Any]) -> None:
+        """``[routing] order`` and ``penalties`` name teams of ``[[agents]]`` or agent ids."""
+        ok = [g for g in groups if g is not None]  # a group with a problem of its own is None
+        teams = {g.team for g in ok if g.team}
+        prefixes = {g.prefix or g.team or "agent" for g in ok}
+        for key in ("order", "penalties"):
+            v = rt.get(key)
+            names = v if isinstance(v, list) else list(v) if isinstance(v, Mapping) else []
+            for n in names:
+                if isinstance(n, str) and n not in teams and not (
+                        "-" in n and n.rsplit("-", 1)[0] in prefixes and n.rsplit("-", 1)[1].isdigit()):
+                    self.p.add(key_path(f"routing.{key}", n) if isinstance(v, Mapping) else f"routing.{key}",
+                               f"{n!r} is neither a team of [[agents]] nor an agent id; teams: "
+                               f"{', '.join(sorted(teams)) or 'none'}")
 
 
 def parse_scenario(data: Mapping[str, Any], source: str | None = None, base: Path | None = None) -> Scenario:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from .._checks import FrozenMap, check_duration, check_int, levels
 from ..agents import Agent
@@ -605,6 +606,33 @@ def _deterministic(value: float) -> Distribution:
 PolicySpec = str | Callable[[], AgentPolicy] | Callable[[], ContactPolicy]
 
 
+def _names(v: Any) -> tuple[str, ...] | None:
+    return None if v is None else tuple(v)
+
+
+@attrs.frozen(slots=True)
+class AgentPolicyChoice:
+    """An agent policy by name with its parameters, as a picklable factory (``Routing.agent``
+    takes it; the scenario file's ``[routing] order`` and ``penalties`` build one).
+
+    ``order``: agent ids or team names for ``linear``; ``penalties``: ``{id or team:
+    penalty}`` for ``weighted-random``; ``hold``: the preferred-agent hold.  The replication's
+    generator seeds the drawing policies.
+    """
+
+    name: str
+    order: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    penalties: Mapping[str, float] | None = attrs.field(default=None, hash=False)
+    hold: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self(None)  # build one now: a bad name or parameter is refused here, not per replication
+
+    def __call__(self, rng: np.random.Generator | None) -> AgentPolicy:
+        return agent_policy(self.name, seed=0 if rng is None else rng, hold=self.hold, order=self.order,
+                            penalties=None if self.penalties is None else dict(self.penalties))
+
+
 @attrs.frozen(slots=True)
 class ContactPolicyChoice:
     """A contact policy by name with its parameters, as a picklable factory (``Routing.contact``
@@ -696,8 +724,16 @@ class ScoredChoice:
         return Scored(self.table, agent_policy(self.then), limit=self.limit)
 
 
-def _policy_name(agent: str | ScoredChoice) -> str:
+#: An agent policy a wrapper (reservation, idleness ratios) builds around: a name or a factory.
+InnerAgent = str | ScoredChoice | AgentPolicyChoice
+
+
+def _policy_name(agent: InnerAgent) -> str:
     return agent if isinstance(agent, str) else agent.name
+
+
+def _inner(agent: InnerAgent, rng: Any, hold: float | None) -> AgentPolicy:
+    return agent_policy(agent, seed=rng, hold=hold) if isinstance(agent, str) else agent(rng)
 
 
 @attrs.frozen(slots=True)
@@ -706,9 +742,9 @@ class ReserveChoice:
     (``Routing.agent`` takes it; the scenario file's ``[routing] reserve`` builds one): each
     replication calls it with its policy stream and gets
     ``Reserve(keep, queues, agent_policy(agent, seed=stream, hold=hold))`` (``agent`` a name,
-    or a :class:`ScoredChoice`)."""
+    or a :class:`ScoredChoice` or :class:`AgentPolicyChoice`)."""
 
-    agent: str | ScoredChoice
+    agent: InnerAgent
     keep: Mapping[int, int] = attrs.field(hash=False)
     queues: tuple[str, ...] = attrs.field(converter=tuple)
     hold: float | None = None
@@ -722,9 +758,7 @@ class ReserveChoice:
         return f"reserve+{_policy_name(self.agent)}"
 
     def __call__(self, rng: Any) -> AgentPolicy:
-        inner = self.agent(rng) if isinstance(self.agent, ScoredChoice) else \
-            agent_policy(self.agent, seed=rng, hold=self.hold)
-        return Reserve(dict(self.keep), list(self.queues), inner)
+        return Reserve(dict(self.keep), list(self.queues), _inner(self.agent, rng, self.hold))
 
 
 @attrs.frozen(slots=True)
@@ -732,9 +766,9 @@ class IdlenessChoice:
     """Idleness-ratio routing around an agent policy by name, as a picklable factory (the
     scenario file's ``[routing] idle_ratios`` builds one): each replication gets
     ``IdlenessRatio(ratios, agent_policy(agent, seed=stream, hold=hold))`` (``agent`` a name,
-    or a :class:`ScoredChoice`)."""
+    or a :class:`ScoredChoice` or :class:`AgentPolicyChoice`)."""
 
-    agent: str | ScoredChoice
+    agent: InnerAgent
     ratios: Mapping[int, float] = attrs.field(hash=False)
     hold: float | None = None
 
@@ -747,9 +781,7 @@ class IdlenessChoice:
         return f"idleness-ratio+{_policy_name(self.agent)}"
 
     def __call__(self, rng: Any) -> AgentPolicy:
-        inner = self.agent(rng) if isinstance(self.agent, ScoredChoice) else \
-            agent_policy(self.agent, seed=rng, hold=self.hold)
-        return IdlenessRatio(dict(self.ratios), inner)
+        return IdlenessRatio(dict(self.ratios), _inner(self.agent, rng, self.hold))
 
 
 @attrs.frozen(slots=True)

@@ -57,6 +57,9 @@ AGENT_POLICIES = {
     "most-skilled": pol.MostSkilled, "best-fit": pol.BestFit, "round-robin": pol.RoundRobin,
     "fewest-handled": pol.FewestHandled, "random": lambda: pol.Random(11),
     "preferred+longest-idle": lambda: pol.PreferredAgent(pol.LongestIdle(), hold=8.0),
+    "tier-first+random": lambda: pol.TierFirst(pol.Random(13)),
+    "tier-first+linear": lambda: pol.TierFirst(pol.Linear(["a5", "a1", "a9", "a0"])),
+    "weighted-random": lambda: pol.WeightedRandom({"a2": 3.0, "a4": 1.0, "a7": 0.5}, default=2.0, seed=11),
 }
 CONTACT_POLICIES = {
     "priority-fifo": pol.PriorityFIFO, "head-start": lambda: pol.HeadStart(20.0),
