@@ -18,7 +18,7 @@ EXPECTED = {
     "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason", "Router",
     "SOCIAL", "ScenarioError", "ServiceLevel", "SnapshotError", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError", "VIDEO",
-    "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim",
+    "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim", "vendors",
 }
 
 
@@ -42,6 +42,12 @@ def test_policy_exports() -> None:
     }
     missing = [name for name in orr.policies.__all__ if not hasattr(orr.policies, name)]
     assert missing == []
+
+
+def test_vendor_exports() -> None:
+    assert set(orr.vendors.__all__) == {
+        "Emulation", "Member", "asterisk", "freeswitch", "connect", "genesys", "salesforce", "EMULATORS"}
+    assert sorted(orr.vendors.EMULATORS) == ["asterisk", "connect", "freeswitch", "genesys", "salesforce"]
 
 
 def test_import_loads_neither_simpy_nor_networkx() -> None:

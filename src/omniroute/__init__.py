@@ -55,14 +55,14 @@ __all__ = [
     "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason",
     "Router", "SOCIAL", "ScenarioError", "ServiceLevel", "SnapshotError", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError",
-    "VIDEO", "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim",
+    "VIDEO", "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim", "vendors",
 ]
 
 
 def __getattr__(name: str) -> object:
     # The simulation and analytics layers load on first use, so that
-    # ``import omniroute`` never imports SimPy or networkx.
-    if name in ("sim", "analytics", "testing"):
+    # ``import omniroute`` never imports SimPy or networkx (the vendor emulators too: few need them).
+    if name in ("sim", "analytics", "testing", "vendors"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
