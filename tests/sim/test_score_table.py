@@ -168,6 +168,7 @@ def test_score_mistakes_are_refused_before_anything_runs(score, message) -> None
     ('agent = "scored"', 'routing.score: is required with agent = "scored"'),
     ('agent = "longest-idle"\nscore = { values = {} }', 'routing.score: applies to agent = "scored"'),
     ('agent = "scored"\nhold = "10s"\nscore = { values = {} }', "routing.hold: applies to preferred+"),
+    ('agent = "scored"\norder = ["a"]\nscore = { values = {} }', "routing.order: applies to agent = \"linear\""),
 ])
 def test_score_and_agent_go_together(routing, message) -> None:
     with pytest.raises(ScenarioError) as err:

@@ -105,6 +105,11 @@ class QueueFields(Fields):
         if hold is not None:
             self.p.add("routing.hold", "applies to preferred+ agent policies, not to agent = \"scored\"")
             return None
+        for key in ("order", "penalties"):
+            if key in d:
+                self.p.add(f"routing.{key}", "applies to agent = \"linear\" / \"weighted-random\", not to "
+                           "agent = \"scored\" (its tie-break is routing.score.then)")
+                return None
         t = d["score"]
         path = "routing.score"
         if not self.table(t, path, ("by", "on", "default", "then", "limit", "values", "file")):
