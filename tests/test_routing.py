@@ -315,3 +315,22 @@ def test_transfer_keeps_declines(cls) -> None:
     assert {first, second} == {"x", "y"}
     done = r.transfer("c", 2.0, queue="b")  # leaves `second`; `first` declined it: nobody left
     assert done == [] and set(r.waiting()[0].declined_by) == {"x", "y"}
+
+
+def test_most_skilled_ranks_a_bounded_number_of_agents() -> None:
+    # 300 free agents at the same level: the heap keyed by the one needed skill is the policy's
+    # order, so the decision stops at the first eligible agent instead of ranking them all
+    # (benchmarks/bench_policies.py showed the walk growing with the staff).
+    class Counting(orr.policies.MostSkilled):
+        calls = 0
+
+        def rank(self, a, e):
+            Counting.calls += 1
+            return super().rank(a, e)
+
+    r = orr.Router([orr.Queue("q")], agent_policy=Counting())
+    for i in range(300):
+        r.add_agent(orr.Agent(f"a{i}", skills={"s": 2 + i % 2}), 0.0)
+        r.set_available(f"a{i}", 0.0)
+    (x,) = r.submit(orr.Contact("c", channel=orr.VOICE, queue="q", needs={"s": 1}), 1.0)
+    assert x.agent_id == "a1" and Counting.calls <= 2

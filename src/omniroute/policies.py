@@ -229,6 +229,8 @@ class MostSkilled(AgentPolicy):
         return (-sum(skills.get(s, 0) for s, _ in e.needs), 1 if a.total else 0, a.version)
 
     def bound(self, heap_key: tuple, e: Entry, covered: int) -> tuple:
+        if covered == len(e.needs):  # keyed by every needed skill: the heap key is the rank
+            return heap_key
         # The heap is keyed by the levels of `covered` needed skills; the others add <= 10 each.
         return (heap_key[0] - 10 * (len(e.needs) - covered), -math.inf)
 
