@@ -15,10 +15,10 @@ SRC = ROOT / "src" / "omniroute"
 
 EXPECTED = {
     "ACCELERATED", "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
-    "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason", "Router",
+    "EMAIL", "Expression", "ExpressionError", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason", "Router",
     "SOCIAL", "ScenarioError", "ServiceLevel", "SnapshotError", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError", "VIDEO",
-    "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim", "vendors",
+    "VOICE", "ValidationError", "WaitingView", "analytics", "check_expressions", "policies", "sim", "vendors",
 }
 
 
@@ -66,14 +66,15 @@ def test_errors_derive_from_builtins() -> None:
     assert issubclass(orr.UnknownContactError, KeyError)
     assert issubclass(orr.UnknownQueueError, KeyError)
     for err in (orr.DuplicateIdError, orr.TimeOrderError, orr.InvalidStateError,
-                orr.ValidationError, orr.ScenarioError, orr.SnapshotError):
+                orr.ValidationError, orr.ScenarioError, orr.SnapshotError, orr.ExpressionError):
         assert issubclass(err, orr.OmnirouteError) and issubclass(err, ValueError)
 
 
 # ------------------------------------------------------------------------------ layers
 # Each module's layer; a module may import only from its own layer or those below.
 LAYERS = {"model": 0, "core": 1, "analysis": 2, "adapters": 3, "faces": 4, "testing": 5}
-MODEL = {"errors", "channels", "_checks", "agents", "contacts", "queues", "assignment", "views", "_accel"}
+MODEL = {"errors", "channels", "_checks", "agents", "contacts", "queues", "assignment", "views", "_accel",
+         "expressions"}
 CORE = {"state", "policies", "agent_index", "waiting", "tally", "router", "locked", "serial", "explain", "stats",
         "snapshot", "vendors"}
 #: Adapters beside ``sim``: the journal (sqlite3), replay's counterfactual and the live driver (asyncio).

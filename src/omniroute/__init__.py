@@ -25,6 +25,7 @@ from .channels import VOICE as VOICE  # noqa: E402
 from .channels import Channel as Channel  # noqa: E402
 from .contacts import Contact as Contact  # noqa: E402
 from .errors import DuplicateIdError as DuplicateIdError  # noqa: E402
+from .errors import ExpressionError as ExpressionError  # noqa: E402
 from .errors import InvalidStateError as InvalidStateError  # noqa: E402
 from .errors import OmnirouteError as OmnirouteError  # noqa: E402
 from .errors import ScenarioError as ScenarioError  # noqa: E402
@@ -35,6 +36,8 @@ from .errors import UnknownContactError as UnknownContactError  # noqa: E402
 from .errors import UnknownIdError as UnknownIdError  # noqa: E402
 from .errors import UnknownQueueError as UnknownQueueError  # noqa: E402
 from .errors import ValidationError as ValidationError  # noqa: E402
+from .expressions import Expression as Expression  # noqa: E402
+from .expressions import check_expressions as check_expressions  # noqa: E402
 from .locked import LockedRouter as LockedRouter  # noqa: E402
 from .queues import Overflow as Overflow  # noqa: E402
 from .queues import Queue as Queue  # noqa: E402
@@ -52,10 +55,11 @@ ACCELERATED: bool = _accel.accelerated()
 
 __all__ = [
     "ACCELERATED", "Agent", "AgentView", "Assignment", "CHAT", "Channel", "Contact", "DuplicateIdError",
-    "EMAIL", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason",
+    "EMAIL", "Expression", "ExpressionError", "InvalidStateError", "LockedRouter", "OmnirouteError", "Overflow", "Queue", "Reason",
     "Router", "SOCIAL", "ScenarioError", "ServiceLevel", "SnapshotError", "Step", "TASK", "TimeOrderError",
     "UnknownAgentError", "UnknownContactError", "UnknownIdError", "UnknownQueueError",
-    "VIDEO", "VOICE", "ValidationError", "WaitingView", "analytics", "policies", "sim", "vendors",
+    "VIDEO", "VOICE", "ValidationError", "WaitingView", "analytics", "check_expressions",
+    "policies", "sim", "vendors",
 ]
 
 

@@ -107,3 +107,26 @@ def levels(owner: str, field: str, value: object) -> Mapping[str, int]:
 
 def frozen_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
     return FrozenMap(value or {})
+
+
+def json_value(where: str, value: Any) -> Any:
+    """``value`` if it is a JSON value (lists become tuples, tables read-only), else a
+    ValidationError naming ``where``."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(f"{where} must be a finite number (got {value!r})")
+        return float(value) if isinstance(value, float) else int(value)  # plain, not a subclass
+    if isinstance(value, (list, tuple)):
+        return tuple(json_value(f"{where}[{i}]", v) for i, v in enumerate(value))
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValidationError(f"{where}: table keys must be strings (got {k!r})")
+            out[k] = json_value(f"{where}[{k!r}]", v)
+        return FrozenMap(out)
+    raise ValidationError(
+        f"{where} must be a JSON value: a string, number, boolean, null, list or table (got {value!r})"
+    )

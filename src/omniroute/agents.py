@@ -7,11 +7,28 @@ from typing import Any
 
 import attrs
 
-from ._checks import FrozenMap, check_id, check_int, levels
+from ._checks import FrozenMap, check_id, check_int, json_value, levels
 from .channels import VOICE, Channel, channel
 from .errors import ValidationError
 
 __all__ = ["Agent"]
+
+
+def _attributes(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"Agent.attributes must be a mapping of name -> JSON value (got {value!r})")
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        if not isinstance(key, str) or not key:
+            raise ValidationError(f"Agent.attributes: names must be non-empty strings (got {key!r})")
+        if key in ("id", "tier", "team", "skills"):
+            # an expression reads these names as the agent's own fields
+            raise ValidationError(
+                f"Agent.attributes[{key!r}]: {key!r} is a built-in name of an agent "
+                "(id, tier, team, skills); choose another"
+            )
+        out[key] = json_value(f"Agent.attributes[{key!r}]", v)
+    return FrozenMap(out)
 
 
 def _capacity(value: Mapping[Any, int]) -> Mapping[Channel, int]:
@@ -56,6 +73,10 @@ class Agent:
     channel (voice, video) is offered only to an agent who holds nothing (wrap-up
     included), and while the agent holds it nothing else is offered.
 
+    ``attributes`` maps names to JSON values (strings, numbers, booleans, null, lists,
+    tables) that :mod:`attribute expressions <omniroute.expressions>` read
+    (``Queue(requires='language IN ["es", "en"]')``); lists are kept as tuples.
+
     The agent's live state (presence, load, idle time) lives in the router.
     """
 
@@ -69,6 +90,7 @@ class Agent:
     )
     team: str | None = None
     max_total: int | None = None
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=_attributes, hash=False)
 
     def __attrs_post_init__(self) -> None:
         check_id("Agent", "id", self.id)

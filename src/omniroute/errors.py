@@ -21,6 +21,7 @@ __all__ = [
     "ScenarioError",
     "SnapshotError",
     "ScoreError",
+    "ExpressionError",
 ]
 
 
@@ -71,6 +72,20 @@ class SnapshotError(OmnirouteError, ValueError):
 class ScoreError(OmnirouteError, ValueError):
     """A :class:`~omniroute.policies.Scored` policy's score function raised or returned
     something other than a real number; the message names the policy, agent and contact."""
+
+
+class ExpressionError(ValidationError):
+    """An attribute expression does not parse: the message names the field, shows the
+    expression with a caret under ``column`` (from 1) and says what was ``expected``."""
+
+    def __init__(self, field: str, source: str, column: int, expected: str) -> None:
+        self.field, self.source, self.column, self.expected = field, source, column, expected
+        super().__init__(f"{field}: {expected} at column {column}\n"
+                         f"    {source}\n    {' ' * (column - 1)}^")
+
+    def renamed(self, field: str) -> ExpressionError:
+        """The same error for another field name (e.g. ``queues[2].requires``)."""
+        return ExpressionError(field, self.source, self.column, self.expected)
 
 
 class ScenarioError(OmnirouteError, ValueError):

@@ -10,6 +10,8 @@ its queue (an overflow to another queue is not followed).  Each gets one reason,
 * ``away`` / ``logged_out``: the agent's presence (``detail`` gives its reason);
 * ``tier`` / ``level``: not eligible at the step reached; ``until`` the step that admits it
   (None: no step of the queue does);
+* ``requires``: in the tiers and at the levels, but it fails the attribute expression in
+  force (``detail`` shows it); ``until`` the step that admits it (None: none does);
 * ``busy``: no free capacity on the channel (``detail`` says what it holds);
 * ``held``: a preferred-agent hold keeps the contact for its preferred agents until ``until``;
 * ``reserved``: a threshold reservation (:class:`~omniroute.policies.Reserve`) keeps this idle
@@ -18,8 +20,8 @@ its queue (an overflow to another queue is not followed).  Each gets one reason,
 * ``free``: eligible and free: the router's next decision may give it to this agent (a
   waiting contact with such an agent exists only between a change and the call that routes it).
 
-Cost: one pass over the agents (O(agents × needed skills)), bounded by ``limit`` in the
-result.
+Cost: one pass over the agents (O(agents × (needed skills + expression size)), the
+expression evaluated at each step), bounded by ``limit`` in the result.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ import attrs
 
 from ._checks import real
 from .errors import InvalidStateError, ValidationError
+from .expressions import Expression, bind
 from .state import AVAILABLE, Entry, qualified
 
 __all__ = ["Why", "explain"]
 
-_ORDER = {"free": 0, "held": 1, "reserved": 2, "busy": 3, "tier": 4, "level": 5, "away": 6,
-          "logged_out": 7, "declined": 8}
+_ORDER = {"free": 0, "held": 1, "reserved": 2, "busy": 3, "tier": 4, "level": 5, "requires": 6, "away": 7,
+          "logged_out": 8, "declined": 9}
 
 
 @attrs.frozen(slots=True)
@@ -64,18 +67,22 @@ def explain(router: Any, contact_id: Any, now: Any, limit: int = 100) -> tuple[W
                                 "is explained (assigned_to() says who has it)")
     # eligibility at the step reached and at each later step, with the time it starts
     stages: list[tuple[float | None, tuple, int, int | None]] = [(None, e.needs, e.min_tier, e.max_tier)]
+    exprs = [e.queue.requirement(e.steps[: e.step])]
     for k in range(e.step + 1, len(e.steps) + 1):
         needs, mn, mx = e.queue.eligibility(e.base_needs, e.steps[:k])
         stages.append((e.entered + e.steps[k - 1].after, needs, mn, mx))
+        exprs.append(e.queue.requirement(e.steps[:k]))
+    tests = [None if x is None else bind(x, e.contact.attributes) for x in exprs]
     ch = e.channel
     out: list[tuple[int, int, Why]] = []
     for a in router._agents.values():
         if not a.capacity.get(ch.name, 0):
             continue
-        first = next((i for i, (_at, nd, mn, mx) in enumerate(stages) if qualified(a, nd, mn, mx)), None)
+        first = next((i for i, (_at, nd, mn, mx) in enumerate(stages) if qualified(a, nd, mn, mx)
+                      and (tests[i] is None or tests[i](a))), None)
         if first is None and not any(all(s in a.skills for s, _lv in nd) for _at, nd, _mn, _mx in stages):
             continue  # lacks a needed skill at every step: not one of its possible agents
-        why = _why(a, e, stages, len(stages) if first is None else first)
+        why = _why(a, e, stages, len(stages) if first is None else first, exprs[0])
         if why.reason == "free" and router._reserve and not router._open_for(e, a):
             t = a.tier
             why = Why(a.id, "reserved", f"kept idle for {', '.join(sorted(router._protected))}: tier {t} "
@@ -85,7 +92,7 @@ def explain(router: Any, contact_id: Any, now: Any, limit: int = 100) -> tuple[W
     return tuple(w for _r, _o, w in out[:limit])
 
 
-def _why(a: Any, e: Entry, stages: list, first: int) -> Why:
+def _why(a: Any, e: Entry, stages: list, first: int, expr: Expression | None) -> Why:
     aid = a.id
     if aid in e.declined:
         end = e.declined[aid]
@@ -100,7 +107,9 @@ def _why(a: Any, e: Entry, stages: list, first: int) -> Why:
             allowed = f"{mn}-{mx if mx is not None else 'any'}"
             return Why(aid, "tier", f"tier {a.tier} outside the tiers allowed now ({allowed})", at)
         short = [f"{s} {a.skills.get(s, 0)} < {lv}" for s, lv in needs if a.skills.get(s, 0) < lv]
-        return Why(aid, "level", "level too low now: " + ", ".join(short), at)
+        if short or expr is None:
+            return Why(aid, "level", "level too low now: " + ", ".join(short), at)
+        return Why(aid, "requires", f"does not meet requires: {expr.source}", at)
     if not a.can_take(e.channel):
         held = ", ".join(f"{n} {name}" for name, n in sorted(a.load.items()) if n) or "nothing"
         return Why(aid, "busy", f"no free {e.channel.name} capacity (holds {held}; "

@@ -9,6 +9,7 @@ import attrs
 
 from ._checks import FrozenMap, check_duration, check_id, check_int, levels
 from .errors import ValidationError
+from .expressions import Expression, requirement
 
 __all__ = ["ServiceLevel", "Step", "Overflow", "Queue"]
 
@@ -46,7 +47,9 @@ class Step:
     Steps are cumulative and applied in order: a step changes only what it names.
     ``min_tier``/``max_tier`` replace the allowed tier range; ``drop`` removes skills from
     the needs (drops accumulate); ``lower`` lowers every remaining minimum level by that many
-    levels (never below 1) and replaces an earlier step's ``lower``.
+    levels (never below 1) and replaces an earlier step's ``lower``.  ``requires``, an
+    attribute expression (:mod:`omniroute.expressions`), replaces the queue's (or an earlier
+    step's) from this step on; ``"true"`` lifts it.
     """
 
     after: float
@@ -54,6 +57,8 @@ class Step:
     max_tier: int | None = None
     drop: tuple[str, ...] = attrs.field(default=(), converter=lambda v: _skill_names("Step.drop", v))
     lower: int | None = None
+    requires: Expression | None = attrs.field(
+        default=None, converter=lambda v: requirement("Step.requires", v))
 
     def __attrs_post_init__(self) -> None:
         check_duration("Step", "after", self.after)
@@ -138,6 +143,10 @@ class Queue:
     it to that agent; a contact declined by every agent who can serve it then waits until
     another agent logs in or a routing step widens it, and the router's views mark it
     ``stuck`` once no timed rule is left to change that.
+
+    ``requires``: an attribute expression (:mod:`omniroute.expressions`, e.g.
+    ``'language == contact.language AND NOT trainee'``) an agent must also pass, beside
+    the needs and tiers; a step's ``requires`` replaces it from that step on.
     """
 
     name: str
@@ -151,6 +160,8 @@ class Queue:
         factory=dict, converter=_segment_steps, hash=False
     )
     forget_declines: float | None = None
+    requires: Expression | None = attrs.field(
+        default=None, converter=lambda v: requirement("Queue.requires", v))
 
     def __attrs_post_init__(self) -> None:
         check_id("Queue", "name", self.name)
@@ -174,6 +185,24 @@ class Queue:
         if segment is not None and segment in self.segment_steps:
             return self.segment_steps[segment]
         return self.steps
+
+    def requirement(self, steps: Sequence[Step]) -> Expression | None:
+        """The expression in force once ``steps`` apply: the last one's that names one,
+        else the queue's."""
+        for st in reversed(steps):
+            if st.requires is not None:
+                return st.requires
+        return self.requires
+
+    def expressions(self) -> list[tuple[str, Expression]]:
+        """Every expression of the queue with its field (``requires``, ``steps[1].requires``,
+        ``segment_steps['premium'][0].requires``), for checks against the agents."""
+        out = [("requires", self.requires)] if self.requires is not None else []
+        out += [(f"steps[{i}].requires", s.requires) for i, s in enumerate(self.steps) if s.requires is not None]
+        for seg, steps in self.segment_steps.items():
+            out += [(f"segment_steps[{seg!r}][{i}].requires", s.requires)
+                    for i, s in enumerate(steps) if s.requires is not None]
+        return out
 
     def eligibility(
         self, needs: Mapping[str, int], steps: Sequence[Step]

@@ -41,6 +41,7 @@ from .errors import (
 )
 from .explain import Why
 from .explain import explain as explain_waiting
+from .expressions import bind
 from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
@@ -196,7 +197,7 @@ class Router:
         ch = e.channel.name
         for a in self._agents.values():
             if a.id not in e.declined and a.capacity.get(ch, 0) and qualified(
-                    a, e.needs, e.min_tier, e.max_tier):
+                    a, e.needs, e.min_tier, e.max_tier) and (e.require is None or e.require(a)):
                 return False
         return True
 
@@ -911,8 +912,11 @@ class Router:
             # One need or none is sorted already (most contacts): no sort, no list.
             e.needs = tuple(base.items()) if len(base) < 2 else tuple(sorted(base.items()))
             e.min_tier, e.max_tier = q.min_tier, q.max_tier
+            expr = q.requires
         else:
             e.needs, e.min_tier, e.max_tier = q.eligibility(e.base_needs, e.steps[: e.step])
+            expr = q.requirement(e.steps[: e.step])
+        e.require = None if expr is None else bind(expr, e.contact.attributes)
         if moved:
             self._tally.learn(e)
         return trigger

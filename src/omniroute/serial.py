@@ -38,7 +38,7 @@ from .agents import Agent
 from .assignment import Assignment, Reason
 from .channels import PRESETS, Channel
 from .contacts import Contact
-from .errors import ValidationError
+from .errors import ExpressionError, ValidationError
 from .queues import Overflow, Queue, ServiceLevel, Step
 
 __all__ = ["to_dict", "from_dict", "is_builtin", "plain"]
@@ -75,8 +75,11 @@ def _num(x: Any) -> Any:
 
 
 def _step(s: Step) -> dict[str, Any]:
-    return {"after": _num(s.after), "min_tier": s.min_tier, "max_tier": s.max_tier,
-            "drop": list(s.drop), "lower": s.lower}
+    out = {"after": _num(s.after), "min_tier": s.min_tier, "max_tier": s.max_tier,
+           "drop": list(s.drop), "lower": s.lower}
+    if s.requires is not None:  # written only when set: older readers' dicts stay as they were
+        out["requires"] = s.requires.source
+    return out
 
 
 def _queue(q: Queue) -> dict[str, Any]:
@@ -92,6 +95,7 @@ def _queue(q: Queue) -> dict[str, Any]:
         "max_tier": q.max_tier,
         "segment_steps": {seg: [_step(s) for s in steps] for seg, steps in q.segment_steps.items()},
         "forget_declines": _num(q.forget_declines),
+        **({"requires": q.requires.source} if q.requires is not None else {}),
     }
 
 
@@ -102,6 +106,8 @@ def _agent(a: Agent) -> dict[str, Any]:
                            "team": a.team, "max_total": a.max_total}
     if custom:
         out["channels"] = custom
+    if a.attributes:  # written only when there are some (older snapshots and journals have none)
+        out["attributes"] = plain(a.attributes)
     return out
 
 
@@ -243,6 +249,8 @@ class _Fields:
 def _build(path: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return fn(*args, **kwargs)
+    except ExpressionError as exc:  # keep its caret: name the field by its path
+        raise exc.renamed(f"{path}.{exc.field.rsplit('.', 1)[-1]}") from None
     except ValidationError as exc:
         raise ValidationError(f"{path}: {exc}") from None
     except (TypeError, ValueError) as exc:  # a wrong type the constructor did not anticipate
@@ -266,9 +274,10 @@ def _read_channel(path: str, data: Any) -> Channel:
 
 
 def _read_step(path: str, data: Any) -> Step:
-    f = _Fields(path, data, ("after",), ("min_tier", "max_tier", "drop", "lower"))
+    f = _Fields(path, data, ("after",), ("min_tier", "max_tier", "drop", "lower", "requires"))
     return _build(path, Step, f.get("after"), min_tier=f.get("min_tier"), max_tier=f.get("max_tier"),
-                  drop=tuple(_list(f"{path}.drop", f.get("drop", []))), lower=f.get("lower"))
+                  drop=tuple(_list(f"{path}.drop", f.get("drop", []))), lower=f.get("lower"),
+                  requires=f.get("requires"))
 
 
 def _read_sla(path: str, data: Any) -> ServiceLevel:
@@ -283,7 +292,7 @@ def _read_overflow(path: str, data: Any) -> Overflow:
 
 def _read_queue(path: str, data: Any) -> Queue:
     f = _Fields(path, data, ("name",), ("sla", "priority", "steps", "overflow", "min_tier", "max_tier",
-                                        "segment_steps", "forget_declines"))
+                                        "segment_steps", "forget_declines", "requires"))
     steps = tuple(_read_step(f"{path}.steps[{i}]", s) for i, s in enumerate(_list(f"{path}.steps", f.get("steps", []))))
     seg_raw = f.get("segment_steps", {})
     if not isinstance(seg_raw, Mapping):
@@ -297,11 +306,12 @@ def _read_queue(path: str, data: Any) -> Queue:
                   priority=f.get("priority", 0), steps=steps,
                   overflow=None if ov is None else _read_overflow(f"{path}.overflow", ov),
                   min_tier=f.get("min_tier", 1), max_tier=f.get("max_tier"), segment_steps=seg,
-                  forget_declines=f.get("forget_declines"))
+                  forget_declines=f.get("forget_declines"), requires=f.get("requires"))
 
 
 def _read_agent(path: str, data: Any) -> Agent:
-    f = _Fields(path, data, ("id",), ("skills", "tier", "capacity", "team", "max_total", "channels"))
+    f = _Fields(path, data, ("id",), ("skills", "tier", "capacity", "team", "max_total", "channels",
+                                      "attributes"))
     custom_raw = f.get("channels", {})
     if not isinstance(custom_raw, Mapping):
         raise ValidationError(f"{path}.channels must be an object/dict (got {custom_raw!r})")
@@ -314,7 +324,8 @@ def _read_agent(path: str, data: Any) -> Agent:
         ch = custom.get(name) if name in custom else _read_channel(f"{path}.capacity[{name!r}]", name)
         capacity[ch] = n
     return _build(path, Agent, f.get("id"), skills=f.get("skills", {}), tier=f.get("tier", 1),
-                  capacity=capacity, team=f.get("team"), max_total=f.get("max_total"))
+                  capacity=capacity, team=f.get("team"), max_total=f.get("max_total"),
+                  attributes=f.get("attributes", {}))
 
 
 def _read_contact(path: str, data: Any) -> Contact:

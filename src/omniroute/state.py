@@ -36,6 +36,7 @@ class AgentState:
         "nonexclusive", "since", "handled", "last_assigned", "version", "contacts",
         "wrapups", "skills", "tier", "capacity", "channels", "max_total", "n_skills",
         "sum_levels", "cap_total", "keys", "cache", "filed", "state", "state_since",
+        "attributes", "team",
     )
 
     def __init__(self, agent: Agent, order: int, now: float) -> None:
@@ -59,6 +60,9 @@ class AgentState:
         self.wrapups: dict[int, Channel] = {}  # completed contacts still in wrap-up
         self.skills: dict[str, int] = dict(agent.skills)
         self.tier = agent.tier
+        # What attribute expressions read (omniroute.expressions), as an Agent offers them.
+        self.attributes: Mapping[str, Any] = agent.attributes
+        self.team: str | None = agent.team
         self.max_total = agent.max_total
         self.n_skills = len(agent.skills)
         self.sum_levels = sum(agent.skills.values())
@@ -120,7 +124,7 @@ class Entry:
         "contact", "id", "seq", "channel", "queue", "arrival", "entered", "base_needs",
         "needs", "min_tier", "max_tier", "step", "steps", "declined", "decline_due", "state",
         "agent", "hold_until", "version", "priority", "key", "cls", "slot", "chname",
-        "first_assigned", "assigned_at",
+        "first_assigned", "assigned_at", "require",
     )
 
     def __init__(self, contact: Contact, seq: int, queue: Queue, now: float) -> None:
@@ -154,10 +158,15 @@ class Entry:
         # queue's statistics) and when its current assignment began (for handle times).
         self.first_assigned = -1.0
         self.assigned_at = -1.0
+        # The attribute expression in force at the step reached, with the contact's
+        # attributes put in (omniroute.expressions.bind): a predicate of the agent, or None.
+        self.require: Any = None
 
     def meets(self, a: AgentState) -> bool:
-        """Does agent ``a`` satisfy this contact's current needs, tiers and declines?"""
-        return qualified(a, self.needs, self.min_tier, self.max_tier) and a.id not in self.declined
+        """Does agent ``a`` satisfy this contact's current needs, tiers, expression and
+        declines?"""
+        return (qualified(a, self.needs, self.min_tier, self.max_tier) and a.id not in self.declined
+                and (self.require is None or bool(self.require(a))))
 
     def held_for(self, a: AgentState) -> bool:
         """True while a preferred-agent hold keeps this contact from agent ``a``.

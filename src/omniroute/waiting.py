@@ -1,7 +1,7 @@
 """The fast waiting-contact index: which waiting contact does this agent take?
 
 Waiting contacts are grouped into buckets of identical eligibility — (queue, channel,
-needs, tier range) — each a heap ordered by the contact policy's ``order_key``, which is
+needs, tier range, attribute expression with the contact's attributes put in) — each a heap ordered by the contact policy's ``order_key``, which is
 fixed inside one queue.  Non-empty buckets are registered under one of their needed
 skills (or None), so an agent looks only at buckets under its own skills: at a fixed number
 of skills and queues that is a bounded number of heap heads, whatever the number of
@@ -24,7 +24,7 @@ _HELD = "held"
 
 
 class _Bucket:
-    __slots__ = ("key", "channel", "needs", "min_tier", "max_tier", "heap", "live", "skill")
+    __slots__ = ("key", "channel", "needs", "min_tier", "max_tier", "heap", "live", "skill", "require")
 
     def __init__(self, key: tuple, e: Entry) -> None:
         self.key = key
@@ -35,9 +35,11 @@ class _Bucket:
         self.heap: list = []
         self.live = 0
         self.skill = e.needs[0][0] if e.needs else None
+        self.require = e.require
 
     def admits(self, a: AgentState) -> bool:
-        return qualified(a, self.needs, self.min_tier, self.max_tier)
+        return qualified(a, self.needs, self.min_tier, self.max_tier) and (
+            self.require is None or bool(self.require(a)))
 
 
 class WaitingIndex:
@@ -78,7 +80,7 @@ class WaitingIndex:
             for aid in e.contact.preferred_agents:
                 self._held.setdefault(aid, {})[e.id] = e
             return
-        key = (e.queue.name, e.chname, e.needs, e.min_tier, e.max_tier)
+        key = (e.queue.name, e.chname, e.needs, e.min_tier, e.max_tier, e.require)
         b = self._buckets.get(key)
         if b is None:
             b = self._buckets[key] = _Bucket(key, e)

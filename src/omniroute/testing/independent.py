@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import policies as pol
 from ..agents import Agent
@@ -22,11 +23,94 @@ from ..assignment import Assignment, Reason
 from ..channels import Channel
 from ..contacts import Contact
 from ..errors import InvalidStateError, UnknownAgentError, UnknownContactError, ValidationError
+from ..expressions import Expression
 from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
 from ..views import AgentView, WaitingView
 
-__all__ = ["IndependentRouter"]
+__all__ = ["IndependentRouter", "passes"]
+
+
+# ================================================================ attribute expressions
+def _value(node: tuple, agent: Agent, contact: Contact) -> Any:
+    """An operand's value, ``_ABSENT`` when the attribute is not there."""
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "contact":
+        return contact.attributes.get(node[1], _ABSENT)
+    if kind == "skill":
+        return agent.skills.get(node[1], 0)
+    if kind == "builtin":
+        v = getattr(agent, node[1])
+        return _ABSENT if v is None else v
+    return agent.attributes.get(node[1], _ABSENT)
+
+
+def _type(v: Any) -> str | None:
+    """The JSON type a comparison needs on both sides (None: comparable with nothing)."""
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, (list, tuple)):
+        return "list"
+    return None
+
+
+def _same(x: Any, y: Any) -> bool:
+    if _type(x) is None or _type(x) != _type(y):
+        return False
+    if _type(x) == "list":
+        return len(x) == len(y) and all(_same(p, q) for p, q in zip(x, y, strict=True))
+    return bool(x == y)
+
+
+def passes(expr: Expression | None, agent: Agent, contact: Contact) -> bool:
+    """Does ``agent`` pass ``expr`` for ``contact``?  A plain walk over the parse tree,
+    written from the documented meaning (:mod:`omniroute.expressions`), not its compiler."""
+    if expr is None:
+        return True
+    return _holds(expr.tree, agent, contact)
+
+
+def _holds(t: tuple, agent: Agent, contact: Contact) -> bool:
+    op = t[0]
+    if op == "and":
+        return _holds(t[1], agent, contact) and _holds(t[2], agent, contact)
+    if op == "or":
+        return _holds(t[1], agent, contact) or _holds(t[2], agent, contact)
+    if op == "not":
+        return not _holds(t[1], agent, contact)
+    if op == "truth":
+        return _value(t[1], agent, contact) is True
+    if op == "cmp":
+        x, y = _value(t[2], agent, contact), _value(t[3], agent, contact)
+        if t[1] == "==":
+            return _same(x, y)
+        if t[1] == "!=":
+            return _type(x) is not None and _type(x) == _type(y) and not _same(x, y)
+        if _type(x) not in ("number", "string") or _type(x) != _type(y):
+            return False
+        return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[t[1]]
+    x, items = _value(t[1], agent, contact), _value(t[2], agent, contact)
+    if op == "has":
+        x, items = items, x
+    if _type(items) != "list":
+        return False
+    found = any(_same(x, v) for v in items)
+    if op == "notin":
+        return _type(x) is not None and not found
+    return found
+
+
+class _Absent:
+    """A missing attribute."""
+
+
+_ABSENT = _Absent()
 
 
 @dataclass(eq=False)
@@ -63,6 +147,10 @@ class _Contact:
 
     def steps(self) -> tuple:
         return self.queue.steps_for(self.contact.segment)
+
+    def requirement(self) -> Expression | None:
+        """The attribute expression in force at the step reached."""
+        return self.queue.requirement(self.steps()[: self.step])
 
     def eligibility(self) -> tuple:
         """(needs as sorted pairs, min_tier, max_tier) at the step reached."""
@@ -201,12 +289,15 @@ class IndependentRouter:
 
     @staticmethod
     def _qualifies(a: _Agent, c: _Contact) -> bool:
-        """Tier and needs at the step reached, and not declined (presence and room aside)."""
+        """Tier, needs and expression at the step reached, and not declined (presence and
+        room aside)."""
         needs, lo, hi = c.eligibility()
         tier = a.agent.tier
         if tier < lo or (hi is not None and tier > hi):
             return False
         if any(a.agent.skills.get(s, 0) < lvl for s, lvl in needs):
+            return False
+        if not passes(c.requirement(), a.agent, c.contact):
             return False
         return a.agent.id not in c.declined
 
@@ -639,6 +730,7 @@ class IndependentRouter:
             cap = {ch.name: n for ch, n in a.agent.capacity.items()}
             tier_ok = lo <= a.agent.tier and (hi is None or a.agent.tier <= hi)
             skills_ok = all(a.agent.skills.get(s, 0) >= lvl for s, lvl in needs)
+            skills_ok = skills_ok and passes(c.requirement(), a.agent, c.contact)
             if a.agent.id not in c.declined and cap.get(c.contact.channel.name, 0) and tier_ok and skills_ok:
                 return False
         return True

@@ -42,7 +42,8 @@ from ..queues import Overflow, Queue, ServiceLevel, Step
 __all__ = [
     "SKILLS", "CHANNELS", "QUEUES", "WHATSAPP", "CONFLICTING", "GHOSTS", "levels", "agents",
     "contacts", "queue_sets", "preferred_lists", "times", "bad_times", "bad_durations",
-    "agent_policy_factories", "contact_policy_factories", "contact_policy_for", "pairing_score",
+    "agent_policy_factories", "contact_policy_factories", "contact_policy_for", "pairing_score", "LANGUAGES",
+    "agent_attributes", "contact_attributes", "expressions",
 ]
 
 #: A small skill vocabulary, so that random needs and skills often meet.
@@ -60,6 +61,65 @@ GHOSTS = ("ghost", "gone")
 QUEUES = ("general", "premium", "backoffice")
 
 levels = st.integers(min_value=1, max_value=4)
+
+#: Attribute values of a small vocabulary, so that expressions often hold and often not.
+LANGUAGES = ("es", "en", "fr")
+_LANG = st.sampled_from(LANGUAGES)
+#: Agent attributes: a language, a grade, a flag and a list (any may be missing; a grade is
+#: now and then a string or a float, for type mismatches).
+agent_attributes = st.fixed_dictionaries({}, optional={
+    "language": _LANG,
+    "grade": st.one_of(st.integers(0, 3), st.sampled_from(["2", 1.5])),
+    "vip_only": st.booleans(),
+    "languages": st.lists(_LANG, max_size=2, unique=True),
+})
+#: Contact attributes that expressions read through ``contact.<name>``.
+contact_attributes = st.fixed_dictionaries({}, optional={
+    "language": _LANG, "grade": st.integers(0, 3), "vip": st.booleans()})
+
+
+def _literal() -> st.SearchStrategy[str]:
+    return st.one_of(
+        _LANG.map(lambda s: f'"{s}"'), st.integers(-1, 4).map(str), st.just("1.5"),
+        st.sampled_from(["true", "TRUE", "false", "'es'"]))
+
+
+@st.composite
+def expressions(draw: st.DrawFn, depth: int = 2) -> str:
+    """The source of a random attribute expression over the attributes above, the
+    built-ins, skill levels and contact attributes (and, rarely, an attribute nobody has),
+    in random keyword case and spacing."""
+    names = ["language", "grade", "vip_only", "languages", "tier", "team", "id", "skills.billing",
+             "skills.french", "contact.language", "task.grade", "contact.vip", "nobody"]
+    kw = draw(st.sampled_from([str.upper, str.lower, str.title]))
+
+    def value() -> str:
+        return draw(st.one_of(st.sampled_from(names), _literal()))
+
+    def test() -> str:
+        form = draw(st.integers(0, 5))
+        if form == 0:
+            op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+            return f"{value()} {op} {value()}"
+        if form in (1, 2):
+            items = ", ".join(draw(st.lists(_literal(), max_size=3)))
+            notin = kw("not ") if form == 2 else ""
+            rhs = draw(st.sampled_from([f"[{items}]", "languages"]))
+            return f"{value()} {notin}{kw('in')} {rhs}"
+        if form == 3:
+            return f"languages {kw('has')} {value()}"
+        return draw(st.sampled_from(["vip_only", "contact.vip", "true", "FALSE"]))
+
+    def expr(d: int) -> str:
+        if d <= 0 or draw(st.integers(0, 2)) == 0:
+            return test()
+        form = draw(st.integers(0, 2))
+        if form == 0:
+            return f"{kw('not')} ({expr(d - 1)})"
+        op = kw("and") if form == 1 else kw("or")
+        return f"({expr(d - 1)}) {op} {expr(d - 1)}"
+
+    return expr(depth)
 
 
 def times(now: float) -> st.SearchStrategy[object]:
@@ -95,7 +155,8 @@ def agents(draw: st.DrawFn, ids: st.SearchStrategy[str] | None = None) -> Agent:
         capacity[bad] = 1
     max_total = draw(st.one_of(st.none(), st.integers(1, 3)))
     return Agent(aid, skills=skills, tier=draw(st.integers(1, 3)), capacity=capacity,
-                 team=draw(st.sampled_from(["front", "back", None])), max_total=max_total)
+                 team=draw(st.sampled_from(["front", "back", None])), max_total=max_total,
+                 attributes=draw(agent_attributes))
 
 
 def preferred_lists(agent_ids: list[str], unique: bool = True) -> st.SearchStrategy[list[str]]:
@@ -116,6 +177,7 @@ def contacts(draw: st.DrawFn, cid: str, agent_ids: list[str] | None = None) -> C
         cid, channel=draw(st.sampled_from(channels)), queue=draw(st.sampled_from(QUEUES)),
         needs=needs, priority=draw(st.integers(0, 2)),
         segment=draw(st.sampled_from([None, "premium"])), preferred_agents=preferred,
+        attributes=draw(contact_attributes),
     )
 
 
@@ -136,6 +198,7 @@ def queue_sets() -> st.SearchStrategy[list[Queue]]:
                     max_tier=draw(st.one_of(st.none(), st.integers(2, 3))),
                     drop=tuple(draw(st.lists(st.sampled_from(SKILLS), max_size=1))),
                     lower=draw(st.one_of(st.none(), st.integers(0, 2))),
+                    requires=draw(st.one_of(st.none(), st.none(), st.just("true"), expressions(1))),
                 ))
             overflow = None
             if draw(st.booleans()):
@@ -148,6 +211,7 @@ def queue_sets() -> st.SearchStrategy[list[Queue]]:
                 priority=draw(st.integers(0, 2)), steps=tuple(steps), overflow=overflow,
                 max_tier=draw(st.one_of(st.none(), st.integers(1, 3))), segment_steps=seg,
                 forget_declines=draw(st.sampled_from([None, None, 0.5, 5.0, 20.0])),
+                requires=draw(st.one_of(st.none(), st.none(), expressions(1))),
             ))
         return out
 
