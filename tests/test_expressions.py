@@ -235,3 +235,51 @@ def test_snapshot_keeps_expressions(data: st.DataObject) -> None:
     r2 = orr.Router.restore(json.loads(json.dumps(r.snapshot())))
     assert r2.waiting() == r.waiting()
     assert r2.tick(40.0) == r.tick(40.0)
+
+
+def test_expressions_pickle_by_source() -> None:
+    import pickle
+
+    q = orr.Queue("q", requires="language == contact.language")
+    back = pickle.loads(pickle.dumps(q))
+    assert back == q and back.requires is not None and back.requires.source == q.requires.source  # type: ignore[union-attr]
+    assert back.requires.evaluate(_agent(language="es"), _contact(language="es"))  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------ the index's part
+@settings(max_examples=150, deadline=None)
+@given(source=ost.expressions(depth=3), attrs=ost.agent_attributes, cattrs=ost.contact_attributes,
+       agent=ost.agents())
+def test_an_agent_who_passes_is_filed_under_every_lookup_name(
+        source: str, attrs: dict, cattrs: dict, agent: orr.Agent) -> None:
+    from omniroute.expressions import agent_tags, indexed_names, lookup
+
+    expr = E(source)
+    agent = orr.Agent(agent.id, skills=agent.skills, tier=agent.tier, team=agent.team, attributes=attrs)
+    if passes(expr, agent, _contact(**cattrs)):
+        filed = {*agent.skills, *agent_tags(agent.attributes, indexed_names([expr]))}
+        assert set(lookup(expr, cattrs)) <= filed
+
+
+def test_lookup_forms() -> None:
+    from omniroute.expressions import agent_tags, indexed_names, lookup
+
+    e = E("language == contact.language AND x IN [2.0] AND langs HAS 'es' AND skills.billing > 0 "
+          "AND tier >= 2 AND (a == 1 OR b == 2) AND NOT c == 3 AND y IN [1, 2]")
+    assert indexed_names([e]) == {"language", "x", "langs"}  # OR, NOT and wider IN: residual only
+    assert lookup(e, {"language": "es"}) == ('\x00langs\x01"es"', '\x00language="es"', "\x00x=2", "billing")
+    assert agent_tags({"language": "es", "x": 2, "langs": ["es", 1], "a": 1}, indexed_names([e])) == (
+        '\x00langs\x01"es"', "\x00langs\x011", '\x00language="es"', "\x00x=2")
+
+
+def test_the_router_looks_in_the_bucket_of_the_value() -> None:
+    r = orr.Router([orr.Queue("q", requires="language == contact.language")])
+    for i in range(50):
+        r.add_agent(orr.Agent(f"en{i}", attributes={"language": "en"}), 0.0)
+        r.set_available(f"en{i}", 0.0)
+    r.add_agent(orr.Agent("es", attributes={"language": "es"}), 0.0)
+    r.set_available("es", 0.0)
+    (got,) = r.submit(orr.Contact("c", channel=orr.VOICE, queue="q", attributes={"language": "es"}), 1.0)
+    assert got.agent_id == "es"
+    index = r._agent_index
+    assert index._sizes[("voice", ('\x00language="es"',), 1)] == 1  # one agent filed there, not 51

@@ -167,7 +167,7 @@ class AgentIndex:
 
     # ------------------------------------------------------------------ membership
     def add(self, a: AgentState) -> None:
-        for skill in (*a.skills, None):
+        for skill in (*a.skills, *a.tags, None):
             self._members.setdefault((skill, a.tier), {})[a.id] = a
         if a.tier not in self._tiers:
             self._tiers.append(a.tier)
@@ -207,7 +207,7 @@ class AgentIndex:
         if a.filed is not None:
             a.filed.live = False
             a.filed = None
-        for skill in (*a.skills, None):
+        for skill in (*a.skills, *a.tags, None):
             del self._members[(skill, a.tier)][a.id]
         for name in a.cache:
             for skills in a.keys:
@@ -405,19 +405,19 @@ class AgentIndex:
                  draw: bool) -> tuple[AgentState, tuple] | None:
         """The policy's pick for ``e`` among the agents of ``tiers`` (``skip``: closed tiers)."""
         needs = e.needs
-        if not needs:
-            skills: tuple[str, ...] = ()
+        covered = -1  # how many of the bucket's skills are needs (-1: all of them)
+        if e.lookup:
+            # An expression's conjuncts served by the index (attribute values as
+            # pseudo-skills, skill levels): choose among them and the needs alike.
+            skills, covered = self._names(e, tiers)
+        elif not needs:
+            skills = ()
         elif len(needs) == 1:
             skills = (needs[0][0],)
         elif len(needs) == 2:
             skills = (needs[0][0], needs[1][0])  # needs are sorted by skill
         else:
-            # The two needed skills that the fewest agents in these tiers have.
-            members = self._members
-            counted = sorted(
-                (sum(len(members.get((s, t), ())) for t in tiers), s) for s, _lvl in needs
-            )
-            skills = tuple(sorted((counted[0][1], counted[1][1])))
+            skills = self._selective([s for s, _lvl in needs], tiers)
         ch = e.chname
         orders = []
         fifo = self._fifo
@@ -453,7 +453,21 @@ class AgentIndex:
                     return x.agent, x.key
             return None
         walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
-        return self._walk(walk, e, len(skills), skip)
+        return self._walk(walk, e, len(skills) if covered < 0 else covered, skip)
+
+    def _selective(self, names: list[str], tiers: list[int]) -> tuple[str, ...]:
+        """The two of ``names`` (skills or pseudo-skills) the fewest agents in ``tiers`` have."""
+        members = self._members
+        counted = sorted((sum(len(members.get((s, t), ())) for t in tiers), s) for s in names)
+        return tuple(sorted((counted[0][1], counted[1][1])))
+
+    def _names(self, e: Entry, tiers: list[int]) -> tuple[tuple[str, ...], int]:
+        """The bucket's skill set for ``e``, from its needs and its expression's lookup, and
+        how many of them are needs (what a per-skill key covers)."""
+        needed = [s for s, _lvl in e.needs]
+        names = sorted({*needed, *e.lookup})
+        skills = tuple(names) if len(names) <= 2 else self._selective(names, tiers)
+        return skills, sum(1 for s in skills if s in needed)
 
     def _draw(self, e: Entry, buckets: list, rng: Any, draw: bool,
               skip: set[int] | None = None) -> tuple[AgentState, tuple] | None:

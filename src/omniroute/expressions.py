@@ -45,7 +45,7 @@ import attrs
 from .errors import ExpressionError
 
 __all__ = ["Expression", "MISSING", "BUILTINS", "bind", "requirement", "check_expressions",
-           "expression_problems"]
+           "expression_problems", "indexed_names", "agent_tags", "lookup"]
 
 #: The agent's built-in names (an agent attribute may not take them).
 BUILTINS = ("id", "tier", "team", "skills")
@@ -440,6 +440,113 @@ class Expression:
     def __str__(self) -> str:
         return self.source
 
+    def __reduce__(self) -> tuple:
+        # the source alone: the compiled closures are rebuilt on the other side (pickle
+        # cannot carry them to another process)
+        return (Expression, (self.source,))
+
+
+# ------------------------------------------------------------------ the index's part
+# Conjuncts the agent index can serve: ``name == value`` (or ``name IN [value]``) files the
+# agent under the pseudo-skill "\0name=value", ``list HAS value`` under "\0list\1value"
+# (one per element of the agent's list), and ``skills.x >= n`` (n > 0) under the skill x.
+_TAG = "\x00"
+
+
+def _canon(v: Any) -> str:
+    """A scalar's text in a tag: equal under ``==`` (2 and 2.0) gives equal text."""
+    if type(v) is bool:
+        return "true" if v else "false"
+    if type(v) is str:
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if type(v) is float and v.is_integer():
+        return repr(int(v))
+    return repr(v)
+
+
+def _eq_tag(name: str, v: Any) -> str:
+    return f"{_TAG}{name}={_canon(v)}"
+
+
+def _has_tag(name: str, v: Any) -> str:
+    return f"{_TAG}{name}\x01{_canon(v)}"
+
+
+def _conjuncts(t: tuple) -> Iterable[tuple]:
+    if t[0] == "and":
+        yield from _conjuncts(t[1])
+        yield from _conjuncts(t[2])
+    else:
+        yield t
+
+
+def _scalar(node: tuple) -> bool:
+    return node[0] == "lit" and _kind(node[1]) in (1, 2, 3)
+
+
+def _atom(t: tuple, value: Callable[[tuple], bool]) -> tuple[str, str, Any] | None:
+    """``(form, name, value node)`` of a conjunct the index serves ("eq", "has", "skill"),
+    or None; ``value(node)`` says which value nodes qualify."""
+    if t[0] == "cmp" and t[1] == "==":
+        left, right = (t[3], t[2]) if t[2][0] != "agent" else (t[2], t[3])
+        if left[0] == "agent" and value(right):
+            return ("eq", left[1], right)
+    if t[0] == "in" and t[1][0] == "agent" and t[2][0] == "lit" and len(t[2][1]) == 1:
+        one = _lit(t[2][1][0])
+        if value(one):
+            return ("eq", t[1][1], one)
+    if t[0] == "has" and t[1][0] == "agent" and value(t[2]):
+        return ("has", t[1][1], t[2])
+    if t[0] == "cmp" and t[2][0] == "skill" and t[3][0] == "lit" and _kind(t[3][1]) == 2:
+        n = t[3][1]
+        if (t[1] in (">=", "==") and n > 0) or (t[1] == ">" and n >= 0):
+            return ("skill", t[2][1], t[3])
+    return None
+
+
+def indexed_names(exprs: Iterable[Expression]) -> frozenset[str]:
+    """The agent attributes that ``exprs`` test in conjuncts the index can serve (with a
+    value or a contact attribute): the router files agents under their values."""
+    out = set()
+    for expr in exprs:
+        for t in _conjuncts(expr.tree):
+            atom = _atom(t, lambda n: _scalar(n) or n[0] == "contact")
+            if atom is not None and atom[0] != "skill":
+                out.add(atom[1])
+    return frozenset(out)
+
+
+def agent_tags(attributes: Mapping[str, Any], names: Iterable[str]) -> tuple[str, ...]:
+    """The pseudo-skills an agent with ``attributes`` is filed under, for attributes ``names``."""
+    out = set()
+    for name in names:
+        v = attributes.get(name, MISSING)
+        k = _kind(v)
+        if k in (1, 2, 3):
+            out.add(_eq_tag(name, v))
+        elif k == 4:
+            out.update(_has_tag(name, x) for x in v if _kind(x) in (1, 2, 3))
+    return tuple(sorted(out))
+
+
+@functools.lru_cache(maxsize=4096)
+def _lookup(tree: tuple) -> tuple[str, ...]:
+    out = set()
+    for t in _conjuncts(tree):
+        atom = _atom(t, _scalar)
+        if atom is None:
+            continue
+        form, name, node = atom
+        out.add(name if form == "skill" else _eq_tag(name, node[1]) if form == "eq"
+                else _has_tag(name, node[1]))
+    return tuple(sorted(out))
+
+
+def lookup(expr: Expression, attributes: Mapping[str, Any]) -> tuple[str, ...]:
+    """The skills and pseudo-skills every agent passing ``expr`` (bound to a contact's
+    ``attributes``) is filed under: the agent index looks there first."""
+    return _lookup(expr.tree if not expr.contact_names else _bind_tree(expr.tree, attributes))
+
 
 def bind(expr: Expression, attributes: Mapping[str, Any]) -> _Pred:
     """``expr`` with the contact's ``attributes`` put in: a predicate of the agent alone.
@@ -471,24 +578,37 @@ def _column(source: str, text: str) -> int:
     return next((col for kind, value, col in toks if kind == "name" and value == text), 1)
 
 
-def expression_problems(queues: Iterable[Any], agents: Iterable[Any]) -> list[ExpressionError]:
+def expression_problems(queues: Iterable[Any], agents: Iterable[Any],
+                        contact_names: Iterable[str] | None = None,
+                        where: Callable[[int, Any], str] | None = None) -> list[ExpressionError]:
     """Each agent attribute or skill that the queues' expressions read and no agent of
-    ``agents`` declares, as an :class:`~omniroute.errors.ExpressionError` pointing at it."""
+    ``agents`` declares, as an :class:`~omniroute.errors.ExpressionError` pointing at it;
+    with ``contact_names`` (the attributes contacts may carry), each contact attribute read
+    outside them too.  ``where(i, queue)`` prefixes the field (default ``Queue 'name'.``)."""
     agents = list(agents)
     names = sorted({k for a in agents for k in a.attributes})
     skills = sorted({k for a in agents for k in a.skills})
+    carried = None if contact_names is None else sorted(set(contact_names))
     out = []
-    for q in queues:
+    for i, q in enumerate(queues):
+        head = where(i, q) if where is not None else f"Queue {q.name!r}."
         for field, expr in q.expressions():
-            where = f"Queue {q.name!r}.{field}"
-            for n in _walk(expr.tree):
-                if n[0] == "agent" and n[1] not in names:
+            where_ = head + field
+            for n in dict.fromkeys(_walk(expr.tree)):  # each name once, in order
+                if n[0] == "contact" and carried is not None and n[1] not in carried:
+                    col = next((c for kind, v, c in _tokens(expr.source, "") if kind == "name"
+                                and v.partition(".")[2] == n[1] and v.split(".")[0].lower() in ("contact", "task")), 1)
                     out.append(ExpressionError(
-                        where, expr.source, _column(expr.source, n[1]),
+                        where_, expr.source, col,
+                        f"contacts carry no attribute {n[1]!r} here" + (f"; they carry {carried}" if carried
+                                                                         else " (they carry none)")))
+                elif n[0] == "agent" and n[1] not in names:
+                    out.append(ExpressionError(
+                        where_, expr.source, _column(expr.source, n[1]),
                         f"no agent has the attribute {n[1]!r}; agents declare {names}"))
                 elif n[0] == "skill" and n[1] not in skills:
                     out.append(ExpressionError(
-                        where, expr.source, _column(expr.source, f"skills.{n[1]}"),
+                        where_, expr.source, _column(expr.source, f"skills.{n[1]}"),
                         f"no agent has the skill {n[1]!r}; agents have {skills}"))
     return out
 

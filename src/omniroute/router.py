@@ -41,7 +41,7 @@ from .errors import (
 )
 from .explain import Why
 from .explain import explain as explain_waiting
-from .expressions import bind
+from .expressions import bind, indexed_names, lookup
 from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
@@ -118,6 +118,9 @@ class Router:
             raise ValidationError(f"Router.contact_policy must be a ContactPolicy (got {contact_policy!r})")
         contact_policy.check_queues(tuple(qs))
         self._queues = qs
+        # Agent attributes the queues' expressions test by value: agents are filed under
+        # them (pseudo-skills), so the index serves those tests (omniroute.expressions).
+        self._indexed = indexed_names(x for q in qs.values() for _f, x in q.expressions())
         self.agent_policy = agent_policy
         self.contact_policy = contact_policy
         # The assignment hook, unless the policy keeps the base class's empty one.
@@ -276,7 +279,7 @@ class Router:
         for ch in agent.capacity:
             self._channels.setdefault(ch.name, ch)
         self._order += 1
-        a = AgentState(agent, self._order, now)
+        a = AgentState(agent, self._order, now, self._indexed)
         self.agent_policy.on_add(a)
         self._agents[agent.id] = a
         self._agent_index.add(a)
@@ -916,7 +919,11 @@ class Router:
         else:
             e.needs, e.min_tier, e.max_tier = q.eligibility(e.base_needs, e.steps[: e.step])
             expr = q.requirement(e.steps[: e.step])
-        e.require = None if expr is None else bind(expr, e.contact.attributes)
+        if expr is None:
+            e.require, e.lookup = None, ()
+        else:
+            attributes = e.contact.attributes
+            e.require, e.lookup = bind(expr, attributes), lookup(expr, attributes)
         if moved:
             self._tally.learn(e)
         return trigger

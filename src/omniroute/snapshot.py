@@ -554,7 +554,7 @@ def _build(router: Any, state: Mapping[str, Any]) -> None:
     index = router._agent_index
     agents: dict[str, AgentState] = {}
     for rec in state["agents"]:  # in joining order, logged out: as add_agent filed them
-        a = AgentState(rec["agent"], rec["order"], rec["since"])
+        a = AgentState(rec["agent"], rec["order"], rec["since"], router._indexed)
         agents[a.id] = a
         index.add(a)
     router._agents = agents

@@ -13,6 +13,7 @@ from typing import Any, Final
 from .agents import Agent
 from .channels import Channel
 from .contacts import Contact
+from .expressions import agent_tags
 from .queues import Queue
 
 __all__ = ["AgentState", "Entry", "qualified", "AVAILABLE", "AWAY", "LOGGED_OUT"]
@@ -36,10 +37,10 @@ class AgentState:
         "nonexclusive", "since", "handled", "last_assigned", "version", "contacts",
         "wrapups", "skills", "tier", "capacity", "channels", "max_total", "n_skills",
         "sum_levels", "cap_total", "keys", "cache", "filed", "state", "state_since",
-        "attributes", "team",
+        "attributes", "team", "tags",
     )
 
-    def __init__(self, agent: Agent, order: int, now: float) -> None:
+    def __init__(self, agent: Agent, order: int, now: float, indexed: Any = ()) -> None:
         self.agent = agent
         self.id = agent.id
         self.order = order
@@ -67,9 +68,12 @@ class AgentState:
         self.n_skills = len(agent.skills)
         self.sum_levels = sum(agent.skills.values())
         self.cap_total = sum(agent.capacity.values())
+        # Pseudo-skills for the attributes the router's expressions test by value
+        # (``indexed``: their names; see omniroute.expressions.agent_tags).
+        self.tags: tuple[str, ...] = agent_tags(agent.attributes, indexed) if indexed else ()
         # The agent index's private bookkeeping: the skill sets it may be filed under, and
         # per channel the queues or heaps it is filed in (see ``AgentIndex.add``).
-        names = sorted(self.skills)
+        names = sorted([*self.skills, *self.tags])
         self.keys: list[tuple[str, ...]] = [(), *((s,) for s in names)] + [
             (s, t) for i, s in enumerate(names) for t in names[i + 1:]
         ]
@@ -124,7 +128,7 @@ class Entry:
         "contact", "id", "seq", "channel", "queue", "arrival", "entered", "base_needs",
         "needs", "min_tier", "max_tier", "step", "steps", "declined", "decline_due", "state",
         "agent", "hold_until", "version", "priority", "key", "cls", "slot", "chname",
-        "first_assigned", "assigned_at", "require",
+        "first_assigned", "assigned_at", "require", "lookup",
     )
 
     def __init__(self, contact: Contact, seq: int, queue: Queue, now: float) -> None:
@@ -161,6 +165,9 @@ class Entry:
         # The attribute expression in force at the step reached, with the contact's
         # attributes put in (omniroute.expressions.bind): a predicate of the agent, or None.
         self.require: Any = None
+        # The skills and pseudo-skills every agent passing it is filed under (the index
+        # looks there): omniroute.expressions.lookup.
+        self.lookup: tuple[str, ...] = ()
 
     def meets(self, a: AgentState) -> bool:
         """Does agent ``a`` satisfy this contact's current needs, tiers, expression and

@@ -82,3 +82,9 @@ def test_the_queue_ratio_example_runs() -> None:
     exec(compile(code, str(DOC), "exec"), ns)
     router = ns["router"]
     assert (router.agent_policy.name, router.contact_policy.name) == ("idleness-ratio+longest-idle", "queue-ratio")
+
+
+def test_the_attribute_expressions_example_runs() -> None:
+    text = DOC.read_text()
+    code = re.search(r"```python\n(.*?)```", text[text.index("## Attribute expressions"):], re.S).group(1)
+    exec(compile(code, str(DOC), "exec"), {})

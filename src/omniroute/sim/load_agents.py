@@ -63,7 +63,7 @@ class AgentFields(Fields):
 
     def agents(self, d: Any, path: str) -> AgentGroup | None:
         keys = ("team", "count", "tier", "skills", "capacity", "shifts", "max_total", "prefix",
-                "handle_factor", "staffing", "staffing_interval")
+                "handle_factor", "staffing", "staffing_interval", "attributes")
         if not self.table(d, path, keys, () if isinstance(d, Mapping) and "staffing" in d else ("count",)):
             return None
         count = self.get(d, "count", path, lambda x, p: self.integer(x, p, 0, MAX_AGENTS))
@@ -113,6 +113,11 @@ class AgentFields(Fields):
                     ok_n = self.integer(n, kp, 0) is not None
                     if ok_ch and ok_n:
                         cap[k] = n
+        attributes = d.get("attributes", {})
+        if not isinstance(attributes, Mapping):
+            self.p.add(f"{path}.attributes", f"{fmt_value(attributes)} must be a table of name = value, "
+                       "e.g. { language = 'es', languages = ['es', 'en'] }")
+            attributes = None
         shifts = []
         sv = d.get("shifts", [])
         if not isinstance(sv, list):
@@ -122,10 +127,10 @@ class AgentFields(Fields):
                 sh = self.shift(s, f"{path}.shifts[{i}]")
                 if sh is not None:
                     shifts.append(sh)
-        if None in (tier, skills, cap, factor, staffing, s_int) or (count is None and not staffing):
+        if None in (tier, skills, cap, factor, staffing, s_int, attributes) or (count is None and not staffing):
             return None
         return self.build(lambda: AgentGroup(count, skills=skills, tier=tier, capacity=cap,
                                              team=team, shifts=tuple(shifts), max_total=max_total,
                                              prefix=prefix, handle_factor=factor,
                                              staffing=tuple(staffing or ()),
-                                             staffing_interval=s_int), path)
+                                             staffing_interval=s_int, attributes=attributes), path)

@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 
+from ..errors import ExpressionError
+from ..expressions import Expression
 from ..policies import SCORE_TABLE_BY, SCORE_TABLE_ON, ScoreTable, agent_policy, contact_policy
 from ..queues import Overflow, Queue, ServiceLevel, Step
 from .fields import Fields, fmt_value, key_path
@@ -335,7 +337,7 @@ class QueueFields(Fields):
         out: list[Step] = []
         for i, s in enumerate(v):
             sp = f"{path}[{i}]"
-            if not self.table(s, sp, ("after", "min_tier", "max_tier", "drop", "lower"), ("after",)):
+            if not self.table(s, sp, ("after", "min_tier", "max_tier", "drop", "lower", "requires"), ("after",)):
                 continue
             after = self.get(s, "after", sp, self.duration)
             kw = {k: self.get(s, k, sp, lambda x, p: self.integer(x, p, 0)) for k in ("min_tier", "max_tier", "lower") if k in s}
@@ -345,6 +347,8 @@ class QueueFields(Fields):
             if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop):
                 self.p.add(f"{sp}.drop", f"{fmt_value(drop)} must be a list of skill names")
                 continue
+            if "requires" in s:
+                kw["requires"] = self.expression(s["requires"], f"{sp}.requires")
             if after is None or any(x is None for x in kw.values()):
                 continue
             if out and after < out[-1].after:
@@ -356,9 +360,20 @@ class QueueFields(Fields):
                 out.append(st)
         return out
 
+    def expression(self, v: Any, path: str) -> Expression | None:
+        """An attribute expression (``requires``); a syntax error is noted with its caret."""
+        if not isinstance(v, str):
+            self.p.add(path, f"{fmt_value(v)} must be an expression string, e.g. \"language == 'es'\"")
+            return None
+        try:
+            return Expression.parse(v, path)
+        except ExpressionError as exc:
+            self.p.items.append(str(exc))
+            return None
+
     def queue(self, d: Any, path: str) -> QueueSpec | None:
         keys = ("name", "channel", "needs", "sla", "priority", "steps", "overflow", "min_tier",
-                "max_tier", "segment_steps", "lines")
+                "max_tier", "segment_steps", "lines", "requires")
         if not self.table(d, path, keys, ("name",)):
             return None
         name = self.get(d, "name", path, self.string)
@@ -396,12 +411,13 @@ class QueueFields(Fields):
                     if st is not None:
                         seg_steps[seg] = st
         lines = self.get(d, "lines", path, lambda x, p: self.integer(x, p, 1, MAX_LINES))
+        requires = self.expression(d["requires"], f"{path}.requires") if "requires" in d else None
         if None in (name, ch, needs, priority, steps, min_tier) or ("max_tier" in d and max_tier is None) \
-                or ("lines" in d and lines is None):
+                or ("lines" in d and lines is None) or ("requires" in d and requires is None):
             return None
         q = self.build(lambda: Queue(name, sla=sla, priority=priority, steps=tuple(steps),
                                      overflow=overflow, min_tier=min_tier, max_tier=max_tier,
-                                     segment_steps=seg_steps), path)
+                                     segment_steps=seg_steps, requires=requires), path)
         return QueueSpec(q, channel=ch, needs=needs, lines=lines) if q is not None else None
 
 

@@ -22,7 +22,7 @@ from .load_agents import AgentFields
 from .load_demand import DemandFields
 from .load_queues import ROUTING_QUEUE_TABLES, QueueFields, overflow_needs
 from .load_vendor import VendorFields
-from .scenario import Busyness, Demand, Routing, Scenario, ScoredChoice, Trace
+from .scenario import Busyness, Demand, Routing, Scenario, ScoredChoice, Trace, requires_problems
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -244,6 +244,9 @@ class _Parser(QueueFields, AgentFields, DemandFields, VendorFields):
                       sum(1 for r in d.records if r.arrival < horizon))
                      for i, d in enumerate(demand) if isinstance(d, Trace)]):
                 self.p.add("", problem)
+        if not self.p.items:  # every agent declared: an attribute none has is a typo
+            self.p.items.extend(requires_problems([q for q in queues if q is not None],
+                                                  [g for g in groups if g is not None]))
         em = self.emulate(data, queues, groups, demand) if not self.p.items else None
         if self.p.items:
             return None

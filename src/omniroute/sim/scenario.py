@@ -21,10 +21,11 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .._checks import FrozenMap, check_duration, check_int, levels
+from .._checks import FrozenMap, check_duration, check_int, frozen_mapping, levels
 from ..agents import Agent
 from ..channels import VOICE, Channel, channel
 from ..errors import UnknownQueueError, ValidationError
+from ..expressions import expression_problems
 from ..policies import (
     CONTACT_POLICIES,
     AgentPolicy,
@@ -450,6 +451,15 @@ def _factor(v: Any) -> float | Mapping[str, float]:
     return one(v, "handle_factor")
 
 
+def requires_problems(queues: Sequence[QueueSpec], groups: Sequence[AgentGroup]) -> list[str]:
+    """The queues' expressions checked against the groups' attributes and skills; contacts
+    of a scenario carry no attributes, so ``contact.<name>`` is refused too (it would be
+    missing, the expression false, for every contact)."""
+    return [str(e) for e in expression_problems(
+        [q.queue for q in queues], [g.agent(0) for g in groups], contact_names=(),
+        where=lambda i, q: f"queues[{i}].")]
+
+
 @attrs.frozen(slots=True)
 class AgentGroup:
     """``count`` identical agents (ids ``{team}-{i}``); ``shifts`` empty: always on.
@@ -457,6 +467,8 @@ class AgentGroup:
     ``handle_factor``: how long this group's agents take, as a multiple of the contact's
     drawn handle time: one number for every contact, or ``{queue: factor}`` per queue of
     entry (others 1); the field's models give the service rate by (contact type, group).
+
+    ``attributes``: the agents' attributes, read by queues' ``requires`` expressions.
 
     ``staffing``: the group's size per period instead of shifts, e.g. ``(12, 18, 9)`` with
     ``staffing_interval=7200`` for three 2-hour periods, repeating like an arrival profile
@@ -478,6 +490,7 @@ class AgentGroup:
                                                            hash=False)
     staffing: tuple[int, ...] = attrs.field(default=(), converter=tuple)
     staffing_interval: float = 1800.0
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if self.staffing:
@@ -509,7 +522,7 @@ class AgentGroup:
     def agent(self, i: int, prefix: str | None = None) -> Agent:
         p = prefix or self.prefix or self.team or "agent"
         return Agent(f"{p}-{i}", skills=self.skills, tier=self.tier, capacity=self.capacity,
-                     team=self.team, max_total=self.max_total)
+                     team=self.team, max_total=self.max_total, attributes=self.attributes)
 
 
 DIALER_MODES = ("preview", "progressive", "predictive")
@@ -857,6 +870,7 @@ class Scenario:
             ov = q.queue.overflow
             if ov is not None and ov.to not in known:
                 out.append(f"queue {q.name!r}: overflow.to {ov.to!r} is not a queue; known: {sorted(known)}")
+        out += requires_problems(self.queues, self.agents)
         for i, g in enumerate(self.agents):
             if g.staffing and (self.horizon + self.drain) / g.staffing_interval > MAX_PROFILE_PIECES:
                 out.append(f"agents[{i}].staffing_interval: {g.staffing_interval:g} s makes more than "
