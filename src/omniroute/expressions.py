@@ -45,7 +45,7 @@ import attrs
 from .errors import ExpressionError
 
 __all__ = ["Expression", "MISSING", "BUILTINS", "bind", "requirement", "check_expressions",
-           "expression_problems", "indexed_names", "agent_tags", "lookup"]
+           "expression_problems", "indexed_names", "agent_tags", "lookup", "bound"]
 
 #: The agent's built-in names (an agent attribute may not take them).
 BUILTINS = ("id", "tier", "team", "skills")
@@ -399,7 +399,11 @@ class Expression:
 
     source: str = attrs.field(eq=False)
     tree: tuple = attrs.field(init=False, repr=False)
-    _predicate: Any = attrs.field(init=False, repr=False, eq=False)
+    # Machinery for bound(): the contact attributes read, in order; the (predicate, lookup)
+    # pair when it reads none; otherwise the pairs by the values read (a cache).
+    _reads: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+    _static: Any = attrs.field(init=False, repr=False, eq=False)
+    _cache: dict = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.source, str):
@@ -407,7 +411,10 @@ class Expression:
                                   "expected the expression as a string")
         tree = _Parser(self.source, "Expression.source").parse()
         object.__setattr__(self, "tree", tree)
-        object.__setattr__(self, "_predicate", None if self.contact_names else _compiled(tree))
+        reads = tuple(dict.fromkeys(n[1] for n in _walk(tree) if n[0] == "contact"))
+        object.__setattr__(self, "_reads", reads)
+        object.__setattr__(self, "_static", None if reads else (_compiled(tree), _lookup(tree)))
+        object.__setattr__(self, "_cache", {})
 
     @classmethod
     def parse(cls, source: Any, field: str = "expression") -> Expression:
@@ -542,21 +549,45 @@ def _lookup(tree: tuple) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+def _value_key(v: Any) -> Any:
+    """A contact value as a cache key: ``1`` and ``true`` must differ."""
+    if type(v) is str:
+        return v
+    h = _hashable(v)
+    return (_sig(h), h)
+
+
+def bound(expr: Expression, attributes: Mapping[str, Any]) -> tuple[_Pred, tuple[str, ...]]:
+    """``expr`` with a contact's ``attributes`` put in: ``(predicate, lookup)``, the
+    predicate of the agent alone and the names the index looks under (see :func:`lookup`).
+
+    Computed once per distinct combination of the values read (cached on the expression);
+    contacts whose attributes give the same bound expression get the same predicate object,
+    so the router's waiting index files them together.
+    """
+    reads = expr._reads
+    if not reads:
+        return expr._static  # type: ignore[no-any-return]
+    key = tuple([_value_key(attributes.get(n, MISSING)) for n in reads])
+    cache = expr._cache
+    got = cache.get(key)
+    if got is None:
+        if len(cache) >= 4096:  # memory stays bounded; predicates stay shared (lru above)
+            cache.clear()
+        tree = _bind_tree(expr.tree, attributes)
+        got = cache[key] = (_compiled(tree), _lookup(tree))
+    return got  # type: ignore[no-any-return]
+
+
 def lookup(expr: Expression, attributes: Mapping[str, Any]) -> tuple[str, ...]:
     """The skills and pseudo-skills every agent passing ``expr`` (bound to a contact's
     ``attributes``) is filed under: the agent index looks there first."""
-    return _lookup(expr.tree if not expr.contact_names else _bind_tree(expr.tree, attributes))
+    return bound(expr, attributes)[1]
 
 
 def bind(expr: Expression, attributes: Mapping[str, Any]) -> _Pred:
-    """``expr`` with the contact's ``attributes`` put in: a predicate of the agent alone.
-
-    Contacts whose attributes give the same bound expression get the same predicate
-    object (up to a cache of 4,096), so the router's waiting index files them together.
-    """
-    if expr._predicate is not None:
-        return expr._predicate  # type: ignore[no-any-return]
-    return _compiled(_bind_tree(expr.tree, attributes))
+    """``expr`` with the contact's ``attributes`` put in: a predicate of the agent alone."""
+    return bound(expr, attributes)[0]
 
 
 def requirement(field: str, value: Any) -> Expression | None:

@@ -41,7 +41,7 @@ from .errors import (
 )
 from .explain import Why
 from .explain import explain as explain_waiting
-from .expressions import bind, indexed_names, lookup
+from .expressions import bound, indexed_names
 from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
@@ -922,8 +922,7 @@ class Router:
         if expr is None:
             e.require, e.lookup = None, ()
         else:
-            attributes = e.contact.attributes
-            e.require, e.lookup = bind(expr, attributes), lookup(expr, attributes)
+            e.require, e.lookup = bound(expr, e.contact.attributes)
         if moved:
             self._tally.learn(e)
         return trigger
