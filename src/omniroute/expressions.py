@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -277,8 +278,6 @@ def _ne(x: Any, y: Any) -> bool:
 
 
 def _ordered(op: str) -> Callable[[Any, Any], bool]:
-    import operator
-
     fn = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[op]
 
     def compare(x: Any, y: Any) -> bool:

@@ -29,7 +29,9 @@ class AgentState:
 
     ``load`` counts the contacts held per channel, wrap-ups included (capacity comes back
     when wrap-up ends); ``since`` is when the agent last became idle or last got a contact;
-    ``version`` changes whenever anything a policy or the index reads changes.
+    ``version`` changes whenever anything a policy or the index reads changes.  ``tags``:
+    the pseudo-skills (attribute values) the agent index files it under, for the attributes
+    the router's expressions test by value (``indexed``).
     """
 
     __slots__ = (
