@@ -10,7 +10,7 @@ first, and again last to show the drift of a shared machine).  Policies:
 drawing policies list the free eligible agents, the others take the first in key order.
 
 Run:  python benchmarks/bench_vendor_policies.py [--agents 10000] [--decisions 20000] [--write]
-      (the build that loads: compiled when built, OMNIROUTE_PURE_PYTHON=1 for pure)
+      (both builds, each in a child process; the compiled one must be built)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _builds import call_in_build  # noqa: E402
 from bench_router import run  # noqa: E402
 
 import omniroute as orr  # noqa: E402
@@ -44,29 +45,37 @@ def policies(n: int) -> list[tuple[str, object]]:
     ]
 
 
+def measure(agents: int, decisions: int) -> dict:
+    """Every policy's decisions per second on the build that loads (for ``call_in_build``)."""
+    rows = []
+    for label, pol in policies(agents):
+        r = run(agents, decisions, policy=pol, tiers=3)  # type: ignore[arg-type]
+        rows.append([label, r["per_second"]])
+        print(f"{label:<58} {r['per_second']:>10,.0f} decisions/s  busy {r['busy']:.2f}", file=sys.stderr)
+    return {"accelerated": orr.ACCELERATED, "rows": rows}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--agents", type=int, default=10_000)
     ap.add_argument("--decisions", type=int, default=20_000)
     ap.add_argument("--write", action="store_true", help="write the section into RESULTS.md")
     args = ap.parse_args()
-    build = "compiled" if orr.ACCELERATED else "pure"
-    rows = []
-    for label, pol in policies(args.agents):
-        r = run(args.agents, args.decisions, policy=pol, tiers=3)  # type: ignore[arg-type]
-        rows.append((label, r))
-        print(f"{label:<58} {r['per_second']:>10,.0f} decisions/s  busy {r['busy']:.2f}", file=sys.stderr)
-    base = rows[0][1]["per_second"]
+    got = {b: call_in_build(b, "bench_vendor_policies", f"measure({args.agents}, {args.decisions})")["rows"]
+           for b in ("compiled", "pure")}
     cmd = "python benchmarks/bench_vendor_policies.py --write" + (
         f" --agents {args.agents}" if args.agents != 10_000 else "") + (
         f" --decisions {args.decisions}" if args.decisions != 20_000 else "")
     lines = [SECTION, "",
-             f"Command: `{'OMNIROUTE_PURE_PYTHON=1 ' if build == 'pure' else ''}{cmd}` ({build} core) on "
-             f"CPython {platform.python_version()}, {platform.machine()}; {args.agents:,} agents in 3 tiers, "
+             f"Command: `{cmd}` (each build in its own child process) on CPython "
+             f"{platform.python_version()}, {platform.machine()}; {args.agents:,} agents in 3 tiers, "
              f"{args.decisions:,} decisions after warm-up, CPU seconds of one process, the workload of "
              "`bench_router.py`. A shared 2-core machine: compare rows of one run, not runs.", "",
-             "| policy | decisions/s | vs longest-idle |", "|---|---:|---:|"]
-    lines += [f"| {label} | {r['per_second']:,.0f} | {r['per_second'] / base:.2f}x |" for label, r in rows]
+             "| policy | compiled decisions/s | vs longest-idle | pure decisions/s | vs longest-idle |",
+             "|---|---:|---:|---:|---:|"]
+    cbase, pbase = got["compiled"][0][1], got["pure"][0][1]
+    lines += [f"| {c[0]} | {c[1]:,.0f} | {c[1] / cbase:.2f}x | {p[1]:,.0f} | {p[1] / pbase:.2f}x |"
+              for c, p in zip(got["compiled"], got["pure"], strict=True)]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
