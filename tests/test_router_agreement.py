@@ -3,6 +3,7 @@
 A Hypothesis state machine drives the fast router and an oracle with the same random events —
 agents joining and leaving, presence changes, submits, completes with wrap-up, abandons,
 declines (also without a tick first), transfers and ticks — for every agent and contact policy,
+greedy and joint matching (``Router(matching=...)``),
 and asserts identical assignments (same contacts, agents, times and reasons), views, statuses
 and wake-ups, and the invariants of DESIGN.md section 4 after every step.  ``RouterPair`` is
 the machine; ``tests/test_router_independent.py`` runs it against the independent oracle.
@@ -40,11 +41,14 @@ class RouterPair(RuleBasedStateMachine):
         queues=ost.queue_sets(),
         ap=st.sampled_from(sorted(ost.agent_policy_factories)),
         cp=st.sampled_from(sorted(ost.contact_policy_factories)),
+        matching=st.sampled_from(["greedy", "joint"]),
     )
-    def setup(self, queues: list[orr.Queue], ap: str, cp: str) -> None:
+    def setup(self, queues: list[orr.Queue], ap: str, cp: str, matching: str) -> None:
         af, cf = ost.agent_policy_factories[ap], ost.contact_policy_factories[cp]
-        self.fast = orr.Router(queues, agent_policy=af(), contact_policy=cf())
-        self.ref = self.oracle(queues, agent_policy=af(), contact_policy=cf())
+        if ap not in ost.joint_agent_policies:  # a draw or a hold: joint matching refuses it
+            matching = "greedy"
+        self.fast = orr.Router(queues, agent_policy=af(), contact_policy=cf(), matching=matching)
+        self.ref = self.oracle(queues, agent_policy=af(), contact_policy=cf(), matching=matching)
 
     # ---------------------------------------------------------------- helpers
     def both(self, method: str, *args, **kwargs) -> list[orr.Assignment] | None:
@@ -198,6 +202,16 @@ class RouterPair(RuleBasedStateMachine):
         cid = data.draw(st.sampled_from(self.live("assigned")))
         self.status[cid] = "completed"
         self.both("complete", cid, self.now, wrap_up=data.draw(ost.times(wrap)))
+
+    @precondition(lambda self: any(s == "assigned" for s in self.status.values()))
+    @rule(data=st.data(), wrap=st.sampled_from([2.0, 9.0]))
+    def finish_together(self, data: st.DataObject, wrap: float) -> None:
+        """Several contacts completed at one instant with the same wrap-up: their agents
+        free up together, while contacts wait (where joint matching differs from greedy)."""
+        assigned = self.live("assigned")
+        for cid in data.draw(st.lists(st.sampled_from(assigned), min_size=1, max_size=4, unique=True)):
+            self.status[cid] = "completed"
+            self.both("complete", cid, self.now, wrap_up=wrap)
 
     @precondition(lambda self: any(s == "waiting" for s in self.status.values()))
     @rule(data=st.data(), dt=st.sampled_from([0.0, 1.0, 4.0]))

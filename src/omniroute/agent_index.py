@@ -379,11 +379,7 @@ class AgentIndex:
         the router's business.  For a drawing policy, ``draw=False`` only tells whether any
         agent is eligible (the first one found, no random number spent).
         """
-        mn, mx = e.min_tier, e.max_tier
-        tiers = self._tier_ranges.get((mn, mx))
-        if tiers is None:
-            tiers = self._tier_ranges[mn, mx] = [
-                t for t in self._tiers if mn <= t and (mx is None or t <= mx)]
+        tiers = self._tiers_for(e)
         if not tiers:
             return None
         skip: set[int] | None = None  # closed tiers: their idle agents are not for ``e``
@@ -404,20 +400,7 @@ class AgentIndex:
     def _best_in(self, e: Entry, tiers: list[int], skip: set[int] | None,
                  draw: bool) -> tuple[AgentState, tuple] | None:
         """The policy's pick for ``e`` among the agents of ``tiers`` (``skip``: closed tiers)."""
-        needs = e.needs
-        covered = -1  # how many of the bucket's skills are needs (-1: all of them)
-        if e.lookup:
-            # An expression's conjuncts served by the index (attribute values as
-            # pseudo-skills, skill levels): choose among them and the needs alike.
-            skills, covered = self._names(e, tiers)
-        elif not needs:
-            skills = ()
-        elif len(needs) == 1:
-            skills = (needs[0][0],)
-        elif len(needs) == 2:
-            skills = (needs[0][0], needs[1][0])  # needs are sorted by skill
-        else:
-            skills = self._selective([s for s, _lvl in needs], tiers)
+        skills, covered = self._skill_set(e, tiers)
         ch = e.chname
         orders = []
         fifo = self._fifo
@@ -468,6 +451,58 @@ class AgentIndex:
         names = sorted({*needed, *e.lookup})
         skills = tuple(names) if len(names) <= 2 else self._selective(names, tiers)
         return skills, sum(1 for s in skills if s in needed)
+
+    def eligible(self, e: Entry) -> list[AgentState]:
+        """Every available agent with room who may take ``e`` now, in joining order.
+
+        For a joint solve (``Router(matching="joint")``): it reads the buckets ``best``
+        merges, so it costs O(free agents with the needed skills in the allowed tiers).
+        """
+        tiers = self._tiers_for(e)
+        if not tiers:
+            return []
+        skills, _covered = self._skill_set(e, tiers)
+        found: dict[str, AgentState] = {}
+        for t in tiers:
+            b = self._bucket(e.chname, skills, t)
+            if self._fifo:
+                for q in b:
+                    for x in q:
+                        if x.live and e.meets(x.agent):
+                            found[x.agent.id] = x.agent
+            else:
+                for item in b:
+                    a = item[-1]
+                    if item[-2] == a.version and e.meets(a):
+                        found[a.id] = a
+        return sorted(found.values(), key=_joined)
+
+    def _tiers_for(self, e: Entry) -> list[int]:
+        """The tiers with agents that ``e``'s tier range allows."""
+        mn, mx = e.min_tier, e.max_tier
+        tiers = self._tier_ranges.get((mn, mx))
+        if tiers is None:
+            tiers = self._tier_ranges[mn, mx] = [
+                t for t in self._tiers if mn <= t and (mx is None or t <= mx)]
+        return tiers
+
+    def _skill_set(self, e: Entry, tiers: list[int]) -> tuple[tuple[str, ...], int]:
+        """The skill set whose buckets hold ``e``'s candidates (none, its one or two needed
+        skills, the two that the fewest agents in ``tiers`` have, or with an expression's
+        lookup the two most selective of needs and attribute names), and how many of them are
+        needs (what a per-skill key covers; -1: all of them)."""
+        needs = e.needs
+        if e.lookup:
+            # An expression's conjuncts served by the index (attribute values as
+            # pseudo-skills, skill levels): choose among them and the needs alike.
+            return self._names(e, tiers)
+        if not needs:
+            return (), -1
+        if len(needs) == 1:
+            return (needs[0][0],), -1
+        if len(needs) == 2:
+            return (needs[0][0], needs[1][0]), -1  # needs are sorted by skill
+        return self._selective([s for s, _lvl in needs], tiers), -1
 
     def _draw(self, e: Entry, buckets: list, rng: Any, draw: bool,
               skip: set[int] | None = None) -> tuple[AgentState, tuple] | None:

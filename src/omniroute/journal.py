@@ -408,6 +408,8 @@ def _header(router: Router) -> dict[str, Any]:
                             "queues": [serial.to_dict(q) for q in router.queues.values()]}
     for key, pol in (("agent_policy", router.agent_policy), ("contact_policy", router.contact_policy)):
         head[key] = serial.to_dict(pol) if serial.is_builtin(pol) else {"custom": pol.name, "repr": repr(pol)}
+    if router.matching != "greedy":  # written only when set: greedy journals are unchanged
+        head["matching"] = router.matching
     return head
 
 
@@ -469,12 +471,14 @@ class JournaledRouter:
     the call it follows) after every that many calls, so that :meth:`resume` restores it and
     replays only the calls after it.  The router must then be snapshottable (a custom policy
     must say how, see :class:`~omniroute.policies.PolicyState`), checked at once.
+    ``matching``: as :class:`~omniroute.Router`'s; the header records a joint one.
     """
 
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
                  contact_policy: ContactPolicy | None = None, *, journal: str | os.PathLike[str] | Journal,
-                 custom_policies: bool = False, checkpoint_every: int | None = None, **options: Any) -> None:
-        router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy)
+                 custom_policies: bool = False, checkpoint_every: int | None = None,
+                 matching: str = "greedy", **options: Any) -> None:
+        router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy, matching=matching)
         head = _header(router)
         custom = [k for k in ("agent_policy", "contact_policy") if "custom" in head[k]]
         if custom and not custom_policies:
@@ -747,7 +751,8 @@ def _queues(head: Mapping[str, Any]) -> list[Queue]:
 def _router(head: Mapping[str, Any], path: Path, agent_policy: Any, contact_policy: Any) -> Router:
     ap, cp = _policies(head, path, agent_policy, contact_policy)
     try:
-        return Router(_queues(head), agent_policy=ap, contact_policy=cp)
+        return Router(_queues(head), agent_policy=ap, contact_policy=cp,
+                      matching=head.get("matching", "greedy"))
     except OmnirouteError as exc:
         raise JournalError(f"{path}: {exc}") from None
 

@@ -44,8 +44,10 @@ class LockedRouter:
         queues: Iterable[Queue],
         agent_policy: AgentPolicy | None = None,
         contact_policy: ContactPolicy | None = None,
+        matching: str = "greedy",
     ) -> None:
-        self.router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy)
+        self.router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy,
+                             matching=matching)
         self.lock = threading.RLock()
 
     @classmethod

@@ -21,6 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterable, Mapping
+from operator import attrgetter
 from typing import Any, Final
 
 from ._checks import check_duration, check_reason, levels, real
@@ -42,7 +43,8 @@ from .errors import (
 from .explain import Why
 from .explain import explain as explain_waiting
 from .expressions import bound, indexed_names
-from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO
+from .matching import solve
+from .policies import AgentPolicy, ContactPolicy, LongestIdle, PriorityFIFO, Scored
 from .queues import Queue
 from .state import AVAILABLE, AWAY, LOGGED_OUT, AgentState, Entry, qualified
 from .stats import Stats
@@ -65,8 +67,10 @@ __all__ = ["Router"]
 # Final: the compiled build inlines the constants (no module-dict lookup per use).
 _WRAP: Final = "wrap-up"
 _tuple_new = tuple.__new__
+_joined = attrgetter("order")
 _RULE: Final = "rule"
 _INF: Final = math.inf
+_MATCHINGS: Final = ("greedy", "joint")
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -76,6 +80,11 @@ class Router:
     ``queues``: every queue contacts may name.  ``agent_policy`` chooses among eligible
     agents (default :class:`~omniroute.policies.LongestIdle`); ``contact_policy`` chooses
     among waiting contacts (default :class:`~omniroute.policies.PriorityFIFO`).
+    ``matching``: ``"greedy"`` (default) routes what several timed rules free at one instant
+    contact by contact, best-ranked first; ``"joint"`` solves one assignment problem for the
+    contacts and agents that meet there (:mod:`omniroute.matching` says what it optimises).
+    Joint matching needs an agent policy that ranks agents (not ``Random``, not
+    ``PreferredAgent``).
 
     Every mutating call returns the :class:`~omniroute.Assignment` objects it caused, in
     decision order.
@@ -92,6 +101,7 @@ class Router:
         queues: Any,
         agent_policy: Any = None,
         contact_policy: Any = None,
+        matching: Any = "greedy",
     ) -> None:
         if isinstance(queues, (str, bytes, Queue)) or not isinstance(queues, Iterable):
             raise ValidationError(
@@ -117,6 +127,21 @@ class Router:
         if not isinstance(contact_policy, ContactPolicy):
             raise ValidationError(f"Router.contact_policy must be a ContactPolicy (got {contact_policy!r})")
         contact_policy.check_queues(tuple(qs))
+        if matching not in _MATCHINGS:
+            raise ValidationError(
+                f"Router.matching must be one of {list(_MATCHINGS)} (got {matching!r})")
+        if matching == "joint" and (agent_policy.draw_rng is not None or agent_policy.prefers):
+            raise ValidationError(
+                f"Router.matching='joint' needs an agent policy that ranks agents (got "
+                f"{agent_policy.name!r}): a draw or a preferred-agent hold has no cost to minimise")
+        if matching == "joint" and (agent_policy.reserve or agent_policy.pools or contact_policy.dynamic):
+            raise ValidationError(
+                f"Router.matching='joint' cannot honour {agent_policy.name!r} with {contact_policy.name!r}: "
+                "a reservation or idleness ratios choose tiers contact by contact, and a queue-ratio "
+                "order changes with every assignment; use matching='greedy'")
+        self.matching: str = matching
+        self._joint = matching == "joint"
+        self._scored = isinstance(agent_policy, Scored)
         self._queues = qs
         # Agent attributes the queues' expressions test by value: agents are filed under
         # them (pseudo-skills), so the index serves those tests (omniroute.expressions).
@@ -538,6 +563,8 @@ class Router:
                 else:
                     (a,) = freed.values()
                     self._route_agent(a, now, "wrap-up", out)
+            elif self._joint and (moved or freed):
+                self._settle_joint(moved, list(freed.values()), now, out)
             elif moved or freed:
                 self._settle(moved, list(freed.values()), now, out)
             if self._opened or self._unkept:
@@ -761,6 +788,68 @@ class Router:
                 if first is None or r < first[0]:
                     first = (r, e, found)
         return first
+
+    def _settle_joint(self, moved: list[tuple[Entry, str]], freed: list[AgentState], now: float,
+                      out: list[Assignment]) -> None:
+        """:meth:`_settle` for ``matching="joint"``: one assignment problem per round.
+
+        The contacts that meet are the moved contacts some agent can serve and the waiting
+        contacts a freed agent can serve; the agents, the freed ones and those who can serve
+        a moved contact.  Each round gives each agent at most one contact, chosen by
+        :func:`omniroute.matching.solve`; rounds repeat (agents with room left, contacts
+        left) until one assigns nothing.  Costs O(those contacts x those agents) per round
+        to build plus the solve; see :mod:`omniroute.matching`.
+        """
+        for a in freed:
+            self._touch(a)
+        for e, _trigger in moved:
+            self._wait(e)
+        triggers = {e.id: trigger for e, trigger in moved}
+        contacts: dict[str, Entry] = {}
+        agents: dict[str, AgentState] = {}
+        for e, _trigger in moved:
+            able = self._agent_index.eligible(e)
+            if able:
+                contacts[e.id] = e
+                for a in able:
+                    agents[a.id] = a
+        for a in freed:
+            found = self._waiting.eligible(a)
+            if found:
+                agents[a.id] = a
+                for e in found:
+                    contacts[e.id] = e
+        policy = self.contact_policy
+        rows = [x[2] for x in sorted((policy.rank(e.key, e, now), e.seq, e) for e in contacts.values())]
+        cols = sorted(agents.values(), key=_joined)
+        while True:
+            edges: dict[tuple[int, int], float] = {}
+            for i, e in enumerate(rows):
+                if e.state == "waiting":
+                    self._joint_costs(i, e, cols, edges)
+            pairs = solve(len(rows), len(cols), edges)
+            if not pairs:
+                return
+            for i, j in pairs:
+                e, a = rows[i], cols[j]
+                self._unwait(e)
+                trigger = triggers.get(e.id, "wrap-up")
+                self._assign(e, a, now, trigger, self.agent_policy.name, ("joint", edges[i, j]), out)
+                self._touch(a)
+
+    def _joint_costs(self, i: int, e: Entry, cols: list[AgentState],
+                     edges: dict[tuple[int, int], float]) -> None:
+        """Row ``i``'s edges: the agents of ``cols`` who can take ``e`` now, and their cost
+        (the agent policy's position of the agent for ``e``, or minus a Scored score)."""
+        policy = self.agent_policy
+        able = [(policy.rank(a, e), a.order, j) for j, a in enumerate(cols)
+                if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)]
+        if self._scored:
+            for r, _order, j in able:
+                edges[i, j] = float(r[0])
+        else:
+            for pos, (_r, _order, j) in enumerate(sorted(able)):
+                edges[i, j] = float(pos)
 
     def _route_agent(self, a: AgentState, now: float, trigger: str, out: list[Assignment]) -> None:
         waiting = self._waiting

@@ -115,9 +115,12 @@ def _config(router: Router) -> dict[str, Any]:
         queues = [serial.to_dict(q) for q in router.queues.values()]
     except ValidationError as exc:  # a Queue subclass: serial cannot write it
         raise SnapshotError(f"snapshot: {exc}") from None
-    return {"queues": queues,
-            "agent_policy": _policy_spec(router.agent_policy, "agent_policy", AgentPolicy),
-            "contact_policy": _policy_spec(router.contact_policy, "contact_policy", ContactPolicy)}
+    config = {"queues": queues,
+              "agent_policy": _policy_spec(router.agent_policy, "agent_policy", AgentPolicy),
+              "contact_policy": _policy_spec(router.contact_policy, "contact_policy", ContactPolicy)}
+    if router.matching != "greedy":  # written only when set: greedy snapshots are unchanged
+        config["matching"] = router.matching
+    return config
 
 
 def _innermost(policy: Any) -> Any:
@@ -223,7 +226,9 @@ def restore(data: Any, *, queues: Any = None, agent_policy: Any = None, contact_
         qs, (ap, ap_state), (cp, cp_state) = _read_config(content["config"], queues, agent_policy, contact_policy)
         state = _read_state(content["router"], qs)
         stats = _read_stats(content["stats"], qs, state) if "stats" in content else None
-        router = (cls or Router)(list(qs.values()), agent_policy=ap, contact_policy=cp)  # checks the queues
+        matching = content["config"].get("matching", "greedy")
+        router = (cls or Router)(list(qs.values()), agent_policy=ap, contact_policy=cp,
+                                 matching=matching)  # checks the queues and the matching
     except SnapshotError:
         raise
     except OmnirouteError as exc:
@@ -315,7 +320,7 @@ def _by_name(path: str, cls: Any, data: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------ configuration
 def _read_config(data: Any, queues: Any, agent_policy: Any,
                  contact_policy: Any) -> tuple[dict[str, Queue], tuple[Any, Any], tuple[Any, Any]]:
-    f = serial._Fields("config", data, ("queues", "agent_policy", "contact_policy"))
+    f = serial._Fields("config", data, ("queues", "agent_policy", "contact_policy"), ("matching",))
     qs = _by_name("config.queues", Queue, f.get("queues"))
     if queues is not None:
         _same_queues(qs, queues)

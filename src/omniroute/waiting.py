@@ -154,6 +154,29 @@ class WaitingIndex:
                         best, best_rank = e, r
         return (best, best_rank) if best is not None else None
 
+    def eligible(self, a: AgentState) -> list[Entry]:
+        """Every waiting contact agent ``a`` may take now (no particular order).
+
+        For a joint solve (``Router(matching="joint")``): it reads the buckets ``best_for``
+        reads, all their contacts, so it costs O(waiting contacts ``a`` could take).
+        """
+        free = a.free_channels()
+        if not free or not self._count:
+            return []
+        aid = a.id
+        found: list[Entry] = []
+        for skill in (*a.skills, None):
+            for b in self._by_skill.get(skill, {}).values():
+                if b.channel in free and b.admits(a):
+                    for item in b.heap:
+                        e = item[2]
+                        if e.cls is b and e.slot == item[1] and aid not in e.declined:
+                            found.append(e)
+        held = self._held.get(aid)
+        if held:
+            found.extend(e for e in held.values() if e.chname in free and e.meets(a))
+        return found
+
     @staticmethod
     def _head(b: _Bucket, aid: str) -> Entry | None:
         """The first contact of bucket ``b`` that agent ``aid`` has not declined."""

@@ -24,6 +24,7 @@ from ..channels import Channel
 from ..contacts import Contact
 from ..errors import InvalidStateError, UnknownAgentError, UnknownContactError, ValidationError
 from ..expressions import Expression
+from ..matching import solve
 from ..policies import AgentPolicy, ContactPolicy
 from ..queues import Queue
 from ..views import AgentView, WaitingView
@@ -165,8 +166,9 @@ class IndependentRouter:
     """The routing rules of README "Routing rules", by plain scans (a slow test oracle)."""
 
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
-                 contact_policy: ContactPolicy | None = None) -> None:
+                 contact_policy: ContactPolicy | None = None, matching: str = "greedy") -> None:
         self.queues = {q.name: q for q in queues}
+        self.matching = matching
         self.agent_policy = agent_policy if agent_policy is not None else pol.LongestIdle()
         self.contact_policy = contact_policy if contact_policy is not None else pol.PriorityFIFO()
         ap = self.agent_policy
@@ -687,6 +689,9 @@ class IndependentRouter:
                 self._note(a)
             for cid in moved:
                 self._schedule(self._contacts[cid])
+            if self.matching == "joint" and len(moved) + len(freed) > 1:
+                self._joint(moved, freed, now, out)
+                continue
             while True:
                 candidates = []
                 for c in self._contacts.values():
@@ -706,6 +711,45 @@ class IndependentRouter:
                     self._assign(c, agent, now, moved[c.contact.id], score, out)
                 self._note(agent)
             self._reopen(now, out)
+
+    def _joint(self, moved: dict[str, str], freed: list[_Agent], now: float,
+               out: list[Assignment]) -> None:
+        """Joint matching at one instant: the contacts that meet (moved ones some agent can
+        serve, waiting ones a freed agent may take) against the agents that meet (freed
+        ones who may take one, those able to serve a moved one), one solve per round."""
+        waiting = [c for c in self._contacts.values() if c.agent is None]
+        rows, cols = [], []
+        for c in waiting:
+            able = [a for a in self._agents.values() if self._can_serve(a, c)]
+            takers = [a for a in freed if self._may_take(a, c)]
+            if (c.contact.id in moved and able) or takers:
+                rows.append(c)
+            for a in (able if c.contact.id in moved else []) + takers:
+                if a not in cols:
+                    cols.append(a)
+        rows.sort(key=lambda c: (self._contact_rank(c, now), c.seq))
+        cols.sort(key=lambda a: a.order)
+        while True:
+            edges = {}
+            for i, c in enumerate(rows):
+                if c.agent is not None:
+                    continue
+                able = [(j, a) for j, a in enumerate(cols) if self._can_serve(a, c)]
+                if isinstance(self._base, pol.Scored):
+                    for j, a in able:
+                        edges[i, j] = -float(self._base.score(a.agent, c.contact))
+                else:
+                    needs = c.eligibility()[0]
+                    able.sort(key=lambda ja: (self._agent_rank(ja[1], needs), ja[1].order))
+                    for pos, (j, _a) in enumerate(able):
+                        edges[i, j] = float(pos)
+            pairs = solve(len(rows), len(cols), edges)
+            if not pairs:
+                return
+            for i, j in pairs:
+                self._assign(rows[i], cols[j], now, moved.get(rows[i].contact.id, "wrap-up"),
+                             ("joint", edges[i, j]), out)
+                self._note(cols[j])
 
     def next_wakeup(self) -> float | None:
         timers = self._timers()

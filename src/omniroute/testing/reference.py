@@ -83,6 +83,10 @@ class ScanAgents:
                 best, best_rank = a, r
         return (best, best_rank) if best is not None else None
 
+    def eligible(self, e: Entry) -> list[AgentState]:
+        return [a for a in self._agents.values()
+                if a.presence == AVAILABLE and a.can_take(e.channel) and e.meets(a)]
+
 
 class ScanWaiting:
     """Every waiting contact, scanned for each agent that frees up."""
@@ -131,13 +135,20 @@ class ScanWaiting:
                     best, best_rank = e, r
         return (best, best_rank) if best is not None else None
 
+    def eligible(self, a: AgentState) -> list[Entry]:
+        if a.presence != AVAILABLE:
+            return []
+        return [e for e in self._entries.values()
+                if a.can_take(e.channel) and e.meets(a) and not e.held_for(a)]
+
 
 class ReferenceRouter(Router):
     """A :class:`~omniroute.Router` that answers every routing question by a full scan."""
 
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
-                 contact_policy: ContactPolicy | None = None) -> None:
-        super().__init__(queues, agent_policy=agent_policy, contact_policy=contact_policy)
+                 contact_policy: ContactPolicy | None = None, matching: str = "greedy") -> None:
+        super().__init__(queues, agent_policy=agent_policy, contact_policy=contact_policy,
+                         matching=matching)
         self._agent_index = ScanAgents(self.agent_policy)
         self._waiting = ScanWaiting(self.contact_policy)
         self._gate_indexes()

@@ -43,7 +43,7 @@ __all__ = [
     "SKILLS", "CHANNELS", "QUEUES", "WHATSAPP", "CONFLICTING", "GHOSTS", "levels", "agents",
     "contacts", "queue_sets", "preferred_lists", "times", "bad_times", "bad_durations",
     "agent_policy_factories", "contact_policy_factories", "contact_policy_for", "pairing_score", "LANGUAGES",
-    "agent_attributes", "contact_attributes", "expressions",
+    "agent_attributes", "contact_attributes", "expressions", "joint_agent_policies",
 ]
 
 #: A small skill vocabulary, so that random needs and skills often meet.
@@ -266,6 +266,9 @@ agent_policy_factories: dict[str, object] = {
     "preferred+tier-first+weighted-random": lambda: PreferredAgent(
         TierFirst(WeightedRandom({"back": 3.0}, seed=3)), hold=5.0),
 }
+#: The agent policies ``Router(matching="joint")`` accepts (no draw, no preferred-agent hold).
+joint_agent_policies = tuple(k for k in agent_policy_factories
+                             if k != "random" and not k.startswith("preferred"))
 contact_policy_factories: dict[str, object] = {
     "priority-fifo": PriorityFIFO,
     "head-start": lambda: HeadStart(30.0),
