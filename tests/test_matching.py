@@ -208,3 +208,80 @@ def test_joint_agrees_across_routers_and_serves_no_fewer(backlog: tuple, ap: str
     if all(not a.capacity.get(orr.CHAT) for a in agents):
         # One contact per agent: the joint solve is a maximum matching of the instant.
         assert len(fast) >= len(greedy)
+
+
+def _batched(cls: type, agents: list, contacts: list, ap: str, cp: str, matching: str) -> list:
+    """A 5-second batch window: agents log in and contacts arrive between decision instants;
+    then some calls end (without wrap-up) and the next instants decide again."""
+    r = cls([orr.Queue("general"), orr.Queue("premium", priority=1)],
+            agent_policy=ost.agent_policy_factories[ap](),
+            contact_policy=ost.contact_policy_factories[cp](), matching=matching, batch_window=5.0)
+    out = []
+    for i, a in enumerate(agents):
+        r.add_agent(a, now=0.5 * i)
+        out += r.set_available(a.id, now=0.5 * i)
+    for i, c in enumerate(contacts):
+        out += r.submit(c, now=3.0 + 0.25 * i)
+    assert out == [] and r.next_wakeup() == 5.0
+    out += r.tick(5.0)
+    for x in list(out)[::2]:
+        out += r.complete(x.contact_id, now=7.0)
+    out += r.tick(10.0)
+    return [(x.contact_id, x.agent_id, x.time, x.reason._replace(score=None)) for x in out]
+
+
+@settings(max_examples=60, deadline=None)
+@given(backlogs(), st.sampled_from(ost.joint_agent_policies), st.sampled_from(sorted(ost.contact_policy_factories)),
+       st.sampled_from(["greedy", "joint"]))
+def test_batch_window_agrees_across_routers(backlog: tuple, ap: str, cp: str, matching: str) -> None:
+    agents, contacts = backlog
+    fast = _batched(orr.Router, agents, contacts, ap, cp, matching)
+    assert fast == _batched(ReferenceRouter, agents, contacts, ap, cp, matching)
+    assert fast == _batched(IndependentRouter, agents, contacts, ap, cp, matching)
+    assert all(t in (5.0, 10.0) for _c, _a, t, _r in fast)  # decided at multiples of the window
+
+
+@pytest.mark.parametrize("window", [-1.0, float("inf"), float("nan"), "5s", True, None])
+def test_bad_batch_window_is_refused(window: object) -> None:
+    with pytest.raises(orr.ValidationError) as info:
+        orr.Router([orr.Queue("general")], batch_window=window)
+    assert "Router.batch_window" in str(info.value) and repr(window) in str(info.value)
+
+
+def test_batch_window_holds_a_contact_until_the_decision_instant() -> None:
+    r = orr.Router([orr.Queue("general")], batch_window=10.0)
+    r.add_agent(orr.Agent("X", skills={}, capacity={orr.VOICE: 1}), now=0.0)
+    assert r.set_available("X", now=0.0) == []
+    assert r.submit(orr.Contact("A", channel=orr.VOICE, queue="general"), now=3.0) == []
+    assert r.status("A") == "waiting" and r.next_wakeup() == 10.0
+    (x,) = r.tick(10.0)
+    assert (x.contact_id, x.agent_id, x.waited, x.reason.trigger) == ("A", "X", 7.0, "submit")
+    assert r.next_wakeup() is None
+
+
+def test_snapshot_and_journal_keep_the_batch(tmp_path: object) -> None:
+    """Cut in the middle of a window: the restored router and a replayed journal decide
+    at the same instant as the uninterrupted one."""
+    from omniroute.journal import JournaledRouter, replay
+
+    def build(r: object) -> None:
+        r.add_agent(orr.Agent("X", skills={"billing": 1}, capacity={orr.VOICE: 1}), now=0.0)
+        r.set_available("X", now=1.0)
+        r.submit(orr.Contact("A", channel=orr.VOICE, queue="general", needs={"billing": 1}), now=2.0)
+
+    r = orr.Router([orr.Queue("general")], matching="joint", batch_window=5.0)
+    build(r)
+    snap = r.snapshot()
+    assert snap["content"]["config"]["batch_window"] == 5.0
+    assert snap["content"]["router"]["batch"]["contacts"] == [["A", "submit"]]
+    twin = orr.Router.restore(snap)
+    assert twin.next_wakeup() == r.next_wakeup() == 5.0
+    assert twin.tick(5.0) == r.tick(5.0) != []
+    jr = JournaledRouter([orr.Queue("general")], matching="joint", batch_window=5.0,
+                         journal=tmp_path / "j.sqlite")
+    build(jr)
+    assert [x.agent_id for x in jr.tick(5.0)] == ["X"]
+    jr.close()
+    got = replay(tmp_path / "j.sqlite")
+    assert got.divergence is None and got.calls == 4
+    assert (got.router.matching, got.router.batch_window) == ("joint", 5.0)

@@ -410,6 +410,8 @@ def _header(router: Router) -> dict[str, Any]:
         head[key] = serial.to_dict(pol) if serial.is_builtin(pol) else {"custom": pol.name, "repr": repr(pol)}
     if router.matching != "greedy":  # written only when set: greedy journals are unchanged
         head["matching"] = router.matching
+    if router.batch_window > 0:
+        head["batch_window"] = router.batch_window
     return head
 
 
@@ -471,14 +473,16 @@ class JournaledRouter:
     the call it follows) after every that many calls, so that :meth:`resume` restores it and
     replays only the calls after it.  The router must then be snapshottable (a custom policy
     must say how, see :class:`~omniroute.policies.PolicyState`), checked at once.
-    ``matching``: as :class:`~omniroute.Router`'s; the header records a joint one.
+    ``matching``, ``batch_window``: as :class:`~omniroute.Router`'s; the header records them
+    when not the defaults.
     """
 
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
                  contact_policy: ContactPolicy | None = None, *, journal: str | os.PathLike[str] | Journal,
                  custom_policies: bool = False, checkpoint_every: int | None = None,
-                 matching: str = "greedy", **options: Any) -> None:
-        router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy, matching=matching)
+                 matching: str = "greedy", batch_window: float = 0.0, **options: Any) -> None:
+        router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy, matching=matching,
+                        batch_window=batch_window)
         head = _header(router)
         custom = [k for k in ("agent_policy", "contact_policy") if "custom" in head[k]]
         if custom and not custom_policies:
@@ -752,7 +756,7 @@ def _router(head: Mapping[str, Any], path: Path, agent_policy: Any, contact_poli
     ap, cp = _policies(head, path, agent_policy, contact_policy)
     try:
         return Router(_queues(head), agent_policy=ap, contact_policy=cp,
-                      matching=head.get("matching", "greedy"))
+                      matching=head.get("matching", "greedy"), batch_window=head.get("batch_window", 0.0))
     except OmnirouteError as exc:
         raise JournalError(f"{path}: {exc}") from None
 

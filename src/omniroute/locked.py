@@ -45,9 +45,10 @@ class LockedRouter:
         agent_policy: AgentPolicy | None = None,
         contact_policy: ContactPolicy | None = None,
         matching: str = "greedy",
+        batch_window: float = 0.0,
     ) -> None:
         self.router = Router(queues, agent_policy=agent_policy, contact_policy=contact_policy,
-                             matching=matching)
+                             matching=matching, batch_window=batch_window)
         self.lock = threading.RLock()
 
     @classmethod

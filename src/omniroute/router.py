@@ -71,6 +71,7 @@ _joined = attrgetter("order")
 _RULE: Final = "rule"
 _INF: Final = math.inf
 _MATCHINGS: Final = ("greedy", "joint")
+_BATCH: Final = "batch"
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -102,6 +103,7 @@ class Router:
         agent_policy: Any = None,
         contact_policy: Any = None,
         matching: Any = "greedy",
+        batch_window: Any = 0.0,
     ) -> None:
         if isinstance(queues, (str, bytes, Queue)) or not isinstance(queues, Iterable):
             raise ValidationError(
@@ -134,12 +136,26 @@ class Router:
             raise ValidationError(
                 f"Router.matching='joint' needs an agent policy that ranks agents (got "
                 f"{agent_policy.name!r}): a draw or a preferred-agent hold has no cost to minimise")
-        if matching == "joint" and (agent_policy.reserve or agent_policy.pools or contact_policy.dynamic):
+        window = real(batch_window)
+        if isinstance(batch_window, bool) or window is None or not 0.0 <= window < _INF:
             raise ValidationError(
-                f"Router.matching='joint' cannot honour {agent_policy.name!r} with {contact_policy.name!r}: "
-                "a reservation or idleness ratios choose tiers contact by contact, and a queue-ratio "
-                "order changes with every assignment; use matching='greedy'")
+                f"Router.batch_window must be a number of seconds >= 0 and finite, 0 for no "
+                f"batching (got {batch_window!r})")
+        if (matching == "joint" or window > 0) and (agent_policy.reserve or agent_policy.pools
+                                                     or contact_policy.dynamic):
+            what = "matching='joint'" if matching == "joint" else f"batch_window={window:g}"
+            raise ValidationError(
+                f"Router {what} cannot be combined with {agent_policy.name!r} and "
+                f"{contact_policy.name!r}: a reservation or idleness ratios choose tiers contact by "
+                "contact, and a queue-ratio order changes with every assignment; route at once "
+                "(matching='greedy', batch_window=0) with these policies")
         self.matching: str = matching
+        self.batch_window: float = window
+        # Batching: what waits for the next decision instant (contacts with their trigger,
+        # agents whose capacity came back), and that instant (-1: none scheduled).
+        self._pending: dict[str, tuple[Entry, str]] = {}
+        self._pending_agents: dict[str, AgentState] = {}
+        self._batch_due = -1.0
         self._joint = matching == "joint"
         self._scored = isinstance(agent_policy, Scored)
         self._queues = qs
@@ -325,6 +341,7 @@ class Router:
         del self._agents[agent_id]
         if self._idle:
             self._note_idle(a)
+        self._pending_agents.pop(agent_id, None)
         self._tally.touch(a)
         return []
 
@@ -388,6 +405,11 @@ class Router:
         if hold > 0 and contact.preferred_agents:
             e.hold_until = now + hold
         self._refresh(e, now)
+        if self.batch_window > 0:  # routed at the next decision instant (nothing can fail)
+            self._tally.learn(e)
+            self._contacts[contact.id] = e
+            self._route_contact(e, now, "submit", [])
+            return []
         try:
             found = self._pick_agent(e)
         except ScoreError:  # a custom score failed: the contact is refused, nothing changed
@@ -543,19 +565,24 @@ class Router:
             self._tick_instants += 1
             moved: list[tuple[Entry, str]] = []
             freed: dict[str, AgentState] = {}
+            decide = False
             while timers and timers[0][0] == due:
                 item = pop(timers)
                 if not live(item):
                     continue
                 _due, _seq, kind, obj, token = item
-                if kind == _WRAP:
+                if kind == _BATCH:
+                    decide = True
+                elif kind == _WRAP:
                     ch = obj.wrapups.pop(token)
                     self._release(obj, ch, due)
                     freed[obj.id] = obj
                 else:
                     self._unwait(obj)
                     moved.append((obj, self._refresh(obj, due)))
-            if len(moved) + len(freed) == 1:
+            if self.batch_window > 0:
+                self._batch(moved, list(freed.values()), decide, due, now, out)
+            elif len(moved) + len(freed) == 1:
                 # One rule: the plain paths (no candidates to order against each other).
                 if moved:
                     e, trigger = moved[0]
@@ -563,10 +590,12 @@ class Router:
                 else:
                     (a,) = freed.values()
                     self._route_agent(a, now, "wrap-up", out)
-            elif self._joint and (moved or freed):
-                self._settle_joint(moved, list(freed.values()), now, out)
             elif moved or freed:
-                self._settle(moved, list(freed.values()), now, out)
+                for a in freed.values():
+                    self._touch(a)
+                for e, _trigger in moved:
+                    self._wait(e)
+                self._settle_any(moved, list(freed.values()), now, "wrap-up", out)
             if self._opened or self._unkept:
                 self._reopen(now, out)
         return out
@@ -663,6 +692,11 @@ class Router:
 
     # ================================================================== machinery
     def _route_contact(self, e: Entry, now: float, trigger: str, out: list[Assignment]) -> None:
+        if self.batch_window > 0:  # it waits for the next decision instant
+            self._wait(e)
+            self._pending[e.id] = (e, trigger)
+            self._schedule_batch(now)
+            return
         try:
             found = self._pick_agent(e)
         except ScoreError:  # a custom score failed: the contact waits (the call raises)
@@ -693,22 +727,26 @@ class Router:
                 return None
         return self._agent_index.best(e, draw)
 
+    def _settle_any(self, moved: list[tuple[Entry, str]], freed: list[AgentState], now: float,
+                    via_agent: str, out: list[Assignment]) -> None:
+        if self._joint:
+            self._settle_joint(moved, freed, now, via_agent, out)
+        else:
+            self._settle(moved, freed, now, via_agent, out)
+
     def _settle(self, moved: list[tuple[Entry, str]], freed: list[AgentState], now: float,
-                out: list[Assignment]) -> None:
+                via_agent: str, out: list[Assignment]) -> None:
         """Route what several rules due at one instant changed, in contact-policy order.
 
-        ``moved``: contacts whose eligibility changed (with the rule's trigger), out of the
-        waiting index; ``freed``: agents whose wrap-up ended.  The candidates are the moved
+        ``moved``: contacts whose eligibility changed (with the rule's trigger), waiting;
+        ``freed``: agents whose capacity came back (their assignments get the trigger
+        ``via_agent``).  The candidates are the moved
         contacts that some agent can serve now and the waiting contacts a freed agent can
         serve; the best-ranked one goes first, to the agent the agent policy picks.  Only
         assignments follow, so a moved contact that finds no agent finds none later here.
         """
         waiting = self._waiting
         policy = self.contact_policy
-        for a in freed:
-            self._touch(a)
-        for e, _trigger in moved:
-            self._wait(e)
         triggers = {e.id: trigger for e, trigger in moved}
         dynamic = policy.dynamic
         # A dynamic policy's ranks move with every assignment: its moved contacts are kept
@@ -756,7 +794,7 @@ class Router:
                 if found is not None:  # the agent policy's pick (the freed agent, unless a
                     a = found[0]       # hold or an overdue rule left another one free)
                 self._unwait(e)
-                self._assign(e, a, now, "wrap-up", self.contact_policy.name, rank, out)
+                self._assign(e, a, now, via_agent, self.contact_policy.name, rank, out)
             else:
                 return
             self._touch(a)
@@ -790,7 +828,7 @@ class Router:
         return first
 
     def _settle_joint(self, moved: list[tuple[Entry, str]], freed: list[AgentState], now: float,
-                      out: list[Assignment]) -> None:
+                      via_agent: str, out: list[Assignment]) -> None:
         """:meth:`_settle` for ``matching="joint"``: one assignment problem per round.
 
         The contacts that meet are the moved contacts some agent can serve and the waiting
@@ -800,10 +838,6 @@ class Router:
         left) until one assigns nothing.  Costs O(those contacts x those agents) per round
         to build plus the solve; see :mod:`omniroute.matching`.
         """
-        for a in freed:
-            self._touch(a)
-        for e, _trigger in moved:
-            self._wait(e)
         triggers = {e.id: trigger for e, trigger in moved}
         contacts: dict[str, Entry] = {}
         agents: dict[str, AgentState] = {}
@@ -833,7 +867,7 @@ class Router:
             for i, j in pairs:
                 e, a = rows[i], cols[j]
                 self._unwait(e)
-                trigger = triggers.get(e.id, "wrap-up")
+                trigger = triggers.get(e.id, via_agent)
                 self._assign(e, a, now, trigger, self.agent_policy.name, ("joint", edges[i, j]), out)
                 self._touch(a)
 
@@ -851,7 +885,48 @@ class Router:
             for pos, (_r, _order, j) in enumerate(sorted(able)):
                 edges[i, j] = float(pos)
 
+    def _batch(self, moved: list[tuple[Entry, str]], freed: list[AgentState], decide: bool, t: float,
+               now: float, out: list[Assignment]) -> None:
+        """Batching: what the rules due at ``t`` changed waits for the decision instant; at
+        one (``decide``), everything pending is settled together, at ``now`` (trigger
+        ``"batch"`` for the contacts an agent's return made routable)."""
+        if decide:
+            self._batch_due = -1.0
+        for e, trigger in moved:
+            self._wait(e)
+            self._pending[e.id] = (e, trigger)
+        for a in freed:
+            self._touch(a)
+            self._pending_agents[a.id] = a
+        if not decide:
+            if moved or freed:
+                self._schedule_batch(t)
+            return
+        agents = self._agents
+        ready = [(e, t) for e, t in self._pending.values() if e.state == "waiting"]
+        back = [a for a in self._pending_agents.values() if agents.get(a.id) is a]
+        self._pending.clear()
+        self._pending_agents.clear()
+        self._settle_any(ready, back, now, _BATCH, out)
+
+    def _schedule_batch(self, t: float) -> None:
+        """Schedule the next decision instant, the first multiple of the window after ``t``."""
+        if self._batch_due >= 0:
+            return
+        w = self.batch_window
+        due = (math.floor(t / w) + 1.0) * w
+        if due <= t:  # rounding
+            due += w
+        self._batch_due = due
+        self._seq += 1
+        self._push_timer((due, self._seq, _BATCH, None, 0))
+
     def _route_agent(self, a: AgentState, now: float, trigger: str, out: list[Assignment]) -> None:
+        if self.batch_window > 0:  # it takes contacts at the next decision instant
+            self._touch(a)
+            self._pending_agents[a.id] = a
+            self._schedule_batch(now)
+            return
         waiting = self._waiting
         name = self.contact_policy.name
         while True:
@@ -1020,6 +1095,8 @@ class Router:
         _due, _seq, kind, obj, token = item
         if kind == _WRAP:
             return token in obj.wrapups
+        if kind == _BATCH:
+            return True
         return obj.state == "waiting" and obj.version == token
 
     def _drop(self, e: Entry, state: str) -> None:

@@ -120,6 +120,8 @@ def _config(router: Router) -> dict[str, Any]:
               "contact_policy": _policy_spec(router.contact_policy, "contact_policy", ContactPolicy)}
     if router.matching != "greedy":  # written only when set: greedy snapshots are unchanged
         config["matching"] = router.matching
+    if router.batch_window > 0:
+        config["batch_window"] = router.batch_window
     return config
 
 
@@ -171,10 +173,13 @@ def _custom_state(policy: Any, role: str, base: type) -> Any:
 def _state(router: Any) -> dict[str, Any]:
     rules: dict[str, list[Any]] = {}  # contact id -> [due, number] of its pending timed rule
     wraps: dict[int, float] = {}  # wrap-up number -> its end
+    batch: list[Any] | None = None  # [due, number] of the next decision instant (batching)
     for item in router._timers:
         if router._timer_live(item):  # cancelled rules stay in the heap until due: not state
             due, seq, _kind, obj, token = item
-            if isinstance(obj, AgentState):
+            if obj is None:
+                batch = [due, seq]
+            elif isinstance(obj, AgentState):
                 wraps[token] = due
             else:
                 rules[obj.id] = [due, seq]
@@ -202,10 +207,15 @@ def _state(router: Any) -> dict[str, Any]:
             "declined": [[aid, None if until == _INF else until] for aid, until in e.declined.items()],
             "timer": rules.get(e.id),
         })
-    return {"now": router._now, "order": router._order, "seq": router._seq, "assigned": router._assigned,
-            "stamp": router._agent_index._stamp,
-            "channels": [serial.to_dict(ch) for ch in router._channels.values()],
-            "agents": agents, "contacts": contacts}
+    state = {"now": router._now, "order": router._order, "seq": router._seq, "assigned": router._assigned,
+             "stamp": router._agent_index._stamp,
+             "channels": [serial.to_dict(ch) for ch in router._channels.values()],
+             "agents": agents, "contacts": contacts}
+    if router.batch_window > 0:  # what waits for the next decision instant
+        state["batch"] = {"timer": batch, "agents": list(router._pending_agents),
+                          "contacts": [[cid, trigger] for cid, (e, trigger) in router._pending.items()
+                                       if router._contacts.get(cid) is e]}
+    return state
 
 
 # ====================================================================== reading
@@ -226,9 +236,12 @@ def restore(data: Any, *, queues: Any = None, agent_policy: Any = None, contact_
         qs, (ap, ap_state), (cp, cp_state) = _read_config(content["config"], queues, agent_policy, contact_policy)
         state = _read_state(content["router"], qs)
         stats = _read_stats(content["stats"], qs, state) if "stats" in content else None
-        matching = content["config"].get("matching", "greedy")
+        config = content["config"]
         router = (cls or Router)(list(qs.values()), agent_policy=ap, contact_policy=cp,
-                                 matching=matching)  # checks the queues and the matching
+                                 matching=config.get("matching", "greedy"),
+                                 batch_window=config.get("batch_window", 0.0))  # checks them all
+        if "batch" in state and not router.batch_window:
+            raise SnapshotError("snapshot: router.batch is set but config.batch_window is not")
     except SnapshotError:
         raise
     except OmnirouteError as exc:
@@ -320,7 +333,8 @@ def _by_name(path: str, cls: Any, data: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------ configuration
 def _read_config(data: Any, queues: Any, agent_policy: Any,
                  contact_policy: Any) -> tuple[dict[str, Queue], tuple[Any, Any], tuple[Any, Any]]:
-    f = serial._Fields("config", data, ("queues", "agent_policy", "contact_policy"), ("matching",))
+    f = serial._Fields("config", data, ("queues", "agent_policy", "contact_policy"),
+                       ("matching", "batch_window"))
     qs = _by_name("config.queues", Queue, f.get("queues"))
     if queues is not None:
         _same_queues(qs, queues)
@@ -413,7 +427,7 @@ def _read_policy(role: str, spec: Any, given: Any, base: type) -> tuple[Any, Any
 def _read_state(data: Any, queues: Mapping[str, Queue]) -> dict[str, Any]:
     """The router section, checked field by field and across references (nothing built yet)."""
     f = serial._Fields("router", data, ("now", "order", "seq", "assigned", "stamp", "channels", "agents",
-                                        "contacts"))
+                                        "contacts"), ("batch",))
     now = _time("router.now", f.get("now"))
     counters = {k: _int(f"router.{k}", f.get(k)) for k in ("order", "seq", "assigned", "stamp")}
     channels = _by_name("router.channels", Channel, f.get("channels"))
@@ -448,7 +462,43 @@ def _read_state(data: Any, queues: Mapping[str, Queue]) -> dict[str, Any]:
         if c["contact"].id not in by_id[c["agent"]]["contacts"]:
             raise ValidationError(f"router.contacts: {c['contact'].id!r} is assigned to {c['agent']!r}, "
                                   "which does not list it")
-    return {"now": now, **counters, "channels": channels, "agents": agents, "contacts": contacts}
+    out = {"now": now, **counters, "channels": channels, "agents": agents, "contacts": contacts}
+    if f.get("batch") is not None:
+        out["batch"] = _read_batch(f.get("batch"), now, counters["seq"], by_id, contacts, numbers)
+    return out
+
+
+def _read_batch(data: Any, now: float, seq: int, agents: Mapping[str, Any], contacts: list[dict[str, Any]],
+                numbers: list[int]) -> dict[str, Any]:
+    """``router.batch``: the next decision instant and what waits for it (batching)."""
+    f = serial._Fields("router.batch", data, ("timer", "agents", "contacts"))
+    timer = f.get("timer")
+    if timer is not None:
+        if not isinstance(timer, list) or len(timer) != 2:
+            raise ValidationError(f"router.batch.timer must be [due, number] or null (got {timer!r})")
+        due, n = _time("router.batch.timer[0]", timer[0]), _int("router.batch.timer[1]", timer[1], 1)
+        if due <= now or n > seq or n in numbers:
+            raise ValidationError(f"router.batch.timer {timer!r}: due after router.now={now!r}, numbered "
+                                  f"<= router.seq={seq!r} and unlike any other number")
+        timer = (due, n)
+    ids = [_str(f"router.batch.agents[{i}]", a) for i, a in enumerate(_list("router.batch.agents", f.get("agents")))]
+    _unique("router.batch.agents", "agent id", ids)
+    waiting = {c["contact"].id for c in contacts if c["agent"] is None}
+    pending: dict[str, str] = {}
+    for i, pair in enumerate(_list("router.batch.contacts", f.get("contacts"))):
+        path = f"router.batch.contacts[{i}]"
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ValidationError(f"{path} must be [contact id, trigger] (got {pair!r})")
+        pending[_str(path, pair[0])] = _str(f"{path}[1]", pair[1])
+    for aid in ids:
+        if aid not in agents:
+            raise ValidationError(f"router.batch.agents: {aid!r} is not an agent of the snapshot")
+    for cid in pending:
+        if cid not in waiting:
+            raise ValidationError(f"router.batch.contacts: {cid!r} is not a waiting contact of the snapshot")
+    if (ids or pending) and timer is None:
+        raise ValidationError("router.batch: agents or contacts wait for a decision instant, but timer is null")
+    return {"timer": timer, "agents": ids, "contacts": pending}
 
 
 def _known_channel(path: str, ch: Channel, channels: Mapping[str, Channel]) -> None:
@@ -551,7 +601,7 @@ def _read_contact(path: str, data: Any, now: float, counters: Mapping[str, int],
 # ------------------------------------------------------------------ building
 def _build(router: Any, state: Mapping[str, Any]) -> None:
     """Fill the new ``router`` with the checked ``state``."""
-    from .router import _RULE, _WRAP
+    from .router import _BATCH, _RULE, _WRAP
 
     router._now = state["now"]
     router._order, router._seq, router._assigned = state["order"], state["seq"], state["assigned"]
@@ -599,6 +649,13 @@ def _build(router: Any, state: Mapping[str, Any]) -> None:
             if rec["timer"] is not None:
                 due, seq = rec["timer"]
                 timers.append((due, seq, _RULE, e, e.version))
+    batch = state.get("batch")
+    if batch is not None:
+        router._pending = {cid: (entries[cid], trigger) for cid, trigger in batch["contacts"].items()}
+        router._pending_agents = {aid: agents[aid] for aid in batch["agents"]}
+        if batch["timer"] is not None:
+            router._batch_due = batch["timer"][0]
+            timers.append((*batch["timer"], _BATCH, None, 0))
     timers.sort()  # a sorted list is a heap
     router._timers = timers
     index.refile(list(agents.values()), state["stamp"])

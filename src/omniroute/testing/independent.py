@@ -13,6 +13,7 @@ It is a test oracle: it does not validate its input beyond what the tests need, 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,9 +167,14 @@ class IndependentRouter:
     """The routing rules of README "Routing rules", by plain scans (a slow test oracle)."""
 
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
-                 contact_policy: ContactPolicy | None = None, matching: str = "greedy") -> None:
+                 contact_policy: ContactPolicy | None = None, matching: str = "greedy",
+                 batch_window: float = 0.0) -> None:
         self.queues = {q.name: q for q in queues}
         self.matching = matching
+        self.window = float(batch_window)
+        self._pending: dict[str, str] = {}  # contacts waiting for the decision instant -> trigger
+        self._pending_agents: list[_Agent] = []  # agents whose capacity came back meanwhile
+        self._batch: tuple[float, int] | None = None  # (decision instant, scheduling number)
         self.agent_policy = agent_policy if agent_policy is not None else pol.LongestIdle()
         self.contact_policy = contact_policy if contact_policy is not None else pol.PriorityFIFO()
         ap = self.agent_policy
@@ -395,7 +401,26 @@ class IndependentRouter:
         for a in self._agents.values():
             for w in a.wrapups:
                 out.append((w[0], w[1], "wrap-up", (a, w)))
+        if self._batch is not None:
+            out.append((self._batch[0], self._batch[1], "batch", None))
         return out
+
+    def _defer(self, c: _Contact | None, trigger: str, a: _Agent | None, t: float) -> None:
+        """Batching: ``c`` (with its trigger) and/or ``a`` wait for the next decision instant,
+        the first multiple of the window after ``t``."""
+        if c is not None:
+            self._schedule(c)
+            self._pending[c.contact.id] = trigger
+        if a is not None:
+            self._note(a)
+            if a not in self._pending_agents:
+                self._pending_agents.append(a)
+        if self._batch is None:
+            due = (math.floor(t / self.window) + 1.0) * self.window
+            if due <= t:
+                due += self.window
+            self._scheduled += 1
+            self._batch = (due, self._scheduled)
 
     # ================================================================ decisions
     def _assign(self, c: _Contact, a: _Agent, now: float, trigger: str, score: tuple,
@@ -479,6 +504,9 @@ class IndependentRouter:
 
     def _route_contact(self, c: _Contact, now: float, trigger: str, out: list[Assignment]) -> None:
         """``c`` goes to the best agent who can serve it, or waits."""
+        if self.window > 0:
+            self._defer(c, trigger, None, now)
+            return
         found = self._choose(c)
         if found is None:
             self._schedule(c)
@@ -499,6 +527,9 @@ class IndependentRouter:
 
     def _route_agent(self, a: _Agent, now: float, trigger: str, out: list[Assignment]) -> None:
         """``a`` takes waiting contacts, best first, while it can."""
+        if self.window > 0:
+            self._defer(None, "", a, now)
+            return
         self._take(a, now, trigger, out)
         self._note(a)
 
@@ -551,6 +582,8 @@ class IndependentRouter:
             raise InvalidStateError(f"remove_agent: agent {agent_id!r} still holds contacts")
         self.now = now
         del self._agents[agent_id]
+        if a in self._pending_agents:
+            self._pending_agents.remove(a)
         return []
 
     def set_available(self, agent_id: str, now: float) -> list[Assignment]:
@@ -676,8 +709,11 @@ class IndependentRouter:
             when = min(t[0] for t in due)
             moved: dict[str, str] = {}  # contact id -> trigger of its last rule
             freed: list[_Agent] = []
+            decide = False
             for _when, _n, kind, obj in sorted((t for t in due if t[0] == when), key=lambda t: t[1]):
-                if kind == "wrap-up":
+                if kind == "batch":
+                    decide = True
+                elif kind == "wrap-up":
                     a, w = obj
                     a.wrapups.remove(w)
                     self._release(a, when)
@@ -685,12 +721,20 @@ class IndependentRouter:
                         freed.append(a)
                 else:
                     moved[obj.contact.id] = self._advance(obj, when)
-            for a in freed:
-                self._note(a)
-            for cid in moved:
-                self._schedule(self._contacts[cid])
-            if self.matching == "joint" and len(moved) + len(freed) > 1:
-                self._joint(moved, freed, now, out)
+            via = "wrap-up"
+            if self.window > 0:
+                if not self._batch_instant(moved, freed, decide, when):
+                    continue
+                moved, freed, via = self._ready(), list(self._pending_agents), "batch"
+                freed = [a for a in freed if self._agents.get(a.agent.id) is a]
+                self._pending, self._pending_agents = {}, []
+            else:
+                for a in freed:
+                    self._note(a)
+                for cid in moved:
+                    self._schedule(self._contacts[cid])
+            if self.matching == "joint" and (len(moved) + len(freed) > 1 or self.window > 0):
+                self._joint(moved, freed, now, via, out)
                 continue
             while True:
                 candidates = []
@@ -706,13 +750,34 @@ class IndependentRouter:
                 rank, via_agent, c = min(candidates, key=lambda x: (x[0], x[1]))
                 agent, score = self._choose(c)
                 if via_agent:
-                    self._assign(c, agent, now, "wrap-up", rank, out)
+                    self._assign(c, agent, now, via, rank, out)
                 else:
                     self._assign(c, agent, now, moved[c.contact.id], score, out)
                 self._note(agent)
             self._reopen(now, out)
 
-    def _joint(self, moved: dict[str, str], freed: list[_Agent], now: float,
+    def _batch_instant(self, moved: dict[str, str], freed: list[_Agent], decide: bool, when: float) -> bool:
+        """Batching: what the rules due at ``when`` changed joins the pending; True at a
+        decision instant (settle the pending now)."""
+        if decide:
+            self._batch = None
+        for cid, trigger in moved.items():
+            self._schedule(self._contacts[cid])
+            self._pending[cid] = trigger
+        for a in freed:
+            self._note(a)
+            if a not in self._pending_agents:
+                self._pending_agents.append(a)
+        if not decide and (moved or freed) and self._batch is None:
+            self._defer(None, "", None, when)
+        return decide
+
+    def _ready(self) -> dict[str, str]:
+        """The pending contacts still waiting, with their triggers."""
+        return {cid: t for cid, t in self._pending.items()
+                if cid in self._contacts and self._contacts[cid].agent is None}
+
+    def _joint(self, moved: dict[str, str], freed: list[_Agent], now: float, via: str,
                out: list[Assignment]) -> None:
         """Joint matching at one instant: the contacts that meet (moved ones some agent can
         serve, waiting ones a freed agent may take) against the agents that meet (freed
@@ -747,7 +812,7 @@ class IndependentRouter:
             if not pairs:
                 return
             for i, j in pairs:
-                self._assign(rows[i], cols[j], now, moved.get(rows[i].contact.id, "wrap-up"),
+                self._assign(rows[i], cols[j], now, moved.get(rows[i].contact.id, via),
                              ("joint", edges[i, j]), out)
                 self._note(cols[j])
 

@@ -146,9 +146,10 @@ class ReferenceRouter(Router):
     """A :class:`~omniroute.Router` that answers every routing question by a full scan."""
 
     def __init__(self, queues: Iterable[Queue], agent_policy: AgentPolicy | None = None,
-                 contact_policy: ContactPolicy | None = None, matching: str = "greedy") -> None:
+                 contact_policy: ContactPolicy | None = None, matching: str = "greedy",
+                 batch_window: float = 0.0) -> None:
         super().__init__(queues, agent_policy=agent_policy, contact_policy=contact_policy,
-                         matching=matching)
+                         matching=matching, batch_window=batch_window)
         self._agent_index = ScanAgents(self.agent_policy)
         self._waiting = ScanWaiting(self.contact_policy)
         self._gate_indexes()
