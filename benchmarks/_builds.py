@@ -22,3 +22,15 @@ def call_in_build(build: str, module: str, call: str) -> dict:
     if got["accelerated"] != (build == "compiled"):
         raise SystemExit(f"{module}: asked for the {build} build, got accelerated={got['accelerated']}")
     return got
+
+
+def write_section(title: str, body: str) -> None:
+    """Put ``body`` under ``## title`` in RESULTS.md, replacing that section if present."""
+    import re
+
+    path = HERE / "RESULTS.md"
+    text = path.read_text()
+    section = f"## {title}\n\n{body}\n\n"
+    pat = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pat.sub(lambda _m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)

@@ -26,14 +26,12 @@ import argparse
 import heapq
 import math
 import platform
-import re
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import numpy as np
-from _builds import call_in_build
+from _builds import call_in_build, write_section
 
 C = 20
 HANDLE = 180.0
@@ -203,12 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     body = "\n".join(lines)
     print(body)
     if not args.quick:
-        path = Path(__file__).resolve().parent / "RESULTS.md"
-        text = path.read_text()
-        section = f"## Estimated waits and statistics\n\n{body}\n\n"
-        pat = re.compile(r"^## Estimated waits and statistics\n.*?(?=^## |\Z)", re.S | re.M)
-        text = pat.sub(section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-        path.write_text(text)
+        write_section("Estimated waits and statistics", body)
     return 0
 
 

@@ -11,6 +11,7 @@ for its errors; its agreement with both oracles is in ``test_router_agreement.py
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -285,3 +286,74 @@ def test_snapshot_and_journal_keep_the_batch(tmp_path: object) -> None:
     got = replay(tmp_path / "j.sqlite")
     assert got.divergence is None and got.calls == 4
     assert (got.router.matching, got.router.batch_window) == ("joint", 5.0)
+
+
+# ---------------------------------------------------------------------- scenario files
+TOML = '''
+name = "x"
+horizon = "1h"
+[routing]
+{routing}
+[[queues]]
+name = "q"
+channel = "voice"
+[[agents]]
+count = 2
+capacity = {{ voice = 1 }}
+[[demand]]
+queue = "q"
+arrivals = {{ per_hour = 30 }}
+handle = {{ dist = "exponential", mean = "3m" }}
+'''
+
+
+def _load(tmp_path: object, routing: str) -> object:
+    from omniroute import sim
+
+    path = tmp_path / "s.toml"
+    path.write_text(TOML.format(routing=routing))
+    return sim.load_scenario(path)
+
+
+def test_toml_matching_and_batch_window(tmp_path: object) -> None:
+    from omniroute import sim
+
+    sc = _load(tmp_path, 'matching = "joint"\nbatch_window = "15s"')
+    assert (sc.routing.matching, sc.routing.batch_window) == ("joint", 15.0)
+    assert _load(tmp_path, "").routing.matching == "greedy"
+    report = sim.run(sc, seed=1)  # the engine's router decides every 15 s, jointly
+    assert report.to_dict()["kpis"]["overall"]["offered"] > 0
+
+
+@pytest.mark.parametrize(("routing", "words"), [
+    ('matching = "optimal"', ["routing.matching", "'optimal'", "greedy, joint"]),
+    ('batch_window = "-5s"', ["routing.batch_window", "'-5s'"]),
+    ("batch_window = -1", ["routing.batch_window", "-1"]),
+    ('matching = "joint"\nagent = "random"', ["routing.matching", "'random'", "ranks agents"]),
+    ('matching = "joint"\nagent = "preferred+best-fit"', ["routing.matching", "preferred+best-fit"]),
+])
+def test_toml_errors(tmp_path: object, routing: str, words: list[str]) -> None:
+    with pytest.raises(orr.ScenarioError) as info:
+        _load(tmp_path, routing)
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_python_routing_errors() -> None:
+    from omniroute import sim
+
+    with pytest.raises(orr.ValidationError, match="Routing.matching must be 'greedy' or 'joint' .got 'best'"):
+        sim.Routing(matching="best")
+    with pytest.raises(orr.ValidationError, match="Routing.batch_window .* .got -2"):
+        sim.Routing(batch_window=-2)
+
+
+def test_cli_compare_refuses_a_matching_twice_and_joint_with_random(capsys: pytest.CaptureFixture) -> None:
+    from omniroute.cli import main
+
+    toml = str(Path(__file__).resolve().parents[1] / "examples" / "batch_matching.toml")
+    assert main(["compare", toml, "--matching", "joint", "--matching", "joint", "-q"]) == 2
+    assert "--matching joint is given twice" in capsys.readouterr().err
+    assert main(["compare", toml, "--agent-policy", "random", "--agent-policy", "best-fit",
+                 "--matching", "joint", "-q"]) == 2
+    assert "matching='joint' needs an agent policy that ranks agents" in capsys.readouterr().err

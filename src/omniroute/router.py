@@ -132,23 +132,7 @@ class Router:
         if matching not in _MATCHINGS:
             raise ValidationError(
                 f"Router.matching must be one of {list(_MATCHINGS)} (got {matching!r})")
-        if matching == "joint" and (agent_policy.draw_rng is not None or agent_policy.prefers):
-            raise ValidationError(
-                f"Router.matching='joint' needs an agent policy that ranks agents (got "
-                f"{agent_policy.name!r}): a draw or a preferred-agent hold has no cost to minimise")
-        window = real(batch_window)
-        if isinstance(batch_window, bool) or window is None or not 0.0 <= window < _INF:
-            raise ValidationError(
-                f"Router.batch_window must be a number of seconds >= 0 and finite, 0 for no "
-                f"batching (got {batch_window!r})")
-        if (matching == "joint" or window > 0) and (agent_policy.reserve or agent_policy.pools
-                                                     or contact_policy.dynamic):
-            what = "matching='joint'" if matching == "joint" else f"batch_window={window:g}"
-            raise ValidationError(
-                f"Router {what} cannot be combined with {agent_policy.name!r} and "
-                f"{contact_policy.name!r}: a reservation or idleness ratios choose tiers contact by "
-                "contact, and a queue-ratio order changes with every assignment; route at once "
-                "(matching='greedy', batch_window=0) with these policies")
+        window = check_matching(agent_policy, contact_policy, matching, batch_window)
         self.matching: str = matching
         self.batch_window: float = window
         # Batching: what waits for the next decision instant (contacts with their trigger,
@@ -1164,6 +1148,30 @@ class Router:
             load={name: n for name, n in a.load.items() if n},
             contacts=tuple(a.contacts), wrap_ups=len(a.wrapups), since=a.since, handled=a.handled,
         )
+
+
+def check_matching(agent_policy: AgentPolicy, contact_policy: ContactPolicy, matching: Any,
+                   batch_window: Any) -> float:
+    """Refuse a ``matching`` / ``batch_window`` the policies cannot honour (the router's and
+    a scenario's check); the window in seconds."""
+    if matching == "joint" and (agent_policy.draw_rng is not None or agent_policy.prefers):
+        raise ValidationError(
+            f"Router.matching='joint' needs an agent policy that ranks agents (got "
+            f"{agent_policy.name!r}): a draw or a preferred-agent hold has no cost to minimise")
+    window = real(batch_window)
+    if isinstance(batch_window, bool) or window is None or not 0.0 <= window < _INF:
+        raise ValidationError(
+            f"Router.batch_window must be a number of seconds >= 0 and finite, 0 for no "
+            f"batching (got {batch_window!r})")
+    if (matching == "joint" or window > 0) and (agent_policy.reserve or agent_policy.pools
+                                                 or contact_policy.dynamic):
+        what = "matching='joint'" if matching == "joint" else f"batch_window={window:g}"
+        raise ValidationError(
+            f"Router {what} cannot be combined with {agent_policy.name!r} and "
+            f"{contact_policy.name!r}: a reservation or idleness ratios choose tiers contact by "
+            "contact, and a queue-ratio order changes with every assignment; route at once "
+            "(matching='greedy', batch_window=0) with these policies")
+    return window
 
 
 def _check_overflow_loops(qs: Mapping[str, Queue]) -> None:

@@ -18,20 +18,30 @@ DOC = ROOT / "docs" / "policies.md"
 COMMAND = "omniroute compare retail_bank --agent-policy longest-idle --agent-policy round-robin"
 
 
-@pytest.fixture(scope="module")
-def worked(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+def _compare(command: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    """What ``command`` (an ``omniroute compare``) prints, and its JSON."""
     js = tmp_path_factory.mktemp("policies") / "cmp.json"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main([*COMMAND.split()[1:], "-q", "--json", str(js)]) == 0
+        assert main([*command.split()[1:], "-q", "--json", str(js)]) == 0
     return out.getvalue().rstrip(), json.loads(js.read_text())
+
+
+def _block(command: str) -> str:
+    """The output docs/policies.md shows under ``$ command``."""
+    block = re.search(rf"```\n\$ {re.escape(command)}\n(.*?)```", DOC.read_text(), re.S)
+    assert block is not None, f"docs/policies.md has no block for `{command}`"
+    return block.group(1).rstrip()
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    return _compare(COMMAND, tmp_path_factory)
 
 
 def test_the_worked_comparison_is_what_the_command_prints(worked: tuple[str, dict]) -> None:
     out, _ = worked
-    block = re.search(rf"```\n\$ {re.escape(COMMAND)}\n(.*?)```", DOC.read_text(), re.S)
-    assert block is not None, f"docs/policies.md has no block for `{COMMAND}`"
-    assert block.group(1).rstrip() == out, f"docs/policies.md's worked comparison is stale: paste `{COMMAND}` again"
+    assert _block(COMMAND) == out, f"docs/policies.md's worked comparison is stale: paste `{COMMAND}` again"
 
 
 def test_the_findings_the_doc_states(worked: tuple[str, dict]) -> None:
@@ -87,4 +97,34 @@ def test_the_queue_ratio_example_runs() -> None:
 def test_the_attribute_expressions_example_runs() -> None:
     text = DOC.read_text()
     code = re.search(r"```python\n(.*?)```", text[text.index("## Attribute expressions"):], re.S).group(1)
+    exec(compile(code, str(DOC), "exec"), {})
+
+
+JOINT = "omniroute compare examples/batch_matching.toml --matching greedy --matching joint"
+
+
+@pytest.fixture(scope="module")
+def joint(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    return _compare(JOINT, tmp_path_factory)
+
+
+def test_the_joint_matching_comparison_is_what_the_command_prints(joint: tuple[str, dict]) -> None:
+    out, _ = joint
+    assert _block(JOINT) == out, f"docs/policies.md's joint matching figures are stale: paste `{JOINT}` again"
+
+
+def test_the_joint_matching_findings(joint: tuple[str, dict]) -> None:
+    """Joint serves loans significantly better, billing no significant worse."""
+    _, data = joint
+    rows = {(r["group"], r["key"], r["kpi"]): r for r in data["rows"]}
+    for kpi in ("service_level", "asa", "abandon_rate"):
+        r = rows[("queues", "loans", kpi)]
+        assert r["best"] == "joint" and r["significant"], kpi
+        assert not rows[("queues", "billing", kpi)]["significant"], kpi
+    assert rows[("overall", "", "service_level")]["best"] == "joint"
+
+
+def test_the_joint_matching_example_runs() -> None:
+    text = DOC.read_text()
+    code = re.search(r"```python\n(.*?)```", text[text.index("## Joint matching"):], re.S).group(1)
     exec(compile(code, str(DOC), "exec"), {})

@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "better value, the paired difference of the best and the runner-up with "
                                    "its simultaneous interval, and its paired t-test, p-values adjusted for "
                                    "the number of KPI rows (Holm). "
-                                   "Variants: each SCENARIO x each --agent-policy x each --contact-policy.",
+                                   "Variants: each SCENARIO x each --agent-policy x each --contact-policy "
+                                   "x each --matching.",
                        epilog="examples: omniroute compare examples/small_centre.toml --contact-policy "
                               "priority-fifo --contact-policy fifo --plot cmp.png --html cmp.html; "
                               "omniroute compare before.toml after.toml -n 20; "
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an agent policy to compare (repeat)")
     p.add_argument("--contact-policy", metavar="NAME", action="append", default=[],
                    help="a contact policy to compare (repeat)")
+    p.add_argument("--matching", choices=("greedy", "joint"), action="append", default=[],
+                   help="a [routing] matching to compare (repeat: --matching greedy --matching joint)")
     p.add_argument("--alpha", type=alpha, default=0.05,
                    help="family-wise significance level over the compared KPI rows (default 0.05)")
     p.add_argument("--correction", choices=("holm", "bonferroni", "none"), default="holm",

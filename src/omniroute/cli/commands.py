@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import reports
+from ..errors import ValidationError
 from ..policies import agent_policy, contact_policy
 from ..queues import ServiceLevel
 
@@ -52,6 +53,15 @@ def _with_policies(sc: Any, agent: str | None, contact: str | None) -> Any:
     from ..sim.compare import with_policies
 
     return with_policies(sc, agent, contact)  # a bad name: ValidationError, exit 2 with the allowed names
+
+
+def _with_matching(sc: Any, matching: str) -> Any:
+    import attrs
+
+    try:
+        return attrs.evolve(sc, routing=attrs.evolve(sc.routing, matching=matching))
+    except ValidationError as exc:  # joint with a random or preferred-agent policy
+        raise CommandError(f"compare: --matching {matching}: {exc}") from None
 
 
 def _writable(path: str | Path, option: str) -> None:
@@ -179,8 +189,10 @@ def _policy_name(x: Any) -> str:
 
 def _variants(args: argparse.Namespace) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
     """(path, scenario) of each SCENARIO, and the variants by name: every scenario x every
-    --agent-policy x every --contact-policy.  A policy or a scenario given twice is refused."""
-    for option, given in (("--agent-policy", args.agent_policy), ("--contact-policy", args.contact_policy)):
+    --agent-policy x every --contact-policy x every --matching.  A policy, a matching or a
+    scenario given twice is refused."""
+    for option, given in (("--agent-policy", args.agent_policy), ("--contact-policy", args.contact_policy),
+                          ("--matching", args.matching)):
         twice = [p for p in dict.fromkeys(given) if given.count(p) > 1]
         if twice:
             raise CommandError(f"compare: {option} {twice[0]} is given twice: give each variant once")
@@ -192,9 +204,12 @@ def _variants(args: argparse.Namespace) -> tuple[list[tuple[str, Any]], dict[str
     label = {p: (Path(p).stem if stems.count(Path(p).stem) == 1 else p) for p, _ in scs}
     agents = args.agent_policy or [None]
     contacts = args.contact_policy or [None]
+    matchings = args.matching or [None]
     variants: dict[str, Any] = {}
-    for (path, sc), a, c in itertools.product(scs, agents, contacts):
+    for (path, sc), a, c, m in itertools.product(scs, agents, contacts, matchings):
         v = _with_policies(sc, a, c)
+        if m is not None:
+            v = _with_matching(v, m)
         parts = []
         if len(scs) > 1:
             parts.append(label[path])
@@ -202,6 +217,8 @@ def _variants(args: argparse.Namespace) -> tuple[list[tuple[str, Any]], dict[str
             parts.append(_policy_name(v.routing.agent))
         if len(contacts) > 1 or c is not None:
             parts.append(_policy_name(v.routing.contact))
+        if m is not None:
+            parts.append(m)
         variants[" / ".join(parts) or label[path]] = v
     return scs, variants
 

@@ -143,7 +143,8 @@ class _Engine:
             agent_policy(make_agent, seed=pol_rng, hold=r.hold)
         cp = make_contact() if callable(make_contact) and not isinstance(make_contact, str) \
             else contact_policy(make_contact)
-        self.router = Router([q.queue for q in sc.queues], agent_policy=ap, contact_policy=cp)
+        self.router = Router([q.queue for q in sc.queues], agent_policy=ap, contact_policy=cp,
+                             matching=r.matching, batch_window=r.batch_window)
         self.live = 0
         self.next_id = 0
         self.rngs: dict[tuple[int, int], np.random.Generator] = {}

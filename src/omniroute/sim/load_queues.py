@@ -43,10 +43,22 @@ class QueueFields(Fields):
     def routing(self, d: Any) -> Routing | None:
         if not self.table(d, "routing", ("agent", "contact", "hold", "head_start", "weights", "default_weight",
                                          "score", "reserve", "queue_ratios", "idle_ratios", *_RESEARCH_KEYS,
-                                         "order", "penalties", "emulate")):
+                                         "order", "penalties", "emulate", "matching", "batch_window")):
             return None
         if "emulate" in d:  # the vendor's emulation chooses the policies (sim.load_vendor)
             return Routing()
+        r = self._policies(d)
+        window = self.get(d, "batch_window", "routing", self.duration, 0.0)
+        if r is None or window is None:
+            return None
+        matching = d.get("matching", "greedy")
+        if matching not in ("greedy", "joint"):
+            self.p.add("routing.matching", f"{fmt_value(matching)} is not a matching; allowed: greedy, joint")
+            return None
+        return self.build(lambda: attrs.evolve(r, matching=matching, batch_window=window), "routing.matching")
+
+    def _policies(self, d: Any) -> Routing | None:
+        """``[routing]``'s agent and contact policies."""
         agent = d.get("agent", "longest-idle")
         contact = d.get("contact", "priority-fifo")
         hold = self.get(d, "hold", "routing", self.duration)

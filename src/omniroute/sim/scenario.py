@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .._checks import FrozenMap, check_duration, check_int, frozen_mapping, levels
+from .._checks import FrozenMap, check_duration, check_int, frozen_mapping, levels, real
 from ..agents import Agent
 from ..channels import VOICE, Channel, channel
 from ..errors import UnknownQueueError, ValidationError
@@ -41,8 +41,10 @@ from ..policies import (
     ScoreTable,
     WeightedAging,
     agent_policy,
+    contact_policy,
 )
 from ..queues import Queue
+from ..router import check_matching
 from .clock import Clock
 from .distributions import Deterministic, Distribution
 from .limits import (
@@ -808,6 +810,43 @@ class Routing:
     agent: PolicySpec = "longest-idle"
     contact: PolicySpec = "priority-fifo"
     hold: float | None = None
+    #: ``"greedy"`` or ``"joint"``: how contacts and agents meeting at one instant are
+    #: matched (``omniroute.Router(matching=...)``).
+    matching: str = attrs.field(default="greedy", validator=lambda _i, _a, v: _check_matching(v))
+    #: Seconds between decision instants; 0: every event is routed at once.
+    batch_window: float = attrs.field(default=0.0, converter=lambda v: _check_window(v))
+
+    def __attrs_post_init__(self) -> None:
+        agent = self.agent
+        if self.matching == "joint" and isinstance(agent, str) and (
+                agent == "random" or agent.startswith("preferred+") or self.hold is not None):
+            raise ValidationError(f"matching='joint' needs an agent policy that ranks agents "
+                                  f"(got agent {agent!r}{'' if self.hold is None else ' with a hold'}): "
+                                  "a draw or a preferred-agent hold has no cost to minimise")
+        if (self.matching == "joint" or self.batch_window > 0) and \
+                isinstance(agent, (str, ScoredChoice, AgentPolicyChoice, ReserveChoice, IdlenessChoice)) and \
+                isinstance(self.contact, (str, ContactPolicyChoice)):
+            # the policies as each replication builds them: a reservation, idleness ratios or
+            # queue ratios cannot be batched or matched jointly (Router refuses them)
+            try:
+                ap = agent_policy(agent, seed=0, hold=self.hold) if isinstance(agent, str) else agent(None)
+                cp = contact_policy(self.contact) if isinstance(self.contact, str) else self.contact()
+            except ValidationError:
+                return  # a bad name: refused where it is read
+            check_matching(ap, cp, self.matching, self.batch_window)
+
+
+def _check_matching(v: Any) -> None:
+    if v not in ("greedy", "joint"):
+        raise ValidationError(f"Routing.matching must be 'greedy' or 'joint' (got {v!r})")
+
+
+def _check_window(v: Any) -> float:
+    w = real(v)
+    if isinstance(v, bool) or w is None or not 0 <= w < math.inf:
+        raise ValidationError(f"Routing.batch_window must be a number of seconds >= 0, 0 for no batching "
+                              f"(got {v!r})")
+    return w
 
 
 def _queues(v: Sequence[QueueSpec | Queue]) -> tuple[QueueSpec, ...]:
