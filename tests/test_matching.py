@@ -64,6 +64,14 @@ def test_solve_is_optimal_against_brute_force(inst: tuple) -> None:
     assert objective(pairs, edges) == brute_force(n_rows, n_cols, edges)
 
 
+def test_long_augmenting_paths_need_no_recursion() -> None:
+    """Row i may take column i-1 or i: each new row's first try walks back through every
+    row before it, deeper than Python's recursion limit."""
+    n = 1200
+    edges = {(0, 0): 0.0, **{(i, j): 0.0 for i in range(1, n) for j in (i - 1, i)}}
+    assert solve(n, n, edges) == [(i, i) for i in range(n)]
+
+
 def test_solve_is_deterministic() -> None:
     edges = {(i, j): 0.0 for i in range(4) for j in range(4)}
     assert solve(4, 4, edges) == solve(4, 4, dict(reversed(list(edges.items()))))

@@ -38,19 +38,34 @@ def served_rows(n_rows: int, edges: Mapping[tuple[int, int], float]) -> list[int
         adj.setdefault(i, []).append(j)
     owner: dict[int, int] = {}  # column -> row currently matched to it
 
-    def augment(i: int, seen: set[int]) -> bool:
-        for j in adj.get(i, ()):
-            if j in seen:
-                continue
-            seen.add(j)
-            if j not in owner or augment(owner[j], seen):
-                owner[j] = i
-                return True
+    def augment(start: int) -> bool:
+        """Find an augmenting path from row ``start`` (depth-first, without recursion, so
+        that thousands of rows do not reach Python's recursion limit) and flip it."""
+        seen: set[int] = set()
+        path: list[tuple[int, int]] = []  # the edges from the root to the row being explored
+        stack = [(start, iter(adj[start]))]
+        while stack:
+            i, cols = stack[-1]
+            for j in cols:
+                if j in seen:
+                    continue
+                seen.add(j)
+                path.append((i, j))
+                if j not in owner:
+                    for row, col in path:  # flip: each row on the path takes its column
+                        owner[col] = row
+                    return True
+                stack.append((owner[j], iter(adj[owner[j]])))
+                break
+            else:  # row i has no way on: back up, dropping the edge that led to it
+                stack.pop()
+                if path:
+                    path.pop()
         return False
 
     # Augmenting never unmatches a row: rows kept stay served, so the greedy over the rows
     # in order is the matroid greedy.
-    return [i for i in range(n_rows) if i in adj and augment(i, set())]
+    return [i for i in range(n_rows) if i in adj and augment(i)]
 
 
 def solve(n_rows: int, n_cols: int, edges: Mapping[tuple[int, int], float]) -> list[tuple[int, int]]:
