@@ -24,6 +24,7 @@ class RouterPair(RuleBasedStateMachine):
     """The fast router against ``oracle``, step by step."""
 
     oracle: type = ReferenceRouter
+    batching = False  # a batch window lets contacts wait beside free agents (setup may set it)
 
     @staticmethod
     def facts(assignments: list[orr.Assignment]) -> list[tuple]:
