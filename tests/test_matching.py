@@ -365,3 +365,13 @@ def test_cli_compare_refuses_a_matching_twice_and_joint_with_random(capsys: pyte
     assert main(["compare", toml, "--agent-policy", "random", "--agent-policy", "best-fit",
                  "--matching", "joint", "-q"]) == 2
     assert "matching='joint' needs an agent policy that ranks agents" in capsys.readouterr().err
+
+
+def test_explain_names_the_decision_instant() -> None:
+    r = orr.Router([orr.Queue("general")], batch_window=10.0)
+    r.add_agent(orr.Agent("X"), now=0.0)
+    r.set_available("X", now=0.0)
+    r.submit(orr.Contact("A", channel=orr.VOICE, queue="general"), now=3.0)
+    (why,) = r.explain("A", now=3.0)
+    assert (why.agent_id, why.reason, why.until) == ("X", "free", 10.0)
+    assert "decision instant" in why.detail

@@ -18,7 +18,8 @@ its queue (an overflow to another queue is not followed).  Each gets one reason,
   agent for other queues: its tier has no more idle agents than it keeps (``until`` None: it
   opens when another agent of the tier becomes idle, or when this one takes a protected contact);
 * ``free``: eligible and free: the router's next decision may give it to this agent (a
-  waiting contact with such an agent exists only between a change and the call that routes it).
+  waiting contact with such an agent exists only between a change and the call that routes it,
+  or, with a batch window, until ``until``, the next decision instant).
 
 Cost: one pass over the agents (O(agents × (needed skills + expression size)), the
 expression evaluated at each step), bounded by ``limit`` in the result.
@@ -87,6 +88,9 @@ def explain(router: Any, contact_id: Any, now: Any, limit: int = 100) -> tuple[W
             t = a.tier
             why = Why(a.id, "reserved", f"kept idle for {', '.join(sorted(router._protected))}: tier {t} "
                                         f"keeps {router._reserve[t]} idle agents and has {len(router._idle[t])}")
+        if why.reason == "free" and router._batch_due >= 0:
+            why = Why(why.agent_id, "free", "eligible and free: the next decision instant (batch window) "
+                      "may give it the contact", router._batch_due)
         out.append((_ORDER[why.reason], a.order, why))
     out.sort(key=lambda x: (x[0], x[1]))
     return tuple(w for _r, _o, w in out[:limit])
