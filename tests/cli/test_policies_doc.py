@@ -128,3 +128,15 @@ def test_the_joint_matching_example_runs() -> None:
     text = DOC.read_text()
     code = re.search(r"```python\n(.*?)```", text[text.index("## Joint matching"):], re.S).group(1)
     exec(compile(code, str(DOC), "exec"), {})
+
+
+def test_the_batch_window_snippet_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snippet behind the doc's "routing at once" figures (2 replications: the API)."""
+    text = DOC.read_text()
+    code = re.findall(r"```python\n(.*?)```", text[text.index("## Joint matching"):], re.S)[1]
+    assert "replications=10, seed=1" in code
+    monkeypatch.chdir(ROOT)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code.replace("replications=10", "replications=2"), str(DOC), "exec"), {})
+    assert out.getvalue().count("loans") == 5
