@@ -1189,10 +1189,6 @@ def _check_overflow_loops(qs: Mapping[str, Queue]) -> None:
             )
 
 
-def _joined(a: AgentState) -> int:
-    return a.order
-
-
 def _entry_key(e: Entry) -> tuple:
     """A waiting contact's order key inside its queue (ends in its submission number)."""
     return e.key
