@@ -207,7 +207,7 @@ def _shift(cls: type, agents: list, contacts: list, ap: str, cp: str, matching: 
 
 
 @settings(max_examples=60, deadline=None)
-@given(backlogs(), st.sampled_from(ost.joint_agent_policies), st.sampled_from(sorted(ost.contact_policy_factories)))
+@given(backlogs(), st.sampled_from(ost.joint_agent_policies), st.sampled_from(sorted(ost.batchable_contact_policies)))
 def test_joint_agrees_across_routers_and_serves_no_fewer(backlog: tuple, ap: str, cp: str) -> None:
     agents, contacts = backlog
     fast = _shift(orr.Router, agents, contacts, ap, cp, "joint")
@@ -240,7 +240,7 @@ def _batched(cls: type, agents: list, contacts: list, ap: str, cp: str, matching
 
 
 @settings(max_examples=60, deadline=None)
-@given(backlogs(), st.sampled_from(ost.joint_agent_policies), st.sampled_from(sorted(ost.contact_policy_factories)),
+@given(backlogs(), st.sampled_from(ost.joint_agent_policies), st.sampled_from(sorted(ost.batchable_contact_policies)),
        st.sampled_from(["greedy", "joint"]))
 def test_batch_window_agrees_across_routers(backlog: tuple, ap: str, cp: str, matching: str) -> None:
     agents, contacts = backlog

@@ -47,7 +47,9 @@ class RouterPair(RuleBasedStateMachine):
     )
     def setup(self, queues: list[orr.Queue], ap: str, cp: str, matching: str, window: float) -> None:
         af, cf = ost.agent_policy_factories[ap], ost.contact_policy_factories[cp]
-        if ap not in ost.joint_agent_policies:  # a draw or a hold: joint matching refuses it
+        if ap not in ost.batchable_agent_policies or cp not in ost.batchable_contact_policies:
+            matching, window = "greedy", 0.0  # tiers chosen per contact, or a queue-ratio order
+        elif ap not in ost.joint_agent_policies:  # a draw or a hold: joint matching refuses it
             matching = "greedy"
         self.batching = window > 0  # contacts and agents wait for decision instants
         self.fast = orr.Router(queues, agent_policy=af(), contact_policy=cf(), matching=matching,

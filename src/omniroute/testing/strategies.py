@@ -44,6 +44,7 @@ __all__ = [
     "contacts", "queue_sets", "preferred_lists", "times", "bad_times", "bad_durations",
     "agent_policy_factories", "contact_policy_factories", "contact_policy_for", "pairing_score", "LANGUAGES",
     "agent_attributes", "contact_attributes", "expressions", "joint_agent_policies",
+    "batchable_agent_policies", "batchable_contact_policies",
 ]
 
 #: A small skill vocabulary, so that random needs and skills often meet.
@@ -266,9 +267,13 @@ agent_policy_factories: dict[str, object] = {
     "preferred+tier-first+weighted-random": lambda: PreferredAgent(
         TierFirst(WeightedRandom({"back": 3.0}, seed=3)), hold=5.0),
 }
-#: The agent policies ``Router(matching="joint")`` accepts (no draw, no preferred-agent hold).
-joint_agent_policies = tuple(k for k in agent_policy_factories
-                             if k != "random" and not k.startswith("preferred"))
+#: The agent policies a batch window accepts (no reservation or idleness ratios), and those
+#: ``Router(matching="joint")`` accepts too (no draw, no preferred-agent hold either).
+batchable_agent_policies = tuple(k for k, f in agent_policy_factories.items()
+                                 if not (p := f()).reserve and not p.pools)  # type: ignore[operator]
+joint_agent_policies = tuple(k for k in batchable_agent_policies
+                             if (p := agent_policy_factories[k]()).draw_rng is None  # type: ignore[operator]
+                             and not p.prefers)
 contact_policy_factories: dict[str, object] = {
     "priority-fifo": PriorityFIFO,
     "head-start": lambda: HeadStart(30.0),
@@ -282,6 +287,10 @@ contact_policy_factories: dict[str, object] = {
     "realtime-first+queue-ratio": lambda: RealtimeFirst(QueueRatio({"general": 0.25, "premium": 0.5,
                                                                     "backoffice": 0.25})),
 }
+#: The contact policies a batch window or joint matching accepts (not queue ratios, whose
+#: order changes with every assignment).
+batchable_contact_policies = tuple(k for k, f in contact_policy_factories.items()
+                                   if not f().dynamic)  # type: ignore[operator]
 
 
 def contact_policy_for(name: str, queues: list[str]) -> ContactPolicy:
