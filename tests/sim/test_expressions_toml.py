@@ -97,3 +97,61 @@ def test_a_scenario_built_in_code_is_checked_too() -> None:
     bad = sim.QueueSpec(orr.Queue("spanish", requires="langage == 'es'"), channel=q.channel, needs=q.needs)
     with pytest.raises(ValidationError, match="no agent has the attribute 'langage'"):
         sim.Scenario((bad,), sc.agents, sc.demand, horizon=sc.horizon)
+
+
+LANGUAGES = """
+name = "languages"
+horizon = "3h"
+[[queues]]
+name = "sales es"
+requires = "languages HAS contact.language"
+[[queues]]
+name = "sales en"
+requires = "languages HAS contact.language"
+[[agents]]
+team = "es"
+count = 3
+attributes = { languages = ["es"] }
+[[agents]]
+team = "en"
+count = 3
+attributes = { languages = ["en"] }
+[[demand]]
+queue = "sales es"
+arrivals = { per_hour = 20 }
+handle = { dist = "exponential", mean = "4m" }
+patience = { dist = "exponential", mean = "2m" }
+attributes = { language = "es" }
+[[demand]]
+queue = "sales en"
+arrivals = { per_hour = 20 }
+handle = { dist = "exponential", mean = "4m" }
+patience = { dist = "exponential", mean = "2m" }
+attributes = { language = "en" }
+"""
+
+
+def test_demand_attributes_reach_the_contacts_and_their_expressions() -> None:
+    sc = load(LANGUAGES)
+    assert [dict(d.attributes) for d in sc.demand] == [{"language": "es"}, {"language": "en"}]
+    answered = sim.run(sc, 1).kpis["queues"]
+    assert answered["sales es"]["answered"] > 0 and answered["sales en"]["answered"] > 0
+    # no Spanish speaker: Spanish contacts are never answered (they abandon), English ones are
+    gone = sim.run(load(LANGUAGES.replace('team = "es"\ncount = 3', 'team = "es"\ncount = 0')), 1).kpis["queues"]
+    assert gone["sales es"]["answered"] == 0 and gone["sales es"]["abandoned"] > 0
+    assert gone["sales en"]["answered"] > 0
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('attributes = { language = "en" }', 'attributes = { lang = "en" }'),
+     "queues[0].requires: contacts carry no attribute 'language' here; they carry ['lang']"),
+    (('attributes = { language = "en" }', 'attributes = "en"'), "demand[1].attributes: 'en' must be a table"),
+    (('attributes = { language = "en" }', 'attributes = { language = nan }'),
+     "Demand.attributes['language'] must be a finite number"),
+])
+def test_demand_attribute_mistakes_are_refused(change, message) -> None:
+    text = LANGUAGES.replace('attributes = { language = "es" }', 'attributes = { lang = "es" }') \
+        if "lang =" in change[1] else LANGUAGES
+    with pytest.raises(ScenarioError) as err:
+        load(text.replace(*change))
+    assert message in str(err.value), str(err.value)

@@ -90,7 +90,7 @@ class _Spec:
 
     __slots__ = ("demand", "queue", "channel", "needs", "priority", "segment", "within",
                  "wrap", "bot", "retrial", "callback", "transfer", "patience_dist", "handle_dist",
-                 "pool")
+                 "pool", "attributes")
 
     def __init__(self, d: Demand | None, sc: Scenario, queue: str, *, channel: Any = None,
                  priority: int = 0, segment: str | None = None, wrap: float = 0.0) -> None:
@@ -106,6 +106,7 @@ class _Spec:
         self.pool: list[Contact] = []  # contacts gone from the router: their ids are free again
         self.bot = self.retrial = self.callback = self.transfer = None
         self.patience_dist = self.handle_dist = None
+        self.attributes: Any = d.attributes if d is not None else {}
         if d is not None:
             if d.channel is not None:
                 self.channel = d.channel
@@ -120,7 +121,7 @@ class _Spec:
 
     def contact(self, cid: str) -> Contact:
         return Contact(cid, channel=self.channel, queue=self.queue, needs=self.needs,
-                       priority=self.priority, segment=self.segment)
+                       priority=self.priority, segment=self.segment, attributes=self.attributes)
 
 
 _NAN = math.nan

@@ -65,7 +65,7 @@ class DemandFields(Fields):
         if isinstance(d, Mapping) and ("trace" in d or "records" in d):
             return self.trace(d, path)
         keys = ("queue", "arrivals", "handle", "patience", "wrap_up", "segment", "priority",
-                "channel", "needs", "bot", "retrial", "callback", "transfer", "name")
+                "channel", "needs", "bot", "retrial", "callback", "transfer", "name", "attributes")
         if not self.table(d, path, keys, ("queue", "arrivals", "handle")):
             return None
         queue = self.get(d, "queue", path, self.string)
@@ -128,10 +128,15 @@ class DemandFields(Fields):
                 whose = "" if ch is not None else f" (the channel of queue {queue!r})"
                 self.p.add(f"{path}.patience", f"channel {rch!r}{whose} is deferrable: its contacts do "
                            "not abandon; remove patience (the queue's sla.within is their deadline instead)")
+        attributes = d.get("attributes", {})
+        if not isinstance(attributes, Mapping):
+            self.p.add(f"{path}.attributes", f"{fmt_value(attributes)} must be a table of name = value, "
+                       "e.g. { language = 'es' }")
+            return None
         if None in (queue, arr, handle, wrap, priority):
             return None
         return self.build(lambda: Demand(queue, arr, handle, patience, wrap, segment, priority, ch,
-                                         needs, bot, retrial, callback, transfer, name), path)
+                                         needs, bot, retrial, callback, transfer, name, attributes), path)
 
     def trace(self, d: Mapping, path: str) -> Trace | None:
         if not self.table(d, path, ("trace", "records", "wrap_up", "name")):

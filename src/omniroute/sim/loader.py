@@ -246,7 +246,8 @@ class _Parser(QueueFields, AgentFields, DemandFields, VendorFields):
                 self.p.add("", problem)
         if not self.p.items:  # every agent declared: an attribute none has is a typo
             self.p.items.extend(requires_problems([q for q in queues if q is not None],
-                                                  [g for g in groups if g is not None]))
+                                                  [g for g in groups if g is not None],
+                                                  [d for d in demand if d is not None]))
         em = self.emulate(data, queues, groups, demand) if not self.p.items else None
         if self.p.items:
             return None

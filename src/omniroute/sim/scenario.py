@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .._checks import FrozenMap, check_duration, check_int, frozen_mapping, levels, real
+from .._checks import FrozenMap, check_duration, check_int, frozen_mapping, json_value, levels, real
 from ..agents import Agent
 from ..channels import VOICE, Channel, channel
 from ..errors import UnknownQueueError, ValidationError
@@ -244,6 +244,9 @@ class Demand:
 
     ``channel``/``needs`` default to the queue's.  ``patience`` None: nobody abandons
     (deferrable channels never abandon: their queue's ``sla.within`` is their deadline).
+    ``attributes``: what every contact of the stream carries (``Contact.attributes``, JSON
+    values), read by queues' ``requires`` expressions as ``contact.<name>``; a mix (60%
+    Spanish speakers) is two streams.
     """
 
     queue: str
@@ -262,6 +265,8 @@ class Demand:
     callback: Callback | None = None
     transfer: Transfer | None = None
     name: str | None = None
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=lambda v: _contact_attributes(v),
+                                                hash=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.arrivals, Arrivals):
@@ -272,6 +277,17 @@ class Demand:
             raise ValidationError(deferrable_patience("Demand.patience", self.channel.name, self.patience))
         check_duration("Demand", "wrap_up", self.wrap_up)
         check_int("Demand", "priority", self.priority)
+
+
+def _contact_attributes(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"Demand.attributes must be a mapping of name -> JSON value (got {value!r})")
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        if not isinstance(key, str) or not key:
+            raise ValidationError(f"Demand.attributes: names must be non-empty strings (got {key!r})")
+        out[key] = json_value(f"Demand.attributes[{key!r}]", v)
+    return FrozenMap(out)
 
 
 def deferrable_patience(field: str, ch: str, value: Any, queue: str | None = None) -> str:
@@ -453,12 +469,14 @@ def _factor(v: Any) -> float | Mapping[str, float]:
     return one(v, "handle_factor")
 
 
-def requires_problems(queues: Sequence[QueueSpec], groups: Sequence[AgentGroup]) -> list[str]:
-    """The queues' expressions checked against the groups' attributes and skills; contacts
-    of a scenario carry no attributes, so ``contact.<name>`` is refused too (it would be
-    missing, the expression false, for every contact)."""
+def requires_problems(queues: Sequence[QueueSpec], groups: Sequence[AgentGroup],
+                      demand: Sequence[Any] = ()) -> list[str]:
+    """The queues' expressions checked against the groups' attributes and skills, and
+    ``contact.<name>`` against the attributes some demand stream gives its contacts (a name
+    no stream gives would be missing, the expression false, for every contact)."""
+    carried = {k for d in demand for k in getattr(d, "attributes", {})}
     return [str(e) for e in expression_problems(
-        [q.queue for q in queues], [g.agent(0) for g in groups], contact_names=(),
+        [q.queue for q in queues], [g.agent(0) for g in groups], contact_names=carried,
         where=lambda i, q: f"queues[{i}].")]
 
 
@@ -909,7 +927,7 @@ class Scenario:
             ov = q.queue.overflow
             if ov is not None and ov.to not in known:
                 out.append(f"queue {q.name!r}: overflow.to {ov.to!r} is not a queue; known: {sorted(known)}")
-        out += requires_problems(self.queues, self.agents)
+        out += requires_problems(self.queues, self.agents, self.demand)
         for i, g in enumerate(self.agents):
             if g.staffing and (self.horizon + self.drain) / g.staffing_interval > MAX_PROFILE_PIECES:
                 out.append(f"agents[{i}].staffing_interval: {g.staffing_interval:g} s makes more than "
