@@ -178,3 +178,19 @@ def test_reserve_around_a_preferred_agent_keeps_it_for_the_protected(cls) -> Non
     assert pairs(r.submit(call("g", "general", preferred_agents=("p",)), 1.0)) == [("g", "f")]
     assert pairs(r.submit(call("x", "premium", preferred_agents=("p",)), 2.0)) == [("x", "p")]
     check(r)
+
+
+def test_an_agent_that_leaves_the_reserve_takes_what_its_room_allows(cls) -> None:
+    # a7 (3 chat slots) is tier 1's one idle agent, kept for premium while two general chats
+    # wait; a8 joins, the tier opens, a7 takes the first chat and so leaves the idle count
+    # (closing the tier again) but, no longer idle, it takes the second with its room left.
+    # (Found by the agreement machine: the second chat waited beside a7.)
+    chat = {orr.VOICE: 0, orr.CHAT: 3}
+    r = cls(QUEUES, agent_policy=P.Reserve({1: 1}, ["premium"]))
+    r.add_agent(orr.Agent("a7", capacity=chat), 0.0)
+    r.set_available("a7", 0.0)
+    for cid in ("c4", "c7"):
+        assert r.submit(orr.Contact(cid, channel=orr.CHAT, queue="general"), 1.0) == []
+    r.add_agent(orr.Agent("a8", capacity={orr.VOICE: 1}), 2.0)
+    assert pairs(r.set_available("a8", 2.0)) == [("c4", "a7"), ("c7", "a7")]
+    check(r)

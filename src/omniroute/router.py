@@ -621,8 +621,12 @@ class Router:
                 if len(d) == k + 1:
                     self._opened.append(a.tier)
         elif a.id in d:
-            if len(d) <= k and a.presence == AVAILABLE:
-                self._unkept.append(a)  # kept until now: it may take more, unprotected too
+            if k >= 0 and a.presence == AVAILABLE:
+                # It leaves the reserve's count holding something: with room left it may take
+                # contacts the rule kept it from while idle (unprotected too), whether it was
+                # kept until now or its tier was open at this moment (and its taking a contact
+                # just closed the tier again before the reopening offer).
+                self._unkept.append(a)
             del d[a.id]
 
     def _recount_idle(self) -> None:
@@ -636,39 +640,39 @@ class Router:
 
     def _reopen(self, now: float, out: list[Assignment]) -> None:
         """Offer the waiting contacts the rule kept from agents it no longer keeps: first the
-        agents that left a closed tier's reserve by taking a contact (room left), then, when a
-        reserved tier has more idle agents than it keeps again, its idle agents; each group
-        in the order the agents joined."""
-        unkept, self._unkept = sorted({a.id: a for a in self._unkept}.values(), key=_joined), []
-        opened, self._opened = sorted(set(self._opened)), []
+        agents that left a reserved tier's idle count by taking a contact (room left), then,
+        when a reserved tier has more idle agents than it keeps again, its idle agents; each
+        group in the order the agents joined.  Repeated while an offer makes more of either
+        (an idle agent of an opened tier that takes a contact may have room for more)."""
         waiting = self._waiting
         name = self.contact_policy.name
-        for a in unkept:
-            taken = False
-            while self._agents.get(a.id) is a:
-                found = waiting.best_for(a, now)
-                if found is None:
-                    break
-                e, rank = found
-                self._unwait(e)
-                self._assign(e, a, now, "reservation", name, rank, out)
-                taken = True
-            if taken:
-                self._touch(a)
-        for t in opened:
-            while not self._closed(t):
-                for a in sorted(self._idle[t].values(), key=_joined):
+        while self._unkept or self._opened:
+            unkept, self._unkept = sorted({a.id: a for a in self._unkept}.values(), key=_joined), []
+            opened, self._opened = sorted(set(self._opened)), []
+            for a in unkept:
+                taken = False
+                while self._agents.get(a.id) is a:
                     found = waiting.best_for(a, now)
-                    if found is not None:
-                        e, rank = found
-                        self._unwait(e)
-                        self._assign(e, a, now, "reservation", name, rank, out)
-                        self._touch(a)
+                    if found is None:
                         break
-                else:
-                    break
-        self._opened = []
-        self._unkept = []
+                    e, rank = found
+                    self._unwait(e)
+                    self._assign(e, a, now, "reservation", name, rank, out)
+                    taken = True
+                if taken:
+                    self._touch(a)
+            for t in opened:
+                while not self._closed(t):
+                    for a in sorted(self._idle[t].values(), key=_joined):
+                        found = waiting.best_for(a, now)
+                        if found is not None:
+                            e, rank = found
+                            self._unwait(e)
+                            self._assign(e, a, now, "reservation", name, rank, out)
+                            self._touch(a)
+                            break
+                    else:
+                        break
 
     def _open_for(self, e: Entry, a: AgentState) -> bool:
         """May ``e`` take agent ``a`` under the reservation?"""

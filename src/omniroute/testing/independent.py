@@ -332,25 +332,30 @@ class IndependentRouter:
         """First, every available agent of a reserved tier holding something (not the reserve)
         takes what it can, in joining order; then, while a reserved tier has more idle agents
         than it keeps, its first idle agent (in joining order) that can take a waiting contact
-        takes its best one."""
+        takes its best one; again while either made an assignment (an idle agent that took a
+        contact may have room for more)."""
         if not self._reserve:
             return
-        for a in sorted(self._agents.values(), key=lambda a: a.order):
-            if a.agent.tier in self._reserve and a.presence == "available" and a.held() \
-                    and self._take(a, now, "reservation", out):
-                self._note(a)
-        for t, k in sorted(self._reserve.items()):
-            while len(self._idle_of(t)) > k:
-                for a in self._idle_of(t):
-                    ranked = [(self._contact_rank(c, now), c) for c in self._contacts.values()
-                              if self._may_take(a, c)]
-                    if ranked:
-                        score, c = min(ranked, key=lambda r: r[0])
-                        self._assign(c, a, now, "reservation", score, out)
-                        self._note(a)
+        while True:
+            before = len(out)
+            for a in sorted(self._agents.values(), key=lambda a: a.order):
+                if a.agent.tier in self._reserve and a.presence == "available" and a.held() \
+                        and self._take(a, now, "reservation", out):
+                    self._note(a)
+            for t, k in sorted(self._reserve.items()):
+                while len(self._idle_of(t)) > k:
+                    for a in self._idle_of(t):
+                        ranked = [(self._contact_rank(c, now), c) for c in self._contacts.values()
+                                  if self._may_take(a, c)]
+                        if ranked:
+                            score, c = min(ranked, key=lambda r: r[0])
+                            self._assign(c, a, now, "reservation", score, out)
+                            self._note(a)
+                            break
+                    else:
                         break
-                else:
-                    break
+            if len(out) == before:
+                return
 
     # ================================================================ timed rules
     def _next_rule(self, c: _Contact) -> tuple[float | None, str]:
