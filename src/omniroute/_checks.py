@@ -109,6 +109,22 @@ def frozen_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
     return FrozenMap(value or {})
 
 
+def attributes(owner: str, value: Any, reserved: tuple[str, ...] = ()) -> Mapping[str, Any]:
+    """``value`` as a read-only mapping of non-empty names to JSON values (``owner`` names the
+    field in errors, e.g. ``Agent.attributes``); ``reserved`` names are refused."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{owner} must be a mapping of name -> JSON value (got {value!r})")
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        if not isinstance(key, str) or not key:
+            raise ValidationError(f"{owner}: names must be non-empty strings (got {key!r})")
+        if key in reserved:
+            raise ValidationError(f"{owner}[{key!r}]: {key!r} is a built-in name ({', '.join(reserved)}); "
+                                  "choose another")
+        out[key] = json_value(f"{owner}[{key!r}]", v)
+    return FrozenMap(out)
+
+
 def json_value(where: str, value: Any) -> Any:
     """``value`` if it is a JSON value (lists become tuples, tables read-only), else a
     ValidationError naming ``where``."""

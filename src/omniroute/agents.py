@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ._checks import FrozenMap, check_id, check_int, json_value, levels
+from ._checks import FrozenMap, attributes, check_id, check_int, levels
 from .channels import VOICE, Channel, channel
 from .errors import ValidationError
 
@@ -15,20 +15,8 @@ __all__ = ["Agent"]
 
 
 def _attributes(value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(f"Agent.attributes must be a mapping of name -> JSON value (got {value!r})")
-    out: dict[str, Any] = {}
-    for key, v in value.items():
-        if not isinstance(key, str) or not key:
-            raise ValidationError(f"Agent.attributes: names must be non-empty strings (got {key!r})")
-        if key in ("id", "tier", "team", "skills"):
-            # an expression reads these names as the agent's own fields
-            raise ValidationError(
-                f"Agent.attributes[{key!r}]: {key!r} is a built-in name of an agent "
-                "(id, tier, team, skills); choose another"
-            )
-        out[key] = json_value(f"Agent.attributes[{key!r}]", v)
-    return FrozenMap(out)
+    # an expression reads these names as the agent's own fields
+    return attributes("Agent.attributes", value, reserved=("id", "tier", "team", "skills"))
 
 
 def _capacity(value: Mapping[Any, int]) -> Mapping[Channel, int]:

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .._checks import FrozenMap, check_duration, check_int, frozen_mapping, json_value, levels, real
+from .._checks import FrozenMap, attributes, check_duration, check_int, frozen_mapping, levels, real
 from ..agents import Agent
 from ..channels import VOICE, Channel, channel
 from ..errors import UnknownQueueError, ValidationError
@@ -280,14 +280,7 @@ class Demand:
 
 
 def _contact_attributes(value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(f"Demand.attributes must be a mapping of name -> JSON value (got {value!r})")
-    out: dict[str, Any] = {}
-    for key, v in value.items():
-        if not isinstance(key, str) or not key:
-            raise ValidationError(f"Demand.attributes: names must be non-empty strings (got {key!r})")
-        out[key] = json_value(f"Demand.attributes[{key!r}]", v)
-    return FrozenMap(out)
+    return attributes("Demand.attributes", value)
 
 
 def deferrable_patience(field: str, ch: str, value: Any, queue: str | None = None) -> str:
