@@ -436,7 +436,7 @@ class AgentIndex:
                     return x.agent, x.key
             return None
         walk = orders[0] if len(orders) == 1 else heapq.merge(*orders)
-        return self._walk(walk, e, len(skills) if covered < 0 else covered, skip)
+        return self._walk(walk, e, covered, skip)
 
     def _selective(self, names: list[str], tiers: list[int]) -> tuple[str, ...]:
         """The two of ``names`` (skills or pseudo-skills) the fewest agents in ``tiers`` have."""
@@ -490,19 +490,19 @@ class AgentIndex:
         """The skill set whose buckets hold ``e``'s candidates (none, its one or two needed
         skills, the two that the fewest agents in ``tiers`` have, or with an expression's
         lookup the two most selective of needs and attribute names), and how many of them are
-        needs (what a per-skill key covers; -1: all of them)."""
+        needs (what a per-skill key covers)."""
         needs = e.needs
         if e.lookup:
             # An expression's conjuncts served by the index (attribute values as
             # pseudo-skills, skill levels): choose among them and the needs alike.
             return self._names(e, tiers)
         if not needs:
-            return (), -1
+            return (), 0
         if len(needs) == 1:
-            return (needs[0][0],), -1
+            return (needs[0][0],), 1
         if len(needs) == 2:
-            return (needs[0][0], needs[1][0]), -1  # needs are sorted by skill
-        return self._selective([s for s, _lvl in needs], tiers), -1
+            return (needs[0][0], needs[1][0]), 2  # needs are sorted by skill
+        return self._selective([s for s, _lvl in needs], tiers), 2
 
     def _draw(self, e: Entry, buckets: list, rng: Any, draw: bool,
               skip: set[int] | None = None) -> tuple[AgentState, tuple] | None:

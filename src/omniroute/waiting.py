@@ -57,7 +57,8 @@ class WaitingIndex:
         # Threshold reservation (set by the router): see ``AgentIndex.gate``.
         self.gate: Any = None
         self.protected: frozenset[str] = frozenset()
-        # Contacts waiting per queue (held ones too), for a ``dynamic`` policy's rank.
+        # Contacts waiting per queue (held ones too), for a ``dynamic`` policy's rank (kept
+        # only for one).
         self.lengths: dict[str, int] = {}
         self._dynamic = policy.dynamic
 
@@ -73,8 +74,9 @@ class WaitingIndex:
         self._count += 1
         self._slot += 1
         e.slot = self._slot
-        q = e.queue.name
-        self.lengths[q] = self.lengths.get(q, 0) + 1
+        if self._dynamic:  # only a dynamic policy reads them: no cost for the others
+            q = e.queue.name
+            self.lengths[q] = self.lengths.get(q, 0) + 1
         if e.hold_until > 0:
             e.cls = _HELD
             for aid in e.contact.preferred_agents:
@@ -95,7 +97,8 @@ class WaitingIndex:
         b = e.cls
         e.cls = None
         self._count -= 1
-        self.lengths[e.queue.name] -= 1
+        if self._dynamic:
+            self.lengths[e.queue.name] -= 1
         if b is _HELD:
             for aid in e.contact.preferred_agents:
                 held = self._held[aid]
